@@ -1,0 +1,50 @@
+"""deepzoo: an educational deep-learning library.
+
+A small, readable zoo of layers, activations, losses and optimizers, a
+Keras-like :class:`Sequential` model, numba kernels on the CPU, and a plugin
+registry fed by Python entry points. Start with ``deepzoo demo xor``.
+
+Importing deepzoo is cheap: numba, matplotlib and plugins are imported only
+when first needed.
+"""
+
+from . import activations, initializers, losses, metrics, optimizers, registry
+from ._version import __version__
+from .backend import available_backends, get_ops, set_backend
+from .callbacks import Callback, EarlyStopping, History, TerminateOnNaN
+from .errors import (
+    BackendError,
+    ConfigError,
+    DataError,
+    DeepZooError,
+    NotBuiltError,
+    RegistryError,
+    ShapeError,
+)
+from .gradcheck import GradcheckResult, GradientCheckError, gradcheck
+from .layers import Activation, Dense, Dropout, Flatten, Layer, Maxout
+from .model import Sequential
+from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
+from .registry import (
+    register_activation,
+    register_demo,
+    register_layer,
+    register_loss,
+    register_optimizer,
+)
+from .seeding import set_seed
+
+__all__ = [
+    "__version__",
+    "Sequential",
+    "Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten",
+    "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam",
+    "Callback", "History", "EarlyStopping", "TerminateOnNaN",
+    "gradcheck", "GradcheckResult", "GradientCheckError",
+    "get_ops", "set_backend", "available_backends", "set_seed",
+    "register_layer", "register_activation", "register_loss", "register_optimizer",
+    "register_demo",
+    "activations", "initializers", "losses", "metrics", "optimizers", "registry",
+    "DeepZooError", "ShapeError", "ConfigError", "DataError", "RegistryError",
+    "BackendError", "NotBuiltError",
+]

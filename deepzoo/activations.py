@@ -1,0 +1,152 @@
+"""Activation functions.
+
+Each activation is a small class whose ``forward(ops, x)`` returns the output and
+a function that maps the output's gradient to the input's gradient (the same
+contract as a layer's forward). All of them can rebuild their input gradient from
+their *output* alone, so they may overwrite their input (``inplace=True``).
+
+Use them by name in a layer, ``Dense(8, activation="relu")``, as a layer,
+``Activation("elu", alpha=0.5)``, or directly on arrays: ``ReLU()(x)``.
+
+=============  ===============================================  ==========================
+name           f(x)                                             f'(x) in terms of y = f(x)
+=============  ===============================================  ==========================
+linear         x                                                1
+step           1 if x >= 0 else 0                               0
+sigmoid        1 / (1 + exp(-x))                                y (1 - y)
+tanh           tanh(x)                                          1 - y^2
+relu           max(0, x)                                        1 if y > 0 else 0
+leaky_relu     x if x > 0 else alpha x                          1 if y > 0 else alpha
+elu            x if x > 0 else alpha (exp(x) - 1)               1 if y > 0 else y + alpha
+softmax        exp(x_i) / sum_j exp(x_j)  (last axis)           Jacobian y_i (d_ij - y_j)
+=============  ===============================================  ==========================
+"""
+
+from __future__ import annotations
+
+from . import registry
+from .errors import ConfigError
+
+
+class ActivationFunction:
+    """Base class: subclasses set ``name`` and implement :meth:`forward`."""
+
+    name = "activation"
+
+    def forward(self, ops, x, inplace=False):
+        """Return ``(y, backward)`` where ``backward(dy) -> dx``."""
+        raise NotImplementedError
+
+    def __call__(self, x, ops=None):
+        """Apply the activation to an array (NumPy in, NumPy out)."""
+        from .backend import get_ops
+
+        ops = get_ops(ops)
+        y, _ = self.forward(ops, ops.asarray(x))
+        return ops.to_host(y)
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _simple(ops_name: str, title: str):
+    """Build an activation class whose forward/backward are ``ops.<name>``/``ops.<name>_backward``."""
+
+    class Simple(ActivationFunction):
+        name = ops_name
+
+        def forward(self, ops, x, inplace=False):
+            y = getattr(ops, ops_name)(x, out=x if inplace else None)
+            backward_op = getattr(ops, ops_name + "_backward")
+
+            def backward(dy):
+                return backward_op(dy, y)
+
+            return y, backward
+
+    Simple.__name__ = Simple.__qualname__ = title
+    Simple.__doc__ = f"The {ops_name} activation (see the table in the module docstring)."
+    return Simple
+
+
+Linear = _simple("linear", "Linear")
+Step = _simple("step", "Step")
+Sigmoid = _simple("sigmoid", "Sigmoid")
+Tanh = _simple("tanh", "Tanh")
+ReLU = _simple("relu", "ReLU")
+Softmax = _simple("softmax", "Softmax")
+
+
+class _WithAlpha(ActivationFunction):
+    default_alpha = 1.0
+
+    def __init__(self, alpha: float | None = None):
+        alpha = self.default_alpha if alpha is None else alpha
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha >= 0:
+            raise ConfigError(
+                f"activation '{self.name}': alpha must be a number >= 0, received {alpha!r}"
+            )
+        self.alpha = float(alpha)
+
+    def forward(self, ops, x, inplace=False):
+        y = getattr(ops, self.name)(x, self.alpha, out=x if inplace else None)
+        backward_op = getattr(ops, self.name + "_backward")
+
+        def backward(dy):
+            return backward_op(dy, y, self.alpha)
+
+        return y, backward
+
+    def get_config(self):
+        return {"alpha": self.alpha}
+
+
+class LeakyReLU(_WithAlpha):
+    """``max(alpha * x, x)``; the lecture uses ``alpha = 0.1``, Keras's default is 0.3."""
+
+    name = "leaky_relu"
+    default_alpha = 0.1
+
+    def __init__(self, alpha: float | None = None):
+        super().__init__(alpha)
+        if self.alpha >= 1:
+            raise ConfigError(
+                f"activation 'leaky_relu': alpha must be in [0, 1), received {self.alpha!r}"
+            )
+
+
+class ELU(_WithAlpha):
+    """``x`` for positive inputs, ``alpha * (exp(x) - 1)`` otherwise."""
+
+    name = "elu"
+    default_alpha = 1.0
+
+
+def get(spec) -> ActivationFunction | None:
+    """Resolve ``spec`` (None, a registered name, a class or an instance) to an activation."""
+    if spec is None:
+        return None
+    if isinstance(spec, ActivationFunction):
+        return spec
+    if isinstance(spec, type) and issubclass(spec, ActivationFunction):
+        return spec()
+    if isinstance(spec, str):
+        return registry.activations.get(spec)()
+    raise ConfigError(
+        f"an activation is given by name, class or instance; received {type(spec).__name__} {spec!r}"
+    )
+
+
+def name_of(activation: ActivationFunction | None) -> str | None:
+    """The registered name of an activation instance (for configs)."""
+    if activation is None:
+        return None
+    return registry.activations.name_of(type(activation)) or activation.name

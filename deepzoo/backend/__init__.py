@@ -1,0 +1,69 @@
+"""Choosing where the maths runs.
+
+``get_ops()`` returns the current default :class:`~deepzoo.backend.ops.Ops`;
+``set_backend(name)`` changes it. Names:
+
+``"numba"`` (default, alias ``"cpu"``)
+    :class:`~deepzoo.backend.numba_cpu.NumbaCPUOps`: numba kernels, NumPy's BLAS.
+``"numpy"`` (alias ``"reference"``)
+    :class:`~deepzoo.backend.ops.Ops`: the readable NumPy reference.
+``"cuda"``
+    NVIDIA GPUs through numba's CUDA target. Not part of this release: asking for
+    it raises :class:`~deepzoo.errors.BackendError` with the reason.
+
+The numba backend is imported only when first used, so ``import deepzoo`` stays fast.
+"""
+
+from __future__ import annotations
+
+from ..errors import BackendError
+from .ops import Ops
+
+_ALIASES = {"numba": "numba", "cpu": "numba", "numpy": "numpy", "reference": "numpy",
+            "cuda": "cuda", "gpu": "cuda"}
+_instances: dict[str, Ops] = {}
+_default = "numba"
+
+
+def available_backends() -> list[str]:
+    """The backend names :func:`get_ops` accepts on this machine."""
+    return ["numba", "numpy"]
+
+
+def get_ops(name: str | Ops | None = None) -> Ops:
+    """The Ops for ``name`` (an Ops instance passes through); ``None`` gives the default."""
+    if isinstance(name, Ops):
+        return name
+    if name is None:
+        name = _default
+    if not isinstance(name, str) or name.lower() not in _ALIASES:
+        raise BackendError(
+            f"unknown device/backend {name!r}: expected one of 'numba' (or 'cpu'), "
+            f"'numpy' (or 'reference'), 'cuda'"
+        )
+    key = _ALIASES[name.lower()]
+    if key == "cuda":
+        raise BackendError(
+            "the 'cuda' backend is not available in this version of deepzoo: GPU support "
+            "through numba-cuda is not implemented yet. Use device='cpu'."
+        )
+    if key not in _instances:
+        if key == "numba":
+            from .numba_cpu import NumbaCPUOps
+
+            _instances[key] = NumbaCPUOps()
+        else:
+            _instances[key] = Ops()
+    return _instances[key]
+
+
+def set_backend(name: str) -> Ops:
+    """Make ``name`` the default backend for layers and models created afterwards."""
+    global _default
+    ops = get_ops(name)
+    _default = _ALIASES[name.lower()]
+    return ops
+
+
+def current_backend() -> str:
+    return _default

@@ -1,0 +1,198 @@
+"""``NumbaCPUOps``: the reference Ops with its hot operations compiled by numba.
+
+Every method here has the meaning its namesake has in :class:`~deepzoo.backend.ops.Ops`
+(read that one first); this file only changes how it is computed:
+
+* matrix products stay in NumPy, which hands them to its BLAS;
+* elementwise maths, losses and optimizer updates run as one-pass ``@njit``
+  kernels from :mod:`deepzoo.backend.cpu_kernels`, writing into arrays they are
+  given instead of allocating temporaries.
+
+Importing this module imports numba but compiles nothing: each kernel compiles
+the first time a model calls it, and the result is cached on disk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import cpu_kernels as k
+from .ops import Ops
+
+# Optimizer state below this magnitude is flushed to zero (see cpu_kernels).
+_TINY = {np.dtype("float32"): 1e-30, np.dtype("float64"): 1e-300}
+
+
+def _flat(x):
+    return x.reshape(-1)
+
+
+class NumbaCPUOps(Ops):
+    """CPU operations compiled with numba. Falls back to :class:`Ops` for the rest."""
+
+    name = "numba"
+
+    def __init__(self):
+        # One scratch product per (shape, dtype): bounded by the number of
+        # distinct parameter shapes of the models in use.
+        self._scratch: dict[tuple, np.ndarray] = {}
+
+    def _out(self, x, out):
+        return np.empty_like(x) if out is None else out
+
+    # ---------------------------------------------------------- linear algebra
+    def matmul(self, a, b, trans_a=False, trans_b=False, out=None, accumulate=False):
+        a = a.T if trans_a else a
+        b = b.T if trans_b else b
+        if out is None:
+            return a @ b
+        if not accumulate:
+            return np.matmul(a, b, out=out)
+        key = (out.shape, out.dtype)
+        tmp = self._scratch.get(key)
+        if tmp is None:
+            tmp = self._scratch[key] = np.empty_like(out)
+        np.matmul(a, b, out=tmp)
+        k.add_into(_flat(out), _flat(tmp))
+        return out
+
+    def add_bias(self, y, bias):
+        k.add_bias(y, bias)
+        return y
+
+    def sum_rows(self, dy, out, accumulate=True):
+        k.sum_rows(dy, out, accumulate)
+        return out
+
+    # ------------------------------------------------------------- activations
+    def relu(self, x, out=None):
+        out = self._out(x, out)
+        k.relu(_flat(x), _flat(out))
+        return out
+
+    def relu_backward(self, dy, y):
+        dx = np.empty_like(dy)
+        k.relu_backward(_flat(dy), _flat(y), _flat(dx))
+        return dx
+
+    def leaky_relu(self, x, alpha, out=None):
+        out = self._out(x, out)
+        k.leaky_relu(_flat(x), x.dtype.type(alpha), _flat(out))
+        return out
+
+    def leaky_relu_backward(self, dy, y, alpha):
+        dx = np.empty_like(dy)
+        k.leaky_relu_backward(_flat(dy), _flat(y), dy.dtype.type(alpha), _flat(dx))
+        return dx
+
+    def elu(self, x, alpha, out=None):
+        out = self._out(x, out)
+        k.elu(_flat(x), x.dtype.type(alpha), _flat(out))
+        return out
+
+    def elu_backward(self, dy, y, alpha):
+        dx = np.empty_like(dy)
+        k.elu_backward(_flat(dy), _flat(y), dy.dtype.type(alpha), _flat(dx))
+        return dx
+
+    def sigmoid(self, x, out=None):
+        out = self._out(x, out)
+        k.sigmoid(_flat(x), _flat(out))
+        return out
+
+    def sigmoid_backward(self, dy, y):
+        dx = np.empty_like(dy)
+        k.sigmoid_backward(_flat(dy), _flat(y), _flat(dx))
+        return dx
+
+    def tanh_backward(self, dy, y):
+        dx = np.empty_like(dy)
+        k.tanh_backward(_flat(dy), _flat(y), _flat(dx))
+        return dx
+
+    def softmax(self, x, out=None):
+        out = self._out(x, out)
+        k.softmax_rows(x.reshape(-1, x.shape[-1]), out.reshape(-1, x.shape[-1]))
+        return out
+
+    def softmax_backward(self, dy, y):
+        dx = np.empty_like(dy)
+        m = dy.shape[-1]
+        k.softmax_backward_rows(dy.reshape(-1, m), y.reshape(-1, m), dx.reshape(-1, m))
+        return dx
+
+    # ----------------------------------------------------------------- dropout
+    def dropout_mask(self, shape, rate, rng, dtype="float32"):
+        dtype = np.dtype(dtype)
+        u = rng.random(shape, dtype=np.float32)
+        mask = np.empty(shape, dtype=dtype)
+        k.dropout_from_uniform(_flat(u), np.float32(rate), dtype.type(1.0 / (1.0 - rate)),
+                               _flat(mask))
+        return mask
+
+    # ------------------------------------------------------------------ losses
+    def mean_squared_error(self, y, t):
+        grad = np.empty_like(y)
+        total = k.squared_error(_flat(y), _flat(t), _flat(grad), y.dtype.type(2.0 / y.size))
+        return total / y.size, grad
+
+    def sum_squared_error(self, y, t):
+        grad = np.empty_like(y)
+        total = k.squared_error(_flat(y), _flat(t), _flat(grad), y.dtype.type(1.0))
+        return 0.5 * total, grad
+
+    def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False):
+        grad = np.empty_like(y)
+        total = k.binary_crossentropy(_flat(y), _flat(t), y.dtype.type(eps),
+                                      from_sigmoid_logits, _flat(grad))
+        grad *= y.dtype.type(1.0 / y.size)
+        return total / y.size, grad
+
+    def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False):
+        grad = np.empty_like(y)
+        total = k.categorical_crossentropy(y, t, y.dtype.type(eps), from_softmax_logits, grad)
+        grad *= y.dtype.type(1.0 / y.shape[0])
+        return total / y.shape[0], grad
+
+    def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False):
+        grad = np.empty_like(y)
+        total = k.sparse_categorical_crossentropy(y, labels, y.dtype.type(eps),
+                                                  from_softmax_logits, grad)
+        grad *= y.dtype.type(1.0 / y.shape[0])
+        return total / y.shape[0], grad
+
+    # ----------------------------------------------------------------- metrics
+    def count_argmax_equal(self, y, t) -> int:
+        return int(k.count_argmax_equal(y, t))
+
+    def count_argmax_label(self, y, labels) -> int:
+        return int(k.count_argmax_label(y, labels))
+
+    # ------------------------------------------------------- optimizer updates
+    def sgd_update(self, param, grad, velocity, lr, momentum, nesterov):
+        dt = param.dtype.type
+        if momentum:
+            k.sgd_momentum(_flat(param), _flat(grad), _flat(velocity), dt(lr), dt(momentum),
+                           nesterov)
+        else:
+            k.sgd(_flat(param), _flat(grad), dt(lr))
+
+    def adagrad_update(self, param, grad, accumulator, lr, eps):
+        dt = param.dtype.type
+        k.adagrad(_flat(param), _flat(grad), _flat(accumulator), dt(lr), dt(eps))
+
+    def rmsprop_update(self, param, grad, mean_square, lr, rho, eps):
+        dt = param.dtype.type
+        k.rmsprop(_flat(param), _flat(grad), _flat(mean_square), dt(lr), dt(rho), dt(1 - rho),
+                  dt(eps), dt(_TINY[param.dtype]))
+
+    def adadelta_update(self, param, grad, mean_square, mean_delta, lr, rho, eps):
+        dt = param.dtype.type
+        k.adadelta(_flat(param), _flat(grad), _flat(mean_square), _flat(mean_delta), dt(lr),
+                   dt(rho), dt(1 - rho), dt(eps), dt(_TINY[param.dtype]))
+
+    def adam_update(self, param, grad, m, v, lr, beta1, beta2, eps, step):
+        dt = param.dtype.type
+        k.adam(_flat(param), _flat(grad), _flat(m), _flat(v), dt(lr / (1 - beta1**step)),
+               dt(beta1), dt(1 - beta1), dt(beta2), dt(1 - beta2),
+               dt(1 / np.sqrt(1 - beta2**step)), dt(eps), dt(_TINY[param.dtype]))

@@ -1,0 +1,80 @@
+"""Weight initialisers.
+
+An initialiser is a function ``(shape, fan_in, fan_out, rng) -> numpy array``
+(float64; the layer converts to its dtype). ``fan_in`` is the number of incoming
+links of one unit, ``fan_out`` the number of outgoing ones.
+
+==================  =======================================================
+name                distribution
+==================  =======================================================
+glorot_uniform      U(-l, l), l = sqrt(6 / (fan_in + fan_out)) (default)
+he_normal           N(0, sqrt(2 / fan_in)), truncated at two std. devs.
+normal_fan_in       N(0, 1 / sqrt(fan_in)): the lectures' "one over the
+                    square root of the incoming links"
+zeros, ones         constants (biases start at zero)
+==================  =======================================================
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .errors import ConfigError
+
+
+def glorot_uniform(shape, fan_in, fan_out, rng):
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=shape)
+
+
+def he_normal(shape, fan_in, fan_out, rng):
+    std = math.sqrt(2.0 / fan_in)
+    values = rng.standard_normal(size=shape)
+    # redraw what falls beyond two standard deviations, as Keras does
+    bad = np.abs(values) > 2
+    while bad.any():
+        values[bad] = rng.standard_normal(size=int(bad.sum()))
+        bad = np.abs(values) > 2
+    return values * (std / 0.87962566103423978)  # std of N(0,1) truncated at +-2
+
+
+def normal_fan_in(shape, fan_in, fan_out, rng):
+    return rng.normal(0.0, 1.0 / math.sqrt(fan_in), size=shape)
+
+
+def zeros(shape, fan_in, fan_out, rng):
+    return np.zeros(shape)
+
+
+def ones(shape, fan_in, fan_out, rng):
+    return np.ones(shape)
+
+
+INITIALIZERS = {
+    "glorot_uniform": glorot_uniform,
+    "he_normal": he_normal,
+    "normal_fan_in": normal_fan_in,
+    "zeros": zeros,
+    "ones": ones,
+}
+
+
+def get(spec):
+    """An initialiser from its name or a callable with the initialiser signature."""
+    if callable(spec):
+        return spec
+    if isinstance(spec, str) and spec in INITIALIZERS:
+        return INITIALIZERS[spec]
+    raise ConfigError(
+        f"unknown initializer {spec!r}: expected one of {', '.join(INITIALIZERS)} "
+        f"or a function (shape, fan_in, fan_out, rng) -> array"
+    )
+
+
+def name_of(init) -> str | None:
+    for name, fn in INITIALIZERS.items():
+        if fn is init:
+            return name
+    return None

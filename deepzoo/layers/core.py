@@ -1,0 +1,101 @@
+"""Layers without weights: :class:`Activation`, :class:`Dropout`, :class:`Flatten`."""
+
+from __future__ import annotations
+
+import math
+
+from .. import activations as act
+from ..errors import ConfigError
+from .base import Layer
+from .dense import activation_config, activation_from_config
+
+
+class Activation(Layer):
+    """Apply an activation function elementwise (softmax: over the last axis).
+
+    ``Activation("leaky_relu", alpha=0.1)`` passes extra arguments to the function.
+    Output shape = input shape.
+    """
+
+    default_name = "activation"
+
+    def __init__(self, activation, name=None, input_shape=None, dtype="float32", **activation_args):
+        super().__init__(name=name, input_shape=input_shape, dtype=dtype)
+        if activation is None:
+            raise ConfigError(f"layer '{self.name}': activation must be given, received None")
+        if activation_args:
+            from .. import registry
+
+            if not isinstance(activation, str):
+                raise ConfigError(
+                    f"layer '{self.name}': extra arguments {sorted(activation_args)} need an "
+                    f"activation given by name"
+                )
+            activation = registry.activations.get(activation)(**activation_args)
+        self.activation = act.get(activation)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        y, activation_backward = self.activation.forward(self.ops, x)
+
+        def backward(dy):
+            return dy if self.output_activation_fused else activation_backward(dy)
+
+        return y, backward
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activation_config(self.activation)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["activation"] = activation_from_config(config["activation"])
+        return cls(**config)
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each input with probability ``rate``.
+
+    The kept inputs are scaled by ``1 / (1 - rate)`` so the expected output equals
+    the input; at inference the layer is the identity. The mask comes from the
+    layer's random generator (the model's seed). Output shape = input shape.
+    """
+
+    default_name = "dropout"
+
+    def __init__(self, rate, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ConfigError(f"layer '{self.name}': rate must be in [0, 1), received {rate!r}")
+        self.rate = float(rate)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops = self.ops
+        if not training or self.rate == 0:
+            return x, lambda dy: dy
+        mask = ops.dropout_mask(x.shape, self.rate, self.rng, self.dtype)
+        y = ops.multiply(x, mask)
+
+        def backward(dy):
+            return ops.multiply(dy, mask)
+
+        return y, backward
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate}
+
+
+class Flatten(Layer):
+    """Reshape each sample to a vector: ``(N, d1, d2, ...) -> (N, d1 * d2 * ...)``."""
+
+    default_name = "flatten"
+
+    def compute_output_shape(self, input_shape):
+        return (math.prod(input_shape),)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops, shape = self.ops, x.shape
+        y = ops.reshape(x, (shape[0], -1))
+        return y, lambda dy: ops.reshape(dy, shape)

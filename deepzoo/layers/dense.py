@@ -1,0 +1,186 @@
+"""Fully connected layers: :class:`Dense` and :class:`Maxout`."""
+
+from __future__ import annotations
+
+from .. import activations as act
+from .. import initializers
+from ..errors import ShapeError
+from .base import Layer, check_positive_int, describe_shape
+
+
+def _check_flat(layer: Layer, input_shape: tuple) -> None:
+    if len(input_shape) != 1:
+        raise ShapeError(
+            f"layer '{layer.name}' ({type(layer).__name__}) expects 2-D input (batch, features), "
+            f"but its input has shape {describe_shape(input_shape)}. Add a Flatten layer before it "
+            f"to turn each sample into a vector."
+        )
+
+
+class Dense(Layer):
+    r"""A fully connected layer: every output unit sees every input.
+
+    .. math:: Y = f(X W + b)
+
+    Shapes: ``X`` is ``(N, n_in)``, ``W`` (param ``"kernel"``) is ``(n_in, units)``,
+    ``b`` (param ``"bias"``) is ``(units,)``, ``Y`` is ``(N, units)``.
+    Backward, with ``dZ = dY * f'(Z)``:
+    ``dW += X^T dZ``, ``db += sum_n dZ``, ``dX = dZ W^T``.
+
+    Parameters
+    ----------
+    units : int
+        Number of output units.
+    activation : str, ActivationFunction or None
+        ``f``; None means the identity.
+    use_bias : bool
+    kernel_initializer, bias_initializer : str or callable
+        See :mod:`deepzoo.initializers`.
+    """
+
+    default_name = "dense"
+
+    def __init__(self, units, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        self.units = check_positive_int(self.name, "units", units)
+        self.activation = act.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def check_input_shape(self, input_shape):
+        _check_flat(self, input_shape)
+
+    def create_params(self, input_shape):
+        n_in = input_shape[0]
+        self.add_param("kernel", (n_in, self.units), self.kernel_initializer, n_in, self.units)
+        if self.use_bias:
+            self.add_param("bias", (self.units,), self.bias_initializer, n_in, self.units)
+
+    def compute_output_shape(self, input_shape):
+        return (self.units,)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops, kernel = self.ops, self.params["kernel"]
+        y = ops.matmul(x, kernel)
+        if self.use_bias:
+            ops.add_bias(y, self.params["bias"])
+        activation_backward = None
+        if self.activation is not None:
+            y, activation_backward = self.activation.forward(ops, y, inplace=True)
+
+        def backward(dy):
+            dz = dy
+            if activation_backward is not None and not self.output_activation_fused:
+                dz = activation_backward(dy)
+            ops.matmul(x, dz, trans_a=True, out=self.grads["kernel"], accumulate=True)
+            if self.use_bias:
+                ops.sum_rows(dz, out=self.grads["bias"])
+            if self.needs_input_gradient:
+                return ops.matmul(dz, kernel, trans_b=True)
+            return None
+
+        return y, backward
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activation_config(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.name_of(self.kernel_initializer),
+            "bias_initializer": initializers.name_of(self.bias_initializer),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["activation"] = activation_from_config(config.get("activation"))
+        return cls(**config)
+
+
+class Maxout(Layer):
+    r"""Maxout units: each output is the largest of ``pieces`` linear functions.
+
+    .. math:: y_j = \max_{p} (x \cdot w_{j,p} + b_{j,p})
+
+    With ``pieces=2`` this is the lecture's ``max(w1 . x + b1, w2 . x + b2)``.
+    ReLU is the special case where one piece is fixed at zero.
+
+    Shapes: ``X`` ``(N, n_in)``; ``kernel`` ``(n_in, units * pieces)`` with the
+    pieces of unit ``j`` in columns ``j * pieces ... j * pieces + pieces - 1``;
+    ``bias`` ``(units * pieces,)``; ``Y`` ``(N, units)``. The backward sends each
+    unit's gradient only to the piece that won the max.
+    """
+
+    default_name = "maxout"
+
+    def __init__(self, units, pieces=2, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        self.units = check_positive_int(self.name, "units", units)
+        self.pieces = check_positive_int(self.name, "pieces", pieces)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def check_input_shape(self, input_shape):
+        _check_flat(self, input_shape)
+
+    def create_params(self, input_shape):
+        n_in, width = input_shape[0], self.units * self.pieces
+        self.add_param("kernel", (n_in, width), self.kernel_initializer, n_in, self.units)
+        if self.use_bias:
+            self.add_param("bias", (width,), self.bias_initializer, n_in, self.units)
+
+    def compute_output_shape(self, input_shape):
+        return (self.units,)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops, kernel = self.ops, self.params["kernel"]
+        n = x.shape[0]
+        z = ops.matmul(x, kernel)
+        if self.use_bias:
+            ops.add_bias(z, self.params["bias"])
+        y, which = ops.maxout(ops.reshape(z, (n, self.units, self.pieces)))
+
+        def backward(dy):
+            dz = ops.reshape(ops.maxout_backward(dy, which, self.pieces), (n, -1))
+            ops.matmul(x, dz, trans_a=True, out=self.grads["kernel"], accumulate=True)
+            if self.use_bias:
+                ops.sum_rows(dz, out=self.grads["bias"])
+            if self.needs_input_gradient:
+                return ops.matmul(dz, kernel, trans_b=True)
+            return None
+
+        return y, backward
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "pieces": self.pieces,
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.name_of(self.kernel_initializer),
+            "bias_initializer": initializers.name_of(self.bias_initializer),
+        }
+
+
+def activation_config(activation):
+    """An activation as a config value: its name, or name and arguments."""
+    if activation is None:
+        return None
+    config = activation.get_config()
+    name = act.name_of(activation)
+    return {"name": name, "config": config} if config else name
+
+
+def activation_from_config(value):
+    if isinstance(value, dict):
+        from .. import registry
+
+        return registry.activations.get(value["name"]).from_config(value.get("config", {}))
+    return value

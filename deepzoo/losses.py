@@ -1,0 +1,163 @@
+"""Loss functions.
+
+A loss compares a batch of predictions ``y`` with targets ``t`` and returns
+``(value, dL/dy)``: the mean (or, for the lectures' E, the sum) loss of the batch
+as a float, and its gradient.
+
+Softmax + categorical cross-entropy (and sigmoid + binary cross-entropy) are
+*fused*: when the model's last activation is the one named in ``fuses_with``, the
+loss hands back the gradient with respect to the activation's input, which
+simplifies to ``(y - t) / N``; the lectures' ``dE/dy = a - t``. This is both
+cheaper and numerically kinder than multiplying two Jacobians.
+
+=================================  ==================================================
+name                               value
+=================================  ==================================================
+mean_squared_error (mse)           mean over all elements of (y - t)^2
+sum_squared_error (sse)            1/2 sum over all elements of (t - y)^2 (lectures)
+binary_crossentropy                mean of -(t log y + (1 - t) log(1 - y))
+categorical_crossentropy           mean over samples of -sum_k t_k log y_k
+sparse_categorical_crossentropy    the same, with integer class labels as targets
+=================================  ==================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DataError, ShapeError
+
+#: probabilities are clipped to [EPSILON, 1 - EPSILON] before a logarithm
+EPSILON = 1e-7
+
+
+class Loss:
+    """Base class. Subclasses implement :meth:`forward` and may set ``fuses_with``."""
+
+    name = "loss"
+    #: the output activation whose backward this loss can absorb
+    fuses_with: str | None = None
+
+    def forward(self, ops, y, t, fused=False):
+        """Return ``(value, gradient)``; with ``fused`` the gradient is w.r.t. the logits."""
+        raise NotImplementedError
+
+    def check_targets(self, y_shape, t) -> None:
+        """Raise a clear error if host targets ``t`` cannot be compared with outputs of ``y_shape``."""
+        if tuple(t.shape[1:]) != tuple(y_shape):
+            raise ShapeError(
+                f"loss '{self.name}': targets must have shape (batch, "
+                f"{', '.join(map(str, y_shape))}) to match the model's output, received "
+                f"{tuple(t.shape)}"
+            )
+
+    def prepare_targets(self, t, dtype):
+        return np.asarray(t, dtype=dtype)
+
+    def __call__(self, y, t, ops=None):
+        """Loss value for host arrays (a convenience for learners)."""
+        from .backend import get_ops
+
+        ops = get_ops(ops)
+        y = np.asarray(y, dtype=np.result_type(np.asarray(y).dtype, np.float32))
+        self.check_targets(y.shape[1:], np.asarray(t))
+        value, _ = self.forward(ops, ops.asarray(y), ops.asarray(self.prepare_targets(t, y.dtype)))
+        return value
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class MeanSquaredError(Loss):
+    name = "mean_squared_error"
+
+    def forward(self, ops, y, t, fused=False):
+        return ops.mean_squared_error(y, t)
+
+
+class SumSquaredError(Loss):
+    """The lectures' error ``E = 1/2 * sum (t - y)^2`` over the batch; ``dE/dy = y - t``.
+
+    Because it sums instead of averaging, its gradients grow with the batch size:
+    the learning rate that suits one sample at a time is too large for a big batch.
+    """
+
+    name = "sum_squared_error"
+
+    def forward(self, ops, y, t, fused=False):
+        return ops.sum_squared_error(y, t)
+
+
+class BinaryCrossentropy(Loss):
+    name = "binary_crossentropy"
+    fuses_with = "sigmoid"
+
+    def check_targets(self, y_shape, t):
+        super().check_targets(y_shape, t)
+        if t.size and (np.min(t) < 0 or np.max(t) > 1):
+            raise DataError(
+                f"loss '{self.name}': targets must lie in [0, 1], received values from "
+                f"{np.min(t)} to {np.max(t)}"
+            )
+
+    def forward(self, ops, y, t, fused=False):
+        return ops.binary_crossentropy(y, t, EPSILON, from_sigmoid_logits=fused)
+
+
+class CategoricalCrossentropy(Loss):
+    """Targets are one-hot rows (or probability rows) of the same shape as ``y``."""
+
+    name = "categorical_crossentropy"
+    fuses_with = "softmax"
+
+    def forward(self, ops, y, t, fused=False):
+        return ops.categorical_crossentropy(y, t, EPSILON, from_softmax_logits=fused)
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """Targets are integer class labels of shape ``(N,)``."""
+
+    name = "sparse_categorical_crossentropy"
+    fuses_with = "softmax"
+
+    def check_targets(self, y_shape, t):
+        if t.ndim != 1:
+            raise ShapeError(
+                f"loss '{self.name}': targets must be integer labels of shape (batch,), received "
+                f"shape {tuple(t.shape)}; use categorical_crossentropy for one-hot targets"
+            )
+        if t.size and (not np.all(np.equal(np.mod(t, 1), 0)) or t.min() < 0 or t.max() >= y_shape[-1]):
+            raise DataError(
+                f"loss '{self.name}': labels must be integers in [0, {y_shape[-1] - 1}], received "
+                f"values from {t.min()} to {t.max()}"
+            )
+
+    def prepare_targets(self, t, dtype):
+        return np.asarray(t, dtype=np.int64)
+
+    def forward(self, ops, y, labels, fused=False):
+        return ops.sparse_categorical_crossentropy(y, labels, EPSILON, from_softmax_logits=fused)
+
+
+ALIASES = {"mse": "mean_squared_error", "sse": "sum_squared_error"}
+
+
+def get(spec) -> Loss:
+    """Resolve a loss given by registered name (or alias), class or instance."""
+    from . import registry
+    from .errors import ConfigError
+
+    if isinstance(spec, Loss):
+        return spec
+    if isinstance(spec, type) and issubclass(spec, Loss):
+        return spec()
+    if isinstance(spec, str):
+        return registry.losses.get(ALIASES.get(spec.lower(), spec))()
+    raise ConfigError(f"a loss is given by name, class or instance; received {type(spec).__name__}")

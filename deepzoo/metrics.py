@@ -1,0 +1,90 @@
+"""Metrics: figures reported during training that the optimizer does not follow.
+
+A metric accumulates over the batches of an epoch (``update``) and reports one
+number (``result``). ``"accuracy"`` picks the right accuracy for the loss, as
+Keras does: categorical for one-hot targets, sparse for integer labels, binary
+for a sigmoid output.
+"""
+
+from __future__ import annotations
+
+from .errors import ConfigError
+
+
+class Metric:
+    name = "metric"
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.total = 0.0
+        self.count = 0
+
+    def update(self, ops, y, t) -> None:
+        raise NotImplementedError
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else float("nan")
+
+
+class CategoricalAccuracy(Metric):
+    """Share of samples whose largest output is at the target's largest entry."""
+
+    name = "accuracy"
+
+    def update(self, ops, y, t):
+        self.total += ops.count_argmax_equal(y, t)
+        self.count += y.shape[0]
+
+
+class SparseCategoricalAccuracy(Metric):
+    """Share of samples whose largest output is at the integer label."""
+
+    name = "accuracy"
+
+    def update(self, ops, y, labels):
+        self.total += ops.count_argmax_label(y, labels)
+        self.count += y.shape[0]
+
+
+class BinaryAccuracy(Metric):
+    """Share of outputs on the same side of 0.5 as their target."""
+
+    name = "accuracy"
+
+    def update(self, ops, y, t):
+        self.total += ops.count_threshold_equal(y, t, 0.5)
+        self.count += y.size
+
+
+class MeanSquaredErrorMetric(Metric):
+    name = "mse"
+
+    def update(self, ops, y, t):
+        self.total += ops.sum_squared_difference(y, t)
+        self.count += y.size
+
+
+def get(spec, loss) -> Metric:
+    """A fresh metric from a name (``"accuracy"``, ``"mse"``...) or a Metric instance."""
+    if isinstance(spec, Metric):
+        return spec
+    names = {
+        "categorical_accuracy": CategoricalAccuracy,
+        "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+        "binary_accuracy": BinaryAccuracy,
+        "mse": MeanSquaredErrorMetric,
+        "mean_squared_error": MeanSquaredErrorMetric,
+    }
+    if spec in ("accuracy", "acc"):
+        if loss.name == "sparse_categorical_crossentropy":
+            return SparseCategoricalAccuracy()
+        if loss.name == "categorical_crossentropy":
+            return CategoricalAccuracy()
+        return BinaryAccuracy()
+    if isinstance(spec, str) and spec in names:
+        return names[spec]()
+    raise ConfigError(
+        f"unknown metric {spec!r}: expected one of accuracy, {', '.join(names)} or a Metric instance"
+    )

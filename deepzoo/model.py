@@ -1,0 +1,331 @@
+"""``Sequential``: a stack of layers trained with one loss and one optimizer.
+
+One batch travels a one-way road through ``fit``::
+
+    host batch -> ops.asarray -> layer.forward ... -> loss (value, dL/dy)
+    -> the layers' backward functions in reverse (accumulating grads)
+    -> optimizer.step (in place) -> callbacks and progress (host numbers)
+
+The model never looks at which device it runs on: the Ops it holds decides.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import losses, optimizers, validation
+from . import metrics as metric_lib
+from .backend import get_ops
+from .callbacks import Callback, History
+from .errors import ConfigError, NotBuiltError, ShapeError
+from .layers.base import Layer, describe_shape
+from .progress import ProgressBar
+from .seeding import make_rng
+
+
+class Sequential:
+    """A linear stack of layers.
+
+    Parameters
+    ----------
+    layers : list of Layer, optional
+    input_shape : tuple of int, optional
+        Per-sample input shape; otherwise taken from the first layer's
+        ``input_shape`` or from the first data the model sees.
+    device : str, optional
+        ``"cpu"`` (numba, the default), ``"numpy"`` (reference) or ``"cuda"``.
+    seed : int, optional
+        Seeds the model's own generator (initial weights, shuffling, dropout).
+    dtype : {"float32", "float64"}
+    """
+
+    def __init__(self, layers=None, *, input_shape=None, name="sequential", device=None,
+                 seed=None, dtype="float32"):
+        self.name = name
+        self.ops = get_ops(device)
+        self.rng = make_rng(seed)
+        self.dtype = np.dtype(dtype)
+        self.layers: list[Layer] = []
+        self.input_shape = tuple(input_shape) if input_shape is not None else None
+        self.built = False
+        self.optimizer = self.loss = None
+        self.metric_specs: list = []
+        self.fused_output = False
+        self.stop_training = False
+        self.stop_reason = None
+        for layer in layers or []:
+            self.add(layer)
+
+    # ------------------------------------------------------------ assembly
+    def add(self, layer: Layer) -> None:
+        """Append a layer. Refuses non-layers, a layer added twice and duplicate names."""
+        if isinstance(layer, type) and issubclass(layer, Layer):
+            raise ConfigError(
+                f"Sequential.add expects a layer instance, received the class {layer.__name__}; "
+                f"call it first, e.g. {layer.__name__}(...)"
+            )
+        if not isinstance(layer, Layer):
+            raise ConfigError(f"Sequential.add expects a Layer, received {type(layer).__name__} {layer!r}")
+        if any(layer is other for other in self.layers):
+            raise ConfigError(f"layer '{layer.name}' is already in model '{self.name}'")
+        if self.built:
+            raise ConfigError(f"model '{self.name}' is already built; add layers before it sees data")
+        names = {other.name for other in self.layers}
+        if layer.name in names:
+            if not layer.auto_named:
+                raise ConfigError(
+                    f"model '{self.name}' already has a layer named '{layer.name}'; layer names must be unique"
+                )
+            base, i = layer.name, 1
+            while f"{base}_{i}" in names:
+                i += 1
+            layer.name = f"{base}_{i}"
+        layer.dtype = self.dtype
+        layer.ops = self.ops
+        self.layers.append(layer)
+
+    def build(self, input_shape=None) -> None:
+        """Build every layer in turn from the per-sample ``input_shape``."""
+        if not self.layers:
+            raise ConfigError(f"model '{self.name}' has no layers; add some with model.add(...)")
+        shape = input_shape or self.input_shape or self.layers[0].input_shape_arg
+        if shape is None:
+            raise NotBuiltError(
+                f"model '{self.name}' does not know its input shape yet: pass input_shape=..., "
+                f"call build(input_shape) or fit it on data"
+            )
+        shape = tuple(shape)
+        for layer in self.layers:
+            layer.build(shape, rng=self.rng)
+            shape = layer.output_shape
+        self.input_shape = self.layers[0].input_shape
+        for i, layer in enumerate(self.layers):
+            layer.needs_input_gradient = i > 0
+        self.built = True
+        self._named_params = [
+            (f"{layer.name}/{key}", layer.params[key], layer.grads[key])
+            for layer in self.layers for key in layer.params
+        ]
+        self._all_grads = [g for _, _, g in self._named_params]
+
+    @property
+    def output_shape(self):
+        return self.layers[-1].output_shape if self.built else None
+
+    def compile(self, optimizer="sgd", loss="mean_squared_error", metrics=None) -> None:
+        """Choose the optimizer, the loss and the metrics (names or objects)."""
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses.get(loss)
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            raise ConfigError(f"compile: metrics must be a list, received {type(metrics).__name__}")
+        self.metric_specs = list(metrics or [])
+        self.metrics = [metric_lib.get(m, self.loss) for m in self.metric_specs]
+        if not self.layers:
+            raise ConfigError(f"model '{self.name}' has no layers to compile")
+        last = self.layers[-1]
+        activation = getattr(last, "activation", None)
+        self.fused_output = bool(self.loss.fuses_with) and activation is not None and \
+            activation.name == self.loss.fuses_with
+        for layer in self.layers:
+            layer.output_activation_fused = False
+        last.output_activation_fused = self.fused_output
+
+    # ------------------------------------------------------------- checks
+    def _prepare_x(self, x, name="x"):
+        x = validation.numeric_array(name, x)
+        if not self.built:
+            if x.ndim < 2:
+                raise ShapeError(
+                    f"{name} must have a batch axis first; received shape {x.shape}. For a single "
+                    f"sample use {name}.reshape(1, -1)"
+                )
+            self.build(x.shape[1:])
+        if tuple(x.shape[1:]) != self.input_shape:
+            first = self.layers[0]
+            hint = ""
+            if x.ndim == len(self.input_shape):
+                hint = f". For a single sample use {name}.reshape(1, -1) or {name}[None]"
+            raise ShapeError(
+                f"{name} does not fit model '{self.name}': its first layer '{first.name}' "
+                f"({type(first).__name__}) expects input of shape {describe_shape(self.input_shape)}, "
+                f"received {name} of shape {x.shape}{hint}"
+            )
+        return x.astype(self.dtype, copy=False)
+
+    def _prepare_y(self, y, x, name="y"):
+        y = validation.numeric_array(name, y)
+        validation.same_length("x", x, name, y)
+        if y.ndim == 1 and self.output_shape == (1,) and self.loss.name != \
+                "sparse_categorical_crossentropy":
+            y = y.reshape(-1, 1)
+        self.loss.check_targets(self.output_shape, y)
+        return self.loss.prepare_targets(y, self.dtype)
+
+    def _require_compiled(self, what):
+        if self.loss is None:
+            raise ConfigError(f"model '{self.name}' must be compiled before {what}: call model.compile(...)")
+
+    # ------------------------------------------------------------- training
+    def train_on_batch(self, x, y) -> float:
+        """One optimizer step on one batch of device arrays; returns the batch loss."""
+        ops = self.ops
+        for grad in self._all_grads:
+            ops.fill(grad, 0)
+        out, backwards = x, []
+        for layer in self.layers:
+            out, backward = layer.forward(out, training=True)
+            backwards.append(backward)
+        value, grad = self.loss.forward(ops, out, y, fused=self.fused_output)
+        for metric in self.metrics:
+            metric.update(ops, out, y)
+        for backward in reversed(backwards):
+            grad = backward(grad)
+        self.optimizer.step(ops, self._named_params)
+        return value
+
+    def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, initial_epoch=0, progress_file=None) -> History:
+        """Train for ``epochs`` passes over ``(x, y)``; returns the :class:`History`."""
+        self._require_compiled("fit")
+        batch_size = validation.positive_int("fit", "batch_size", batch_size)
+        epochs = validation.positive_int("fit", "epochs", epochs)
+        split = validation.fraction("fit", "validation_split", validation_split)
+        x = self._prepare_x(x)
+        y = self._prepare_y(y, x)
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ConfigError("fit: validation_data must be a tuple (x_val, y_val)")
+            x_val = self._prepare_x(validation_data[0], "x_val")
+            y_val = self._prepare_y(validation_data[1], x_val, "y_val")
+        elif split:
+            n_val = int(round(len(x) * split))
+            if n_val < 1 or n_val >= len(x):
+                raise ConfigError(
+                    f"fit: validation_split={split} leaves {n_val} of {len(x)} samples for validation; "
+                    f"both parts must be non-empty"
+                )
+            x, x_val, y, y_val = x[:-n_val], x[-n_val:], y[:-n_val], y[-n_val:]
+        else:
+            x_val = y_val = None
+
+        history = History()
+        all_callbacks = [history, ProgressBar(verbose, file=progress_file)] if verbose else [history]
+        for cb in list(callbacks or []):
+            if not isinstance(cb, Callback):
+                raise ConfigError(f"fit: callbacks must be Callback instances, received {type(cb).__name__}")
+            all_callbacks.append(cb)
+        n = len(x)
+        steps = -(-n // batch_size)
+        self.fit_params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n}
+        self.stop_training, self.stop_reason = False, None
+        for cb in all_callbacks:
+            cb.set_model(self)
+            cb.on_train_begin()
+
+        ops = self.ops
+        for epoch in range(initial_epoch, epochs):
+            for cb in all_callbacks:
+                cb.on_epoch_begin(epoch)
+            if shuffle:
+                order = self.rng.permutation(n)
+                xs, ys = x[order], y[order]
+            else:
+                xs, ys = x, y
+            for metric in self.metrics:
+                metric.reset()
+            loss_sum = 0.0
+            for step in range(steps):
+                start = step * batch_size
+                xb = ops.asarray(xs[start:start + batch_size])
+                yb = ops.asarray(ys[start:start + batch_size])
+                loss_sum += self.train_on_batch(xb, yb) * len(xb)
+                logs = {"loss": loss_sum / min(start + batch_size, n)}
+                for metric in self.metrics:
+                    logs[metric.name] = metric.result()
+                for cb in all_callbacks:
+                    cb.on_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            if x_val is not None:
+                logs.update({f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()})
+            for cb in all_callbacks:
+                cb.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        for cb in all_callbacks:
+            cb.on_train_end()
+        return history
+
+    # ------------------------------------------------------------ inference
+    def _batches_forward(self, x, batch_size):
+        ops = self.ops
+        for start in range(0, len(x), batch_size):
+            out = ops.asarray(x[start:start + batch_size])
+            for layer in self.layers:
+                out, _ = layer.forward(out, training=False)
+            yield start, out
+
+    def predict(self, x, batch_size=32):
+        """Outputs for ``x`` as a host array of shape ``(N,) + output_shape``."""
+        batch_size = validation.positive_int("predict", "batch_size", batch_size)
+        x = self._prepare_x(x)
+        result = np.empty((len(x),) + self.output_shape, dtype=self.dtype)
+        for start, out in self._batches_forward(x, batch_size):
+            result[start:start + len(out)] = self.ops.to_host(out)
+        return result
+
+    def evaluate(self, x, y, batch_size=32) -> dict:
+        """Loss and metrics on ``(x, y)``, as ``{"loss": ..., "accuracy": ...}``."""
+        self._require_compiled("evaluate")
+        batch_size = validation.positive_int("evaluate", "batch_size", batch_size)
+        x = self._prepare_x(x)
+        return self._evaluate(x, self._prepare_y(y, x), batch_size)
+
+    def _evaluate(self, x, y, batch_size):
+        fresh = [metric_lib.get(spec, self.loss) for spec in self.metric_specs]
+        total = 0.0
+        for start, out in self._batches_forward(x, batch_size):
+            yb = self.ops.asarray(y[start:start + len(out)])
+            value, _ = self.loss.forward(self.ops, out, yb)
+            total += value * len(out)
+            for metric in fresh:
+                metric.update(self.ops, out, yb)
+        return {"loss": total / len(x), **{m.name: m.result() for m in fresh}}
+
+    # --------------------------------------------------------------- weights
+    def get_weights(self) -> dict:
+        """``{layer name: {param name: host array}}`` (copies)."""
+        return {layer.name: layer.get_weights() for layer in self.layers}
+
+    def set_weights(self, weights: dict) -> None:
+        for layer in self.layers:
+            if layer.params:
+                if layer.name not in weights:
+                    raise ShapeError(f"set_weights: no weights given for layer '{layer.name}'")
+                layer.set_weights(weights[layer.name])
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise NotBuiltError(f"model '{self.name}' is not built: call build(input_shape) or fit it first")
+        return sum(layer.count_params() for layer in self.layers)
+
+    def summary(self, print_fn=print) -> None:
+        """Print a Keras-style table of layers, output shapes and parameter counts."""
+        if not self.built:
+            self.build()
+        rule = "_" * 65
+        lines = [f'Model: "{self.name}"', rule,
+                 f" {'Layer (type)':<28}{'Output Shape':<26}{'Param #':>9}", "=" * 65]
+        for i, layer in enumerate(self.layers):
+            label = f"{layer.name} ({type(layer).__name__})"
+            shape = "(None, " + ", ".join(map(str, layer.output_shape)) + ")"
+            lines.append(f" {label:<28}{shape:<26}{layer.count_params():>9,}")
+            lines.append("=" * 65 if i == len(self.layers) - 1 else "")
+        total = self.count_params()
+        lines += [f"Total params: {total:,}", f"Trainable params: {total:,}",
+                  "Non-trainable params: 0", rule]
+        for line in lines:
+            print_fn(line)
+
+    def __repr__(self):
+        return f"<Sequential '{self.name}' layers={[layer.name for layer in self.layers]}>"

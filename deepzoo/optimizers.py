@@ -1,0 +1,212 @@
+"""Optimizers: how parameters move once their gradients are known.
+
+Each class checks its hyperparameters when it is created and keeps its state
+(velocities, running averages) **per parameter**, keyed by the parameter's name
+in the model (``"dense_1/kernel"``). The arithmetic of one update is a single Ops
+call (``ops.adam_update`` ...), applied in place, so the same optimizer runs on
+every backend. The formulas are those of ``torch.optim`` (with ``g`` the gradient,
+``lr`` the learning rate and ``t`` the step count starting at 1):
+
+SGD          ``v = momentum * v + g``; ``p -= lr * v`` (Nesterov: ``p -= lr * (g + momentum * v)``)
+Adagrad      ``s += g^2``; ``p -= lr * g / (sqrt(s) + eps)``
+RMSprop      ``s = rho * s + (1 - rho) * g^2``; ``p -= lr * g / (sqrt(s) + eps)``
+Adadelta     ``s = rho * s + (1 - rho) g^2``; ``d = sqrt(u + eps) / sqrt(s + eps) * g``;
+             ``u = rho * u + (1 - rho) d^2``; ``p -= lr * d``
+Adam         ``m = b1 m + (1 - b1) g``; ``v = b2 v + (1 - b2) g^2``;
+             ``p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``
+
+Keras writes momentum SGD as ``v = momentum * v - lr * g``; ``p += v``, which is the
+same for a fixed learning rate. Keras's Adam puts ``eps`` outside a differently
+scaled square root; the difference shows only when ``sqrt(v)`` is near ``eps``.
+"""
+
+from __future__ import annotations
+
+from .errors import ConfigError
+
+
+def _number(optimizer: str, name: str, value, low, high, low_open=False, high_open=False):
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ok:
+        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    if not ok:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        raise ConfigError(
+            f"optimizer '{optimizer}': {name} must be a number in {lo}{low}, {high}{hi}, received {value!r}"
+        )
+    return float(value)
+
+
+class Optimizer:
+    """Base class: ``step`` walks the parameters; subclasses define ``update``."""
+
+    name = "optimizer"
+
+    def __init__(self, learning_rate: float):
+        self.learning_rate = _number(self.name, "learning_rate", learning_rate, 0, float("inf"),
+                                     low_open=True, high_open=True)
+        self.state: dict[str, dict] = {}
+        self.iterations = 0
+
+    def init_state(self, ops, param) -> dict:
+        """Fresh state arrays for one parameter."""
+        return {}
+
+    def update(self, ops, param, grad, state) -> None:
+        raise NotImplementedError
+
+    def step(self, ops, named_params) -> None:
+        """Apply one update to each ``(key, param, grad)`` in ``named_params``."""
+        self.iterations += 1
+        for key, param, grad in named_params:
+            state = self.state.get(key)
+            if state is None:
+                state = self.state[key] = self.init_state(ops, param)
+            self.update(ops, param, grad, state)
+
+    def zeros_like(self, ops, param):
+        return ops.alloc(param.shape, param.dtype)
+
+    def get_config(self) -> dict:
+        return {"learning_rate": self.learning_rate}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum."""
+
+    name = "sgd"
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
+        super().__init__(learning_rate)
+        self.momentum = _number(self.name, "momentum", momentum, 0, 1, high_open=True)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and self.momentum == 0:
+            raise ConfigError("optimizer 'sgd': nesterov=True needs a momentum > 0")
+
+    def init_state(self, ops, param):
+        return {"velocity": self.zeros_like(ops, param)} if self.momentum else {"velocity": None}
+
+    def update(self, ops, param, grad, state):
+        ops.sgd_update(param, grad, state["velocity"], self.learning_rate, self.momentum,
+                       self.nesterov)
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adagrad(Optimizer):
+    """Per-parameter learning rates that shrink with the sum of past squared gradients."""
+
+    name = "adagrad"
+
+    def __init__(self, learning_rate=0.01, epsilon=1e-7, initial_accumulator_value=0.0):
+        super().__init__(learning_rate)
+        self.epsilon = _number(self.name, "epsilon", epsilon, 0, 1, low_open=True)
+        self.initial_accumulator_value = _number(
+            self.name, "initial_accumulator_value", initial_accumulator_value, 0, float("inf"),
+            high_open=True)
+
+    def init_state(self, ops, param):
+        acc = self.zeros_like(ops, param)
+        ops.fill(acc, self.initial_accumulator_value)
+        return {"accumulator": acc}
+
+    def update(self, ops, param, grad, state):
+        ops.adagrad_update(param, grad, state["accumulator"], self.learning_rate, self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon,
+                "initial_accumulator_value": self.initial_accumulator_value}
+
+
+class RMSprop(Optimizer):
+    """Divide each step by a running root mean square of recent gradients."""
+
+    name = "rmsprop"
+
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7):
+        super().__init__(learning_rate)
+        self.rho = _number(self.name, "rho", rho, 0, 1, high_open=True)
+        self.epsilon = _number(self.name, "epsilon", epsilon, 0, 1, low_open=True)
+
+    def init_state(self, ops, param):
+        return {"mean_square": self.zeros_like(ops, param)}
+
+    def update(self, ops, param, grad, state):
+        ops.rmsprop_update(param, grad, state["mean_square"], self.learning_rate, self.rho,
+                           self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adadelta(Optimizer):
+    """RMSprop whose step size is itself a running RMS of past updates.
+
+    The original method has no learning rate; ``learning_rate=1.0`` (torch's default,
+    and the value of the Keras MNIST ConvNet example) reproduces it.
+    """
+
+    name = "adadelta"
+
+    def __init__(self, learning_rate=1.0, rho=0.95, epsilon=1e-6):
+        super().__init__(learning_rate)
+        self.rho = _number(self.name, "rho", rho, 0, 1, high_open=True)
+        self.epsilon = _number(self.name, "epsilon", epsilon, 0, 1, low_open=True)
+
+    def init_state(self, ops, param):
+        return {"mean_square": self.zeros_like(ops, param),
+                "mean_delta": self.zeros_like(ops, param)}
+
+    def update(self, ops, param, grad, state):
+        ops.adadelta_update(param, grad, state["mean_square"], state["mean_delta"],
+                            self.learning_rate, self.rho, self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """Momentum and RMSprop together, with bias correction of both averages."""
+
+    name = "adam"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        super().__init__(learning_rate)
+        self.beta_1 = _number(self.name, "beta_1", beta_1, 0, 1, high_open=True)
+        self.beta_2 = _number(self.name, "beta_2", beta_2, 0, 1, high_open=True)
+        self.epsilon = _number(self.name, "epsilon", epsilon, 0, 1, low_open=True)
+
+    def init_state(self, ops, param):
+        return {"m": self.zeros_like(ops, param), "v": self.zeros_like(ops, param), "step": 0}
+
+    def update(self, ops, param, grad, state):
+        state["step"] += 1
+        ops.adam_update(param, grad, state["m"], state["v"], self.learning_rate, self.beta_1,
+                        self.beta_2, self.epsilon, state["step"])
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
+def get(spec) -> Optimizer:
+    """Resolve an optimizer given by registered name, class or instance."""
+    from . import registry
+
+    if isinstance(spec, Optimizer):
+        return spec
+    if isinstance(spec, type) and issubclass(spec, Optimizer):
+        return spec()
+    if isinstance(spec, str):
+        return registry.optimizers.get(spec)()
+    raise ConfigError(f"an optimizer is given by name, class or instance; received {type(spec).__name__}")

@@ -1,0 +1,58 @@
+"""Checks of user-supplied arrays and arguments, with messages that say what to fix.
+
+Every function raises a :class:`~deepzoo.errors.DeepZooError` subclass naming the
+argument, what was expected and what was received.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ConfigError, DataError
+
+
+def numeric_array(name: str, value) -> np.ndarray:
+    """``value`` as a NumPy array of numbers with no NaN or infinity."""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested lists, for instance
+        raise DataError(f"{name} could not be turned into an array: {exc}") from None
+    if array.dtype.kind not in "biuf":
+        raise DataError(
+            f"{name} must hold numbers; received an array of dtype {array.dtype} "
+            f"(first element {array.flat[0]!r})" if array.size else
+            f"{name} must hold numbers; received an empty array of dtype {array.dtype}"
+        )
+    if array.ndim == 0:
+        raise DataError(f"{name} must be an array with a batch axis; received the scalar {array!r}")
+    if array.shape[0] == 0:
+        raise DataError(f"{name} is empty: received an array of shape {array.shape}")
+    if array.dtype.kind == "f":
+        finite = np.isfinite(array)
+        if not finite.all():
+            where = tuple(int(i) for i in np.argwhere(~finite)[0])
+            raise DataError(
+                f"{name} contains NaN or infinite values (first at index {where}: "
+                f"{array[where]}); remove or fill them before training"
+            )
+    return array
+
+
+def same_length(x_name: str, x, y_name: str, y) -> None:
+    if x.shape[0] != y.shape[0]:
+        raise DataError(
+            f"{x_name} and {y_name} must have the same number of samples: {x_name} has "
+            f"{x.shape[0]}, {y_name} has {y.shape[0]}"
+        )
+
+
+def positive_int(where: str, name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"{where}: {name} must be a positive integer, received {value!r}")
+    return int(value)
+
+
+def fraction(where: str, name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ConfigError(f"{where}: {name} must be a number in [0, 1), received {value!r}")
+    return float(value)
