@@ -209,6 +209,11 @@ class Registry:
                 pass
         return info
 
+    def find_source(self, name: str) -> str:
+        """``"built-in"``, ``"plugin (dist)"`` or ``"registered in code"``, without importing."""
+        self._scan()
+        return self._entries[_normalise(name)].source
+
     def name_of(self, obj: Any) -> str | None:
         """The registered name of ``obj`` (a class or function), or None."""
         self._scan()

@@ -57,6 +57,10 @@ class Layer:
 
     #: name used when none is given (subclasses set it)
     default_name = "layer"
+    #: constructor arguments and a per-sample input shape for a small example of
+    #: the layer; the shared contract test (:mod:`deepzoo.testing`) builds it
+    example_args: dict = {}
+    example_input_shape: tuple | None = None
 
     def __init__(self, *, name: str | None = None, input_shape=None, dtype="float32"):
         if name is not None and (not isinstance(name, str) or not name):

@@ -18,6 +18,8 @@ class Activation(Layer):
     """
 
     default_name = "activation"
+    example_args = {"activation": "elu", "alpha": 0.5}
+    example_input_shape = (6,)
 
     def __init__(self, activation, name=None, input_shape=None, dtype="float32", **activation_args):
         super().__init__(name=name, input_shape=input_shape, dtype=dtype)
@@ -62,6 +64,8 @@ class Dropout(Layer):
     """
 
     default_name = "dropout"
+    example_args = {"rate": 0.3}
+    example_input_shape = (6,)
 
     def __init__(self, rate, **kwargs):
         super().__init__(**kwargs)
@@ -90,6 +94,7 @@ class Flatten(Layer):
     """Reshape each sample to a vector: ``(N, d1, d2, ...) -> (N, d1 * d2 * ...)``."""
 
     default_name = "flatten"
+    example_input_shape = (2, 3, 2)
 
     def compute_output_shape(self, input_shape):
         return (math.prod(input_shape),)

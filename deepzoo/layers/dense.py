@@ -39,6 +39,8 @@ class Dense(Layer):
     """
 
     default_name = "dense"
+    example_args = {"units": 3, "activation": "tanh"}
+    example_input_shape = (5,)
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
@@ -116,6 +118,8 @@ class Maxout(Layer):
     """
 
     default_name = "maxout"
+    example_args = {"units": 3, "pieces": 2}
+    example_input_shape = (5,)
 
     def __init__(self, units, pieces=2, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", **kwargs):

@@ -1,0 +1,134 @@
+"""The ``deepzoo`` command line (click).
+
+``deepzoo --version``, ``deepzoo list [KIND]``, ``deepzoo info`` and
+``deepzoo demo NAME``. Demos are click commands registered in the
+``deepzoo.demos`` entry-point group, so plugins can add their own. The CLI holds
+no training logic: each demo calls a plain function that the tutorials and tests
+call too.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+import click
+
+from . import registry
+from ._version import __version__
+from .errors import DeepZooError
+
+
+class _Group(click.Group):
+    """A click group that turns deepzoo errors into one-line messages on stderr."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DeepZooError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+class _DemoGroup(_Group):
+    """Subcommands come from the demo registry, imported only when chosen."""
+
+    def list_commands(self, ctx):
+        return registry.demos.names()
+
+    def get_command(self, ctx, name):
+        if name not in registry.demos:
+            return None
+        return registry.demos.get(name)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="deepzoo")
+def main():
+    """deepzoo: learn deep learning by running it.
+
+    Start with `deepzoo demo xor`, then `deepzoo demo` for the other demos.
+    """
+
+
+@main.command("list")
+@click.argument("kind", required=False, type=click.Choice(sorted(registry.REGISTRIES)))
+def list_command(kind):
+    """List the registered layers, activations, losses, optimizers or demos."""
+    kinds = [kind] if kind else list(registry.REGISTRIES)
+    for k in kinds:
+        reg = registry.REGISTRIES[k]
+        click.echo(f"{k}:")
+        for name in reg.names():
+            click.echo(f"  {name:<34}{reg.find_source(name)}")
+
+
+@main.command()
+def info():
+    """Versions, BLAS, threads and whether a CUDA GPU can be used."""
+    import numpy as np
+
+    try:
+        import numba
+
+        numba_version, threads = numba.__version__, numba.config.NUMBA_NUM_THREADS
+    except ImportError as exc:  # pragma: no cover - numba is a dependency
+        numba_version, threads = f"not importable ({exc})", "?"
+    rows = [
+        ("deepzoo", __version__),
+        ("python", f"{platform.python_version()} ({platform.machine()})"),
+        ("numpy", np.__version__),
+        ("numba", numba_version),
+        ("blas", _blas_name()),
+        ("cpu cores", str(os.cpu_count())),
+        ("numba threads", str(threads)),
+        ("backend", "numba (cpu)"),
+        ("cuda", _cuda_status()),
+    ]
+    for key, value in rows:
+        click.echo(f"{key:<15}{value}")
+
+
+def _blas_name() -> str:
+    import numpy as np
+
+    try:
+        config = np.show_config(mode="dicts")
+        blas = config["Build Dependencies"]["blas"]
+        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except Exception:  # older numpy without mode="dicts"
+        return "unknown"
+
+
+def _cuda_status() -> str:
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+        return "simulator (NUMBA_ENABLE_CUDASIM=1): kernels run on the CPU, no GPU is used"
+    try:
+        from numba import cuda
+    except ImportError:
+        return "not available: numba-cuda is not installed"
+    try:
+        if cuda.is_available():
+            return f"GPU seen: {cuda.get_current_device().name.decode()} (deepzoo's CUDA backend is not in this release)"
+        return "no usable GPU (no NVIDIA driver or device found)"
+    except Exception as exc:
+        return f"no usable GPU ({type(exc).__name__}: {exc})"
+
+
+@main.group(cls=_DemoGroup, invoke_without_command=True)
+@click.pass_context
+def demo(ctx):
+    """Run a demo; without a name, list them with the lecture each follows."""
+    if ctx.invoked_subcommand is None:
+        click.echo("Demos (run `deepzoo demo NAME --help` for options):")
+        for name in registry.demos.names():
+            try:
+                command = registry.demos.get(name)
+                about = getattr(command, "lecture", None) or command.get_short_help_str(60)
+            except DeepZooError as exc:
+                about = f"(unavailable: {exc})"
+            click.echo(f"  {name:<14}{about}")
+
+
+def run():  # pragma: no cover - console entry point
+    sys.exit(main())

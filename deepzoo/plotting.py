@@ -1,0 +1,42 @@
+"""Figures for the demos and tutorials (matplotlib, drawn off-screen with Agg).
+
+Each function takes plain arrays or a trained model and writes a PNG file.
+matplotlib is imported only when a plot is asked for.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_decision_boundary_and_loss(model, x, t, history, path, title="") -> str:
+    """Left: the model's output over the input plane with the data; right: the loss curve."""
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
+    lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
+    grid = np.column_stack([g0.ravel(), g1.ravel()])
+    out = model.predict(grid, batch_size=4096)[:, 0].reshape(g0.shape)
+    image = left.contourf(g0, g1, out, levels=np.linspace(0, 1, 21), cmap="RdBu_r", alpha=0.8)
+    left.contour(g0, g1, out, levels=[0.5], colors="k", linewidths=1.5)
+    fig.colorbar(image, ax=left, label="network output")
+    t = np.asarray(t).ravel()
+    left.scatter(x[:, 0], x[:, 1], c=t, cmap="RdBu_r", edgecolors="k", s=120, vmin=0, vmax=1)
+    left.set(xlabel="x1", ylabel="x2", title="decision boundary (output = 0.5)")
+    right.plot(np.arange(1, len(history.history["loss"]) + 1), history.history["loss"])
+    right.set(xlabel="epoch", ylabel="loss", title="training loss", yscale="log")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return str(path)

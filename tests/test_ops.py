@@ -1,0 +1,157 @@
+"""Every operation of every Ops equals the reference Ops (NumPy)."""
+
+import numpy as np
+import pytest
+
+import deepzoo
+from deepzoo.backend.ops import Ops
+
+REF = Ops()
+DTYPES = [np.float32, np.float64]
+
+
+def tol(dtype):
+    return {"rtol": 1e-5, "atol": 1e-6} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
+
+
+def close(a, b, dtype):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), **tol(dtype))
+
+
+@pytest.fixture(params=DTYPES, ids=["f32", "f64"])
+def dtype(request):
+    return request.param
+
+
+def randn(rng, shape, dtype, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(dtype)
+
+
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True)])
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_matmul(ops, rng, dtype, trans_a, trans_b, accumulate):
+    a = randn(rng, (7, 5) if not trans_a else (5, 7), dtype)
+    b = randn(rng, (5, 3) if not trans_b else (3, 5), dtype)
+    start = randn(rng, (7, 3), dtype)
+    out_ref, out = start.copy(), start.copy()
+    REF.matmul(a, b, trans_a, trans_b, out=out_ref, accumulate=accumulate)
+    ops.matmul(a, b, trans_a, trans_b, out=out, accumulate=accumulate)
+    close(out, out_ref, dtype)
+    close(ops.matmul(a, b, trans_a, trans_b), REF.matmul(a, b, trans_a, trans_b), dtype)
+
+
+def test_bias_and_row_sums(ops, rng, dtype):
+    y, b = randn(rng, (6, 4), dtype), randn(rng, (4,), dtype)
+    close(ops.add_bias(y.copy(), b), REF.add_bias(y.copy(), b), dtype)
+    for accumulate in (False, True):
+        start = randn(rng, (4,), dtype)
+        close(ops.sum_rows(y, start.copy(), accumulate), REF.sum_rows(y, start.copy(), accumulate),
+              dtype)
+
+
+ACTIVATION_OPS = [("linear", ()), ("step", ()), ("sigmoid", ()), ("tanh", ()), ("relu", ()),
+                  ("leaky_relu", (0.1,)), ("elu", (0.7,)), ("softmax", ())]
+
+
+@pytest.mark.parametrize("name,args", ACTIVATION_OPS, ids=[a for a, _ in ACTIVATION_OPS])
+def test_activation_ops(ops, rng, dtype, name, args):
+    x = randn(rng, (5, 9), dtype, scale=3.0)
+    x[0, :3] = [40, -40, 0]  # saturation and the kink
+    y_ref = getattr(REF, name)(x, *args)
+    close(getattr(ops, name)(x, *args), y_ref, dtype)
+    inplace = x.copy()
+    close(getattr(ops, name)(inplace, *args, out=inplace), y_ref, dtype)
+    dy = randn(rng, x.shape, dtype)
+    close(getattr(ops, name + "_backward")(dy, y_ref, *args),
+          getattr(REF, name + "_backward")(dy, y_ref, *args), dtype)
+
+
+def test_maxout_ops(ops, rng, dtype):
+    z = randn(rng, (4, 3, 2), dtype)
+    y, which = ops.maxout(z)
+    y_ref, which_ref = REF.maxout(z)
+    close(y, y_ref, dtype)
+    np.testing.assert_array_equal(which, which_ref)
+    dy = randn(rng, (4, 3), dtype)
+    close(ops.maxout_backward(dy, which, 2), REF.maxout_backward(dy, which_ref, 2), dtype)
+
+
+def test_dropout_mask_same_seed_same_mask(ops, dtype):
+    a = ops.dropout_mask((50, 40), 0.25, np.random.default_rng(3), dtype)
+    b = REF.dropout_mask((50, 40), 0.25, np.random.default_rng(3), dtype)
+    close(a, b, dtype)
+    kept = a[a != 0]
+    np.testing.assert_allclose(kept, 1 / 0.75, rtol=1e-6)
+    assert abs((a == 0).mean() - 0.25) < 0.03
+
+
+def test_losses(ops, rng, dtype):
+    y, t = randn(rng, (6, 4), dtype), randn(rng, (6, 4), dtype)
+    for name in ("mean_squared_error", "sum_squared_error"):
+        (v, g), (v_ref, g_ref) = getattr(ops, name)(y, t), getattr(REF, name)(y, t)
+        assert v == pytest.approx(v_ref, rel=1e-5)
+        close(g, g_ref, dtype)
+    p = rng.uniform(0.01, 0.99, (6, 4)).astype(dtype)
+    tb = rng.integers(0, 2, (6, 4)).astype(dtype)
+    e = np.exp(y)
+    probs = (e / e.sum(1, keepdims=True)).astype(dtype)
+    labels = rng.integers(0, 4, 6)
+    onehot = np.eye(4, dtype=dtype)[labels]
+    for fused in (False, True):
+        for name, a, b in [("binary_crossentropy", p, tb),
+                           ("categorical_crossentropy", probs, onehot),
+                           ("sparse_categorical_crossentropy", probs, labels)]:
+            (v, g) = getattr(ops, name)(a, b, 1e-7, fused)
+            (v_ref, g_ref) = getattr(REF, name)(a, b, 1e-7, fused)
+            assert v == pytest.approx(v_ref, rel=1e-5), name
+            close(g, g_ref, dtype)
+
+
+def test_metric_counts(ops, rng, dtype):
+    y, t = randn(rng, (20, 5), dtype), randn(rng, (20, 5), dtype)
+    labels = rng.integers(0, 5, 20)
+    assert ops.count_argmax_equal(y, t) == REF.count_argmax_equal(y, t)
+    assert ops.count_argmax_label(y, labels) == REF.count_argmax_label(y, labels)
+    assert ops.count_threshold_equal(y, t) == REF.count_threshold_equal(y, t)
+    assert ops.sum_squared_difference(y, t) == pytest.approx(REF.sum_squared_difference(y, t), rel=1e-5)
+
+
+UPDATES = {
+    "sgd_update": lambda p: (np.zeros_like(p), 0.1, 0.0, False),
+    "sgd_momentum": lambda p: (np.zeros_like(p), 0.1, 0.9, False),
+    "sgd_nesterov": lambda p: (np.zeros_like(p), 0.1, 0.9, True),
+    "adagrad_update": lambda p: (np.full_like(p, 0.1), 0.1, 1e-7),
+    "rmsprop_update": lambda p: (np.zeros_like(p), 0.01, 0.9, 1e-7),
+    "adadelta_update": lambda p: (np.zeros_like(p), np.zeros_like(p), 1.0, 0.95, 1e-6),
+    "adam_update": lambda p: (np.zeros_like(p), np.zeros_like(p), 0.01, 0.9, 0.999, 1e-7),
+}
+
+
+@pytest.mark.parametrize("case", list(UPDATES))
+def test_optimizer_updates(ops, rng, dtype, case):
+    method = case if case.endswith("update") else "sgd_update"
+    p = randn(rng, (4, 5), dtype)
+    p_ref, state_ref = p.copy(), [a.copy() if isinstance(a, np.ndarray) else a for a in UPDATES[case](p)]
+    state = [a.copy() if isinstance(a, np.ndarray) else a for a in state_ref]
+    for step in range(1, 6):
+        g = randn(rng, (4, 5), dtype)
+        extra = (step,) if method == "adam_update" else ()
+        getattr(REF, method)(p_ref, g, *state_ref, *extra)
+        getattr(ops, method)(p, g, *state, *extra)
+    close(p, p_ref, dtype)
+    for a, b in zip(state, state_ref):
+        if isinstance(a, np.ndarray):
+            close(a, b, dtype)
+
+
+def test_adam_flushes_denormal_state(ops):
+    if type(ops) is Ops:
+        pytest.skip("the reference keeps exact values; flushing is an optimisation of compiled Ops")
+    p = np.ones(8, np.float32)
+    m, v = np.full(8, 1e-38, np.float32), np.full(8, 1e-38, np.float32)
+    ops.adam_update(p, np.zeros(8, np.float32), m, v, 0.001, 0.9, 0.999, 1e-7, 1)
+    assert np.all(m == 0) and np.all(v == 0)
+
+
+def test_available_backends_listed():
+    assert set(deepzoo.available_backends()) >= {"numba", "numpy"}
