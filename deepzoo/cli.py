@@ -109,7 +109,8 @@ def _cuda_status() -> str:
         return "not available: numba-cuda is not installed"
     try:
         if cuda.is_available():
-            return f"GPU seen: {cuda.get_current_device().name.decode()} (deepzoo's CUDA backend is not in this release)"
+            name = cuda.get_current_device().name.decode()
+            return f"GPU seen: {name} (deepzoo's CUDA backend is not in this release)"
         return "no usable GPU (no NVIDIA driver or device found)"
     except Exception as exc:
         return f"no usable GPU ({type(exc).__name__}: {exc})"

@@ -306,7 +306,7 @@ class Sequential:
 
     def count_params(self) -> int:
         if not self.built:
-            raise NotBuiltError(f"model '{self.name}' is not built: call build(input_shape) or fit it first")
+            self.build()
         return sum(layer.count_params() for layer in self.layers)
 
     def summary(self, print_fn=print) -> None:

@@ -7,13 +7,18 @@ call (``ops.adam_update`` ...), applied in place, so the same optimizer runs on
 every backend. The formulas are those of ``torch.optim`` (with ``g`` the gradient,
 ``lr`` the learning rate and ``t`` the step count starting at 1):
 
-SGD          ``v = momentum * v + g``; ``p -= lr * v`` (Nesterov: ``p -= lr * (g + momentum * v)``)
-Adagrad      ``s += g^2``; ``p -= lr * g / (sqrt(s) + eps)``
-RMSprop      ``s = rho * s + (1 - rho) * g^2``; ``p -= lr * g / (sqrt(s) + eps)``
-Adadelta     ``s = rho * s + (1 - rho) g^2``; ``d = sqrt(u + eps) / sqrt(s + eps) * g``;
-             ``u = rho * u + (1 - rho) d^2``; ``p -= lr * d``
-Adam         ``m = b1 m + (1 - b1) g``; ``v = b2 v + (1 - b2) g^2``;
-             ``p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``
+SGD
+    ``v = momentum * v + g``; ``p -= lr * v`` (Nesterov: ``p -= lr * (g + momentum * v)``)
+Adagrad
+    ``s += g^2``; ``p -= lr * g / (sqrt(s) + eps)``
+RMSprop
+    ``s = rho * s + (1 - rho) * g^2``; ``p -= lr * g / (sqrt(s) + eps)``
+Adadelta
+    ``s = rho * s + (1 - rho) g^2``; ``d = sqrt(u + eps) / sqrt(s + eps) * g``;
+    ``u = rho * u + (1 - rho) d^2``; ``p -= lr * d``
+Adam
+    ``m = b1 m + (1 - b1) g``; ``v = b2 v + (1 - b2) g^2``;
+    ``p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``
 
 Keras writes momentum SGD as ``v = momentum * v - lr * g``; ``p += v``, which is the
 same for a fixed learning rate. Keras's Adam puts ``eps`` outside a differently

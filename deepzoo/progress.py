@@ -3,7 +3,8 @@
 ``verbose=1`` draws one bar per epoch with the steps done, the time per step and
 the running loss and metrics, then leaves the epoch's final figures (validation
 included) on its line. ``verbose=2`` prints only that final line per epoch, and
-``verbose=0`` prints nothing. The CLI sends it to stderr.
+``verbose=0`` prints nothing. The CLI sends it to stderr. For long runs of tiny
+epochs, ``ProgressBar(verbose=2, every=100)`` prints every hundredth epoch.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ def format_logs(logs: dict) -> str:
 
 
 class ProgressBar(Callback):
-    def __init__(self, verbose=1, file=None, refresh_seconds=0.25):
+    def __init__(self, verbose=1, file=None, refresh_seconds=0.25, every=1):
         self.verbose = verbose
+        self.every = max(int(every), 1)
         self.file = file
         self.refresh_seconds = refresh_seconds
         self.bar = None
@@ -62,7 +64,7 @@ class ProgressBar(Callback):
             self.bar.set_postfix_str(summary, refresh=True)
             self.bar.close()
             self.bar = None
-        elif self.verbose == 2:
+        elif self.verbose == 2 and ((epoch + 1) % self.every == 0 or epoch + 1 == self.epochs):
             print(f"Epoch {epoch + 1}/{self.epochs} - {elapsed:.1f}s - {summary}",
                   file=self.file or sys.stdout, flush=True)
 

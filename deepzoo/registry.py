@@ -27,9 +27,10 @@ from __future__ import annotations
 import difflib
 import inspect
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, Callable
+from typing import Any
 
 from .errors import RegistryError
 

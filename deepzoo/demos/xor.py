@@ -19,6 +19,7 @@ from ..callbacks import History
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import SGD
+from ..progress import ProgressBar
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 T = np.array([[0], [1], [1], [0]], dtype=np.float32)
@@ -47,8 +48,9 @@ def train_xor(seed=0, epochs=1000, lr=0.5, momentum=0.9, hidden=4, device=None, 
     )
     model.compile(optimizer=SGD(lr, momentum=momentum), loss="binary_crossentropy",
                   metrics=["accuracy"])
-    history = model.fit(X, T, batch_size=4, epochs=epochs, shuffle=False, verbose=verbose,
-                        progress_file=sys.stderr)
+    progress = [ProgressBar(verbose=2, every=max(epochs // 10, 1), file=sys.stderr)] if verbose else []
+    history = model.fit(X, T, batch_size=4, epochs=epochs, shuffle=False, verbose=0,
+                        callbacks=progress)
     return XorResult(model, history, model.predict(X))
 
 
@@ -69,7 +71,7 @@ def truth_table(result: XorResult) -> str:
               help="Save the decision boundary and the loss curve to this PNG file.")
 @click.option("--quiet", is_flag=True, help="Print only the table and the final loss.")
 def command(seed, epochs, lr, hidden, plot_path, quiet):
-    result = train_xor(seed=seed, epochs=epochs, lr=lr, hidden=hidden, verbose=0 if quiet else 2)
+    result = train_xor(seed=seed, epochs=epochs, lr=lr, hidden=hidden, verbose=0 if quiet else 1)
     click.echo(truth_table(result))
     click.echo(f"final loss: {result.final_loss:.5f}")
     if result.solved:
