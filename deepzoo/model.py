@@ -167,10 +167,11 @@ class Sequential:
 
     # ------------------------------------------------------------- training
     def train_on_batch(self, x, y) -> float:
-        """One optimizer step on one batch of device arrays; returns the batch loss."""
+        """One optimizer step on one batch of device arrays; returns the batch loss.
+
+        The gradients start at zero: the optimizer's update leaves them so.
+        """
         ops = self.ops
-        for grad in self._all_grads:
-            ops.fill(grad, 0)
         out, backwards = x, []
         for layer in self.layers:
             out, backward = layer.forward(out, training=True)
@@ -223,6 +224,8 @@ class Sequential:
             cb.on_train_begin()
 
         ops = self.ops
+        for grad in self._all_grads:  # in case an earlier run stopped halfway through a step
+            ops.fill(grad, 0)
         for epoch in range(initial_epoch, epochs):
             for cb in all_callbacks:
                 cb.on_epoch_begin(epoch)

@@ -9,8 +9,9 @@ Rules kept here, measured on small CPUs:
 
 * ``error_model="numpy"``: Python's error model checks every division for zero and
   stops the loop from vectorising.
-* Arrays arrive flattened to 1-D (the caller reshapes contiguous arrays, a view),
-  except where rows matter (bias, softmax, losses over classes).
+* Elementwise kernels take contiguous arrays of any rank and walk them as 1-D
+  views (``reshape(-1)`` inside the kernel costs nothing); kernels where rows
+  matter (bias, softmax, losses over classes) take 2-D arrays.
 * Scalars that meet float32 arrays are passed already converted to the array's
   dtype by the caller: a bare ``1.0`` here would turn float32 maths into float64.
 * ``math.exp``/``math.tanh`` do not vectorise; they are used only where the
@@ -47,7 +48,26 @@ def sum_rows(dy, out, accumulate):
 
 
 @njit(**_exact)
+def add_outer_products(a, b, out):
+    """``out += a.T @ b`` for a short batch axis: a sum of ``len(a)`` outer products.
+
+    With one sample per step (online learning) this rank-1 update is the whole
+    weight gradient; BLAS's GEMM spends far longer packing such thin operands
+    than the arithmetic takes.
+    """
+    k_dim, m = a.shape
+    n = b.shape[1]
+    for k in range(k_dim):
+        for i in range(m):
+            aki = a[k, i]
+            for j in range(n):
+                out[i, j] += aki * b[k, j]
+
+
+@njit(**_exact)
 def add_into(out, x):
+    out = out.reshape(-1)
+    x = x.reshape(-1)
     for i in range(out.size):
         out[i] += x[i]
 
@@ -55,6 +75,8 @@ def add_into(out, x):
 # ------------------------------------------------------------- activations
 @njit(**_exact)
 def relu(x, out):
+    x = x.reshape(-1)
+    out = out.reshape(-1)
     for i in range(x.size):
         v = x[i]
         out[i] = v if v > 0 else v * 0
@@ -62,12 +84,17 @@ def relu(x, out):
 
 @njit(**_exact)
 def relu_backward(dy, y, dx):
+    dy = dy.reshape(-1)
+    y = y.reshape(-1)
+    dx = dx.reshape(-1)
     for i in range(dy.size):
         dx[i] = dy[i] if y[i] > 0 else dy[i] * 0
 
 
 @njit(**_exact)
 def leaky_relu(x, alpha, out):
+    x = x.reshape(-1)
+    out = out.reshape(-1)
     for i in range(x.size):
         v = x[i]
         out[i] = v if v > 0 else alpha * v
@@ -75,12 +102,17 @@ def leaky_relu(x, alpha, out):
 
 @njit(**_exact)
 def leaky_relu_backward(dy, y, alpha, dx):
+    dy = dy.reshape(-1)
+    y = y.reshape(-1)
+    dx = dx.reshape(-1)
     for i in range(dy.size):
         dx[i] = dy[i] if y[i] > 0 else alpha * dy[i]
 
 
 @njit(**_exact)
 def elu(x, alpha, out):
+    x = x.reshape(-1)
+    out = out.reshape(-1)
     for i in range(x.size):
         v = x[i]
         out[i] = v if v > 0 else alpha * math.expm1(v)
@@ -88,12 +120,17 @@ def elu(x, alpha, out):
 
 @njit(**_exact)
 def elu_backward(dy, y, alpha, dx):
+    dy = dy.reshape(-1)
+    y = y.reshape(-1)
+    dx = dx.reshape(-1)
     for i in range(dy.size):
         dx[i] = dy[i] if y[i] > 0 else dy[i] * (y[i] + alpha)
 
 
 @njit(**_exact)
 def sigmoid(x, out):
+    x = x.reshape(-1)
+    out = out.reshape(-1)
     for i in range(x.size):
         v = x[i]
         if v >= 0:
@@ -105,12 +142,18 @@ def sigmoid(x, out):
 
 @njit(**_exact)
 def sigmoid_backward(dy, y, dx):
+    dy = dy.reshape(-1)
+    y = y.reshape(-1)
+    dx = dx.reshape(-1)
     for i in range(dy.size):
         dx[i] = dy[i] * y[i] * (1 - y[i])
 
 
 @njit(**_exact)
 def tanh_backward(dy, y, dx):
+    dy = dy.reshape(-1)
+    y = y.reshape(-1)
+    dx = dx.reshape(-1)
     for i in range(dy.size):
         dx[i] = dy[i] * (1 - y[i] * y[i])
 
@@ -146,6 +189,8 @@ def softmax_backward_rows(dy, y, dx):
 @njit(**_exact)
 def dropout_from_uniform(u, rate, scale, mask):
     """``mask[i] = scale`` where ``u[i] >= rate``, else 0."""
+    u = u.reshape(-1)
+    mask = mask.reshape(-1)
     for i in range(u.size):
         mask[i] = scale if u[i] >= rate else scale * 0
 
@@ -154,6 +199,9 @@ def dropout_from_uniform(u, rate, scale, mask):
 @njit(**_fast)
 def squared_error(y, t, grad, grad_scale):
     """Sum of ``(y - t)**2``; writes ``grad = grad_scale * (y - t)``."""
+    y = y.reshape(-1)
+    t = t.reshape(-1)
+    grad = grad.reshape(-1)
     total = 0.0
     for i in range(y.size):
         d = y[i] - t[i]
@@ -165,6 +213,9 @@ def squared_error(y, t, grad, grad_scale):
 @njit(**_fast)
 def binary_crossentropy(y, t, eps, fused, grad):
     """Sum of ``-(t log y + (1 - t) log(1 - y))``; the gradient is scaled by the caller."""
+    y = y.reshape(-1)
+    t = t.reshape(-1)
+    grad = grad.reshape(-1)
     total = 0.0
     for i in range(y.size):
         yc = min(max(y[i], eps), 1 - eps)
@@ -235,43 +286,64 @@ def count_argmax_label(y, labels):
 
 
 # ------------------------------------------------------- optimizer updates
+# Each update consumes the gradient: it writes ``grad[i] = 0`` once it has used
+# it, in the same pass, so the next step can accumulate into it again.
 # ``tiny``: state values smaller than this are flushed to zero. Adam's moments of
 # weights that stop receiving gradients decay geometrically into denormal
 # numbers, and arithmetic on denormals is up to a hundred times slower.
 @njit(**_exact)
 def sgd(param, grad, lr):
+    param = param.reshape(-1)
+    grad = grad.reshape(-1)
     for i in range(param.size):
         param[i] -= lr * grad[i]
+        grad[i] = 0
 
 
 @njit(**_exact)
 def sgd_momentum(param, grad, velocity, lr, momentum, nesterov):
+    param = param.reshape(-1)
+    grad = grad.reshape(-1)
+    velocity = velocity.reshape(-1)
     for i in range(param.size):
         v = momentum * velocity[i] + grad[i]
         velocity[i] = v
         param[i] -= lr * (grad[i] + momentum * v if nesterov else v)
+        grad[i] = 0
 
 
 @njit(**_exact)
 def adagrad(param, grad, accumulator, lr, eps):
+    param = param.reshape(-1)
+    grad = grad.reshape(-1)
+    accumulator = accumulator.reshape(-1)
     for i in range(param.size):
         g = grad[i]
         s = accumulator[i] + g * g
         accumulator[i] = s
         param[i] -= lr * g / (math.sqrt(s) + eps)
+        grad[i] = 0
 
 
 @njit(**_exact)
 def rmsprop(param, grad, mean_square, lr, rho, one_minus_rho, eps, tiny):
+    param = param.reshape(-1)
+    grad = grad.reshape(-1)
+    mean_square = mean_square.reshape(-1)
     for i in range(param.size):
         g = grad[i]
         s = rho * mean_square[i] + one_minus_rho * g * g
         mean_square[i] = s if s > tiny else s * 0
         param[i] -= lr * g / (math.sqrt(s) + eps)
+        grad[i] = 0
 
 
 @njit(**_exact)
 def adadelta(param, grad, mean_square, mean_delta, lr, rho, one_minus_rho, eps, tiny):
+    param = param.reshape(-1)
+    grad = grad.reshape(-1)
+    mean_square = mean_square.reshape(-1)
+    mean_delta = mean_delta.reshape(-1)
     for i in range(param.size):
         g = grad[i]
         s = rho * mean_square[i] + one_minus_rho * g * g
@@ -280,11 +352,16 @@ def adadelta(param, grad, mean_square, mean_delta, lr, rho, one_minus_rho, eps, 
         u = rho * mean_delta[i] + one_minus_rho * d * d
         mean_delta[i] = u if u > tiny else u * 0
         param[i] -= lr * d
+        grad[i] = 0
 
 
 @njit(**_exact)
 def adam(param, grad, m, v, step_size, beta1, one_minus_beta1, beta2, one_minus_beta2,
          inv_sqrt_bias2, eps, tiny):
+    param = param.reshape(-1)
+    grad = grad.reshape(-1)
+    m = m.reshape(-1)
+    v = v.reshape(-1)
     for i in range(param.size):
         g = grad[i]
         a = beta1 * m[i] + one_minus_beta1 * g
@@ -294,3 +371,4 @@ def adam(param, grad, m, v, step_size, beta1, one_minus_beta1, beta2, one_minus_
         m[i] = a
         v[i] = b
         param[i] -= step_size * a / (math.sqrt(b) * inv_sqrt_bias2 + eps)
+        grad[i] = 0

@@ -19,12 +19,10 @@ import numpy as np
 from . import cpu_kernels as k
 from .ops import Ops
 
+# Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS.
+_THIN_BATCH = 8
 # Optimizer state below this magnitude is flushed to zero (see cpu_kernels).
 _TINY = {np.dtype("float32"): 1e-30, np.dtype("float64"): 1e-300}
-
-
-def _flat(x):
-    return x.reshape(-1)
 
 
 class NumbaCPUOps(Ops):
@@ -42,6 +40,9 @@ class NumbaCPUOps(Ops):
 
     # ---------------------------------------------------------- linear algebra
     def matmul(self, a, b, trans_a=False, trans_b=False, out=None, accumulate=False):
+        if accumulate and trans_a and not trans_b and a.shape[0] <= _THIN_BATCH:
+            k.add_outer_products(a, b, out)  # the weight gradient of a small batch
+            return out
         a = a.T if trans_a else a
         b = b.T if trans_b else b
         if out is None:
@@ -53,7 +54,7 @@ class NumbaCPUOps(Ops):
         if tmp is None:
             tmp = self._scratch[key] = np.empty_like(out)
         np.matmul(a, b, out=tmp)
-        k.add_into(_flat(out), _flat(tmp))
+        k.add_into(out, tmp)
         return out
 
     def add_bias(self, y, bias):
@@ -67,47 +68,47 @@ class NumbaCPUOps(Ops):
     # ------------------------------------------------------------- activations
     def relu(self, x, out=None):
         out = self._out(x, out)
-        k.relu(_flat(x), _flat(out))
+        k.relu(x, out)
         return out
 
     def relu_backward(self, dy, y):
         dx = np.empty_like(dy)
-        k.relu_backward(_flat(dy), _flat(y), _flat(dx))
+        k.relu_backward(dy, y, dx)
         return dx
 
     def leaky_relu(self, x, alpha, out=None):
         out = self._out(x, out)
-        k.leaky_relu(_flat(x), x.dtype.type(alpha), _flat(out))
+        k.leaky_relu(x, x.dtype.type(alpha), out)
         return out
 
     def leaky_relu_backward(self, dy, y, alpha):
         dx = np.empty_like(dy)
-        k.leaky_relu_backward(_flat(dy), _flat(y), dy.dtype.type(alpha), _flat(dx))
+        k.leaky_relu_backward(dy, y, dy.dtype.type(alpha), dx)
         return dx
 
     def elu(self, x, alpha, out=None):
         out = self._out(x, out)
-        k.elu(_flat(x), x.dtype.type(alpha), _flat(out))
+        k.elu(x, x.dtype.type(alpha), out)
         return out
 
     def elu_backward(self, dy, y, alpha):
         dx = np.empty_like(dy)
-        k.elu_backward(_flat(dy), _flat(y), dy.dtype.type(alpha), _flat(dx))
+        k.elu_backward(dy, y, dy.dtype.type(alpha), dx)
         return dx
 
     def sigmoid(self, x, out=None):
         out = self._out(x, out)
-        k.sigmoid(_flat(x), _flat(out))
+        k.sigmoid(x, out)
         return out
 
     def sigmoid_backward(self, dy, y):
         dx = np.empty_like(dy)
-        k.sigmoid_backward(_flat(dy), _flat(y), _flat(dx))
+        k.sigmoid_backward(dy, y, dx)
         return dx
 
     def tanh_backward(self, dy, y):
         dx = np.empty_like(dy)
-        k.tanh_backward(_flat(dy), _flat(y), _flat(dx))
+        k.tanh_backward(dy, y, dx)
         return dx
 
     def softmax(self, x, out=None):
@@ -126,25 +127,25 @@ class NumbaCPUOps(Ops):
         dtype = np.dtype(dtype)
         u = rng.random(shape, dtype=np.float32)
         mask = np.empty(shape, dtype=dtype)
-        k.dropout_from_uniform(_flat(u), np.float32(rate), dtype.type(1.0 / (1.0 - rate)),
-                               _flat(mask))
+        k.dropout_from_uniform(u, np.float32(rate), dtype.type(1.0 / (1.0 - rate)),
+                               mask)
         return mask
 
     # ------------------------------------------------------------------ losses
     def mean_squared_error(self, y, t):
         grad = np.empty_like(y)
-        total = k.squared_error(_flat(y), _flat(t), _flat(grad), y.dtype.type(2.0 / y.size))
+        total = k.squared_error(y, t, grad, y.dtype.type(2.0 / y.size))
         return total / y.size, grad
 
     def sum_squared_error(self, y, t):
         grad = np.empty_like(y)
-        total = k.squared_error(_flat(y), _flat(t), _flat(grad), y.dtype.type(1.0))
+        total = k.squared_error(y, t, grad, y.dtype.type(1.0))
         return 0.5 * total, grad
 
     def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False):
         grad = np.empty_like(y)
-        total = k.binary_crossentropy(_flat(y), _flat(t), y.dtype.type(eps),
-                                      from_sigmoid_logits, _flat(grad))
+        total = k.binary_crossentropy(y, t, y.dtype.type(eps),
+                                      from_sigmoid_logits, grad)
         grad *= y.dtype.type(1.0 / y.size)
         return total / y.size, grad
 
@@ -172,27 +173,27 @@ class NumbaCPUOps(Ops):
     def sgd_update(self, param, grad, velocity, lr, momentum, nesterov):
         dt = param.dtype.type
         if momentum:
-            k.sgd_momentum(_flat(param), _flat(grad), _flat(velocity), dt(lr), dt(momentum),
+            k.sgd_momentum(param, grad, velocity, dt(lr), dt(momentum),
                            nesterov)
         else:
-            k.sgd(_flat(param), _flat(grad), dt(lr))
+            k.sgd(param, grad, dt(lr))
 
     def adagrad_update(self, param, grad, accumulator, lr, eps):
         dt = param.dtype.type
-        k.adagrad(_flat(param), _flat(grad), _flat(accumulator), dt(lr), dt(eps))
+        k.adagrad(param, grad, accumulator, dt(lr), dt(eps))
 
     def rmsprop_update(self, param, grad, mean_square, lr, rho, eps):
         dt = param.dtype.type
-        k.rmsprop(_flat(param), _flat(grad), _flat(mean_square), dt(lr), dt(rho), dt(1 - rho),
+        k.rmsprop(param, grad, mean_square, dt(lr), dt(rho), dt(1 - rho),
                   dt(eps), dt(_TINY[param.dtype]))
 
     def adadelta_update(self, param, grad, mean_square, mean_delta, lr, rho, eps):
         dt = param.dtype.type
-        k.adadelta(_flat(param), _flat(grad), _flat(mean_square), _flat(mean_delta), dt(lr),
+        k.adadelta(param, grad, mean_square, mean_delta, dt(lr),
                    dt(rho), dt(1 - rho), dt(eps), dt(_TINY[param.dtype]))
 
     def adam_update(self, param, grad, m, v, lr, beta1, beta2, eps, step):
         dt = param.dtype.type
-        k.adam(_flat(param), _flat(grad), _flat(m), _flat(v), dt(lr / (1 - beta1**step)),
+        k.adam(param, grad, m, v, dt(lr / (1 - beta1**step)),
                dt(beta1), dt(1 - beta1), dt(beta2), dt(1 - beta2),
                dt(1 / np.sqrt(1 - beta2**step)), dt(eps), dt(_TINY[param.dtype]))

@@ -252,23 +252,28 @@ class Ops:
         return float(np.sum((y - t) ** 2))
 
     # ------------------------------------------------------- optimizer updates
-    # Each update changes ``param`` and the optimizer's state arrays in place.
-    # The formulas follow torch.optim (see deepzoo.optimizers for the maths).
+    # Each update changes ``param`` and the optimizer's state arrays in place and
+    # consumes the gradient: it leaves ``grad`` at zero, ready to accumulate the
+    # next batch. The formulas follow torch.optim (see deepzoo.optimizers).
     def sgd_update(self, param, grad, velocity, lr, momentum, nesterov):
+        step = grad
         if momentum:
             velocity *= momentum
             velocity += grad
-            grad = grad + momentum * velocity if nesterov else velocity
-        param -= lr * grad
+            step = grad + momentum * velocity if nesterov else velocity
+        param -= lr * step
+        grad[...] = 0
 
     def adagrad_update(self, param, grad, accumulator, lr, eps):
         accumulator += grad * grad
         param -= lr * grad / (np.sqrt(accumulator) + eps)
+        grad[...] = 0
 
     def rmsprop_update(self, param, grad, mean_square, lr, rho, eps):
         mean_square *= rho
         mean_square += (1 - rho) * grad * grad
         param -= lr * grad / (np.sqrt(mean_square) + eps)
+        grad[...] = 0
 
     def adadelta_update(self, param, grad, mean_square, mean_delta, lr, rho, eps):
         mean_square *= rho
@@ -277,6 +282,7 @@ class Ops:
         mean_delta *= rho
         mean_delta += (1 - rho) * delta * delta
         param -= lr * delta
+        grad[...] = 0
 
     def adam_update(self, param, grad, m, v, lr, beta1, beta2, eps, step):
         m *= beta1
@@ -286,6 +292,7 @@ class Ops:
         m_hat = m / (1 - beta1**step)
         v_hat = v / (1 - beta2**step)
         param -= lr * m_hat / (np.sqrt(v_hat) + eps)
+        grad[...] = 0
 
 
 def _assign_or_new(out, value):

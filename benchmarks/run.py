@@ -1,0 +1,102 @@
+"""Time deepzoo and PyTorch side by side, in one run, and print the ratios.
+
+    python benchmarks/run.py            # every workload at full size
+    python benchmarks/run.py --quick    # a smaller sample count, for a smoke test
+
+Both libraries run on the CPU with the same number of threads, in float32, on
+synthetic data of the real shapes (see ``workloads.py``), each measurement in a
+fresh process. PyTorch is asked to flush denormal numbers to zero before its
+thread pool starts; deepzoo's optimizer kernels flush tiny state values
+themselves. A ratio below 1 means deepzoo is faster. Each figure is the best of
+``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def best_of(library, workload, size, threads, repeat):
+    """Best time of ``repeat`` fresh processes running one workload."""
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
+    times = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, str(HERE / "workloads.py"), library, workload,
+                              str(size), str(threads)], check=True, capture_output=True, text=True,
+                             env=env)
+        times.append(float(out.stdout.split()[-1]))
+    return min(times)
+
+
+def wall_time(cmd, env=None, repeat=3):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, env=env)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 samples instead of 60,000")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per figure (best is kept)")
+    args = parser.parse_args()
+
+    import numba
+    import numpy as np
+    import torch
+
+    import deepzoo
+
+    threads = os.cpu_count()
+
+    samples = 10_000 if args.quick else 60_000
+    scale = 60_000 / samples
+    print(f"machine: {platform.processor() or platform.machine()}, {threads} cores; python "
+          f"{platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
+          f"torch {torch.__version__}, deepzoo {deepzoo.__version__}; threads: {threads} for both")
+    print(f"samples per epoch: {samples:,}" + (" (times scaled to 60,000)" if args.quick else ""))
+    print()
+
+    rows = []
+    cases = [
+        ("1. XOR 2-4-1, batch 4, 5,000 SGD steps (total)", "xor", 5000, 1, args.repeat),
+        ("2. MLP 784-512-512-10, dropout, Adam, batch 64 (epoch)", "mnist_mlp", samples, scale,
+         args.repeat),
+        ("3. 784-100-10 sigmoid, MSE, SGD, batch 1 (epoch)", "online_sigmoid", samples, scale, 1),
+    ]
+    for title, workload, size, factor, repeat in cases:
+        dz = best_of("deepzoo", workload, size, threads, repeat) * factor
+        pt = best_of("torch", workload, size, threads, repeat) * factor
+        rows.append((title, dz, pt))
+
+    print(f"{'workload':<58}{'deepzoo':>10}{'PyTorch':>10}{'ratio':>8}")
+    for name, dz, pt in rows:
+        print(f"{name:<58}{dz:>9.3f}s{pt:>9.3f}s{dz / pt:>8.3f}")
+    print()
+
+    python = sys.executable
+    import_time = wall_time([python, "-c", "import deepzoo"], repeat=5) - \
+        wall_time([python, "-c", "pass"], repeat=5)
+    print(f"import deepzoo (beyond interpreter start): {import_time:.3f}s")
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        demo = [python, "-m", "deepzoo", "demo", "xor", "--quiet"]
+        cold = wall_time(demo, env=env, repeat=1)
+        warm = wall_time(demo, env=env, repeat=3)
+    print(f"deepzoo demo xor, empty numba cache: {cold:.2f}s")
+    print(f"deepzoo demo xor, warm numba cache:  {warm:.2f}s")
+
+
+if __name__ == "__main__":
+    main()

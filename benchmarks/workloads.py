@@ -1,0 +1,155 @@
+"""The benchmark workloads, written twice: once with deepzoo, once with PyTorch.
+
+Each ``deepzoo_*`` / ``torch_*`` pair builds the same architecture on the same
+synthetic data (float32, the real shapes) and returns the seconds the timed part
+took. The data are random: speed does not depend on what the digits look like.
+
+``run.py`` calls this file once per measurement, in a fresh process, so that one
+library's idle threads never compete with the other's for the cores::
+
+    python benchmarks/workloads.py deepzoo xor 5000
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+XOR_Y = np.array([[0], [1], [1], [0]], dtype=np.float32)
+
+
+def mnist_like(n, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 784), dtype=np.float32)
+    labels = rng.integers(0, 10, n)
+    return x, np.eye(10, dtype=np.float32)[labels], labels
+
+
+# ----------------------------------------------------------------- deepzoo
+def deepzoo_xor(steps):
+    import deepzoo as dz
+
+    model = dz.Sequential([dz.Dense(4, activation="tanh"), dz.Dense(1, activation="sigmoid")],
+                          input_shape=(2,), seed=0)
+    model.compile(optimizer=dz.SGD(0.5), loss="binary_crossentropy")
+    model.fit(XOR_X, XOR_Y, batch_size=4, epochs=5, verbose=0, shuffle=False)  # compile kernels
+    start = time.perf_counter()
+    model.fit(XOR_X, XOR_Y, batch_size=4, epochs=steps, verbose=0, shuffle=False)
+    return time.perf_counter() - start
+
+
+def deepzoo_mnist_mlp(n):
+    import deepzoo as dz
+
+    x, y, _ = mnist_like(n)
+    model = dz.Sequential([
+        dz.Dense(512, activation="relu"), dz.Dropout(0.2),
+        dz.Dense(512, activation="relu"), dz.Dropout(0.2),
+        dz.Dense(10, activation="softmax"),
+    ], input_shape=(784,), seed=0)
+    model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x[:256], y[:256], batch_size=64, epochs=1, verbose=0)  # compile kernels
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
+def deepzoo_online_sigmoid(n):
+    import deepzoo as dz
+
+    x, y, _ = mnist_like(n)
+    y = y * 0.98 + 0.01
+    model = dz.Sequential([
+        dz.Dense(100, activation="sigmoid", kernel_initializer="normal_fan_in"),
+        dz.Dense(10, activation="sigmoid", kernel_initializer="normal_fan_in"),
+    ], input_shape=(784,), seed=0)
+    model.compile(optimizer=dz.SGD(0.1), loss="mean_squared_error")
+    model.fit(x[:16], y[:16], batch_size=1, epochs=1, verbose=0)  # compile kernels
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=1, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
+# ----------------------------------------------------------------- PyTorch
+def _torch_loop(model, loss_fn, opt, x, y, batch_size, shuffle=True, seed=0):
+    import torch
+
+    n = len(x)
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)) if shuffle else None
+    xs, ys = (x[order], y[order]) if shuffle else (x, y)
+    model.train()
+    for start in range(0, n, batch_size):
+        xb, yb = xs[start:start + batch_size], ys[start:start + batch_size]
+        opt.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        opt.step()
+        loss.item()  # deepzoo reports every batch loss to the host too
+
+
+def torch_xor(steps):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid())
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    x, y = torch.from_numpy(XOR_X), torch.from_numpy(XOR_Y)
+    loss_fn = nn.BCELoss()
+    for _ in range(5):
+        _torch_loop(model, loss_fn, opt, x, y, 4, shuffle=False)
+    start = time.perf_counter()
+    for _ in range(steps):
+        _torch_loop(model, loss_fn, opt, x, y, 4, shuffle=False)
+    return time.perf_counter() - start
+
+
+def torch_mnist_mlp(n):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    x, _, labels = mnist_like(n)
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 512),
+                          nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy, fused, as in deepzoo
+    xt, yt = torch.from_numpy(x), torch.from_numpy(labels)
+    _torch_loop(model, loss_fn, opt, xt[:256], yt[:256], 64)
+    start = time.perf_counter()
+    _torch_loop(model, loss_fn, opt, xt, yt, 64)
+    return time.perf_counter() - start
+
+
+def torch_online_sigmoid(n):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    x, y, _ = mnist_like(n)
+    y = y * 0.98 + 0.01
+    model = nn.Sequential(nn.Linear(784, 100), nn.Sigmoid(), nn.Linear(100, 10), nn.Sigmoid())
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    _torch_loop(model, nn.MSELoss(), opt, xt[:16], yt[:16], 1)
+    start = time.perf_counter()
+    _torch_loop(model, nn.MSELoss(), opt, xt, yt, 1)
+    return time.perf_counter() - start
+
+
+def main(argv):
+    library, workload, size, threads = argv[1], argv[2], int(argv[3]), int(argv[4])
+    if library == "torch":
+        import torch
+
+        torch.set_flush_denormal(True)  # before the thread pool starts
+        torch.set_num_threads(threads)
+    print(globals()[f"{library}_{workload}"](size))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv)
