@@ -72,6 +72,59 @@ def deepzoo_online_sigmoid(n):
     return time.perf_counter() - start
 
 
+def _mnist_cnn_model():
+    import deepzoo as dz
+
+    return dz.Sequential([
+        dz.Conv2D(32, 3, activation="relu"), dz.Conv2D(64, 3, activation="relu"),
+        dz.MaxPool2D(2), dz.Dropout(0.25), dz.Flatten(),
+        dz.Dense(128, activation="relu"), dz.Dropout(0.5), dz.Dense(10, activation="softmax"),
+    ], input_shape=(28, 28, 1), seed=0)
+
+
+def _lenet_model():
+    import deepzoo as dz
+
+    return dz.Sequential([
+        dz.Conv2D(6, 5, padding=2, activation="relu"), dz.MaxPool2D(2),
+        dz.Conv2D(16, 5, activation="relu"), dz.MaxPool2D(2), dz.Flatten(),
+        dz.Dense(120, activation="relu"), dz.Dense(84, activation="relu"),
+        dz.Dense(10, activation="softmax"),
+    ], input_shape=(28, 28, 1), seed=0)
+
+
+def _deepzoo_images(model, optimizer, n, batch_size):
+    x, y, _ = mnist_like(n)
+    x = x.reshape(-1, 28, 28, 1)
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x[:2 * batch_size], y[:2 * batch_size], batch_size=batch_size, epochs=1, verbose=0)
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
+def deepzoo_mnist_cnn(n):
+    import deepzoo as dz
+
+    return _deepzoo_images(_mnist_cnn_model(), dz.Adadelta(1.0, rho=0.95), n, 128)
+
+
+def deepzoo_lenet(n):
+    import deepzoo as dz
+
+    return _deepzoo_images(_lenet_model(), dz.Adam(0.001), n, 64)
+
+
+def deepzoo_cnn_inference(n):
+    x, _, _ = mnist_like(n)
+    model = _mnist_cnn_model()
+    x = x.reshape(-1, 28, 28, 1)
+    model.predict(x[:256], batch_size=256)
+    start = time.perf_counter()
+    model.predict(x, batch_size=256)
+    return time.perf_counter() - start
+
+
 # ----------------------------------------------------------------- PyTorch
 def _torch_loop(model, loss_fn, opt, x, y, batch_size, shuffle=True, seed=0):
     import torch
@@ -136,6 +189,67 @@ def torch_online_sigmoid(n):
     _torch_loop(model, nn.MSELoss(), opt, xt[:16], yt[:16], 1)
     start = time.perf_counter()
     _torch_loop(model, nn.MSELoss(), opt, xt, yt, 1)
+    return time.perf_counter() - start
+
+
+def _torch_cnn():
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Dropout(0.25), nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(128, 10))
+
+
+def _torch_lenet():
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(),
+        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84),
+        nn.ReLU(), nn.Linear(84, 10))
+
+
+def _torch_images(model, make_optimizer, n, batch_size):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    x, _, labels = mnist_like(n)
+    xt = torch.from_numpy(x.reshape(-1, 1, 28, 28))  # PyTorch's own layout: channels first
+    yt = torch.from_numpy(labels)
+    opt = make_optimizer(model.parameters())
+    _torch_loop(model, nn.CrossEntropyLoss(), opt, xt[:2 * batch_size], yt[:2 * batch_size], batch_size)
+    start = time.perf_counter()
+    _torch_loop(model, nn.CrossEntropyLoss(), opt, xt, yt, batch_size)
+    return time.perf_counter() - start
+
+
+def torch_mnist_cnn(n):
+    import torch
+
+    torch.manual_seed(0)
+    return _torch_images(_torch_cnn(), lambda p: torch.optim.Adadelta(p, lr=1.0, rho=0.95), n, 128)
+
+
+def torch_lenet(n):
+    import torch
+
+    torch.manual_seed(0)
+    return _torch_images(_torch_lenet(), lambda p: torch.optim.Adam(p, lr=0.001), n, 64)
+
+
+def torch_cnn_inference(n):
+    import torch
+
+    torch.manual_seed(0)
+    model = _torch_cnn().eval()
+    x = torch.from_numpy(mnist_like(n)[0].reshape(-1, 1, 28, 28))
+    with torch.no_grad():
+        model(x[:256])
+        start = time.perf_counter()
+        for i in range(0, n, 256):
+            torch.softmax(model(x[i:i + 256]), dim=1).numpy()
     return time.perf_counter() - start
 
 

@@ -22,7 +22,17 @@ from .errors import (
     ShapeError,
 )
 from .gradcheck import GradcheckResult, GradientCheckError, gradcheck
-from .layers import Activation, Dense, Dropout, Flatten, Layer, Maxout
+from .layers import (
+    Activation,
+    AveragePooling2D,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    Layer,
+    MaxPool2D,
+    Maxout,
+)
 from .model import Sequential
 from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 from .registry import (
@@ -37,7 +47,8 @@ from .seeding import set_seed
 __all__ = [
     "__version__",
     "Sequential",
-    "Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten",
+    "Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
+    "AveragePooling2D",
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam",
     "Callback", "History", "EarlyStopping", "TerminateOnNaN",
     "gradcheck", "GradcheckResult", "GradientCheckError",

@@ -34,7 +34,10 @@ class ActivationFunction:
     name = "activation"
 
     def forward(self, ops, x, inplace=False):
-        """Return ``(y, backward)`` where ``backward(dy) -> dx``."""
+        """Return ``(y, backward)`` where ``backward(dy, out=None) -> dx``.
+
+        ``backward(dy, out=dy)`` overwrites ``dy`` instead of allocating ``dx``.
+        """
         raise NotImplementedError
 
     def __call__(self, x, ops=None):
@@ -67,8 +70,8 @@ def _simple(ops_name: str, title: str):
             y = getattr(ops, ops_name)(x, out=x if inplace else None)
             backward_op = getattr(ops, ops_name + "_backward")
 
-            def backward(dy):
-                return backward_op(dy, y)
+            def backward(dy, out=None):
+                return backward_op(dy, y, out=out)
 
             return y, backward
 
@@ -100,8 +103,8 @@ class _WithAlpha(ActivationFunction):
         y = getattr(ops, self.name)(x, self.alpha, out=x if inplace else None)
         backward_op = getattr(ops, self.name + "_backward")
 
-        def backward(dy):
-            return backward_op(dy, y, self.alpha)
+        def backward(dy, out=None):
+            return backward_op(dy, y, self.alpha, out=out)
 
         return y, backward
 

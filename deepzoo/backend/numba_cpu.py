@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import cpu_conv_kernels as kc
 from . import cpu_kernels as k
 from .ops import Ops
 
 # Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS.
 _THIN_BATCH = 8
+# Below this many input channels, im2col uses the reference's strided copies
+# (measured on a 28x28 image batch: 0.5 ms against 2.3 ms for one channel).
+_FEW_CHANNELS = 4
 # Optimizer state below this magnitude is flushed to zero (see cpu_kernels).
 _TINY = {np.dtype("float32"): 1e-30, np.dtype("float64"): 1e-300}
 
@@ -71,8 +75,8 @@ class NumbaCPUOps(Ops):
         k.relu(x, out)
         return out
 
-    def relu_backward(self, dy, y):
-        dx = np.empty_like(dy)
+    def relu_backward(self, dy, y, out=None):
+        dx = self._out(dy, out)
         k.relu_backward(dy, y, dx)
         return dx
 
@@ -81,8 +85,8 @@ class NumbaCPUOps(Ops):
         k.leaky_relu(x, x.dtype.type(alpha), out)
         return out
 
-    def leaky_relu_backward(self, dy, y, alpha):
-        dx = np.empty_like(dy)
+    def leaky_relu_backward(self, dy, y, alpha, out=None):
+        dx = self._out(dy, out)
         k.leaky_relu_backward(dy, y, dy.dtype.type(alpha), dx)
         return dx
 
@@ -91,8 +95,8 @@ class NumbaCPUOps(Ops):
         k.elu(x, x.dtype.type(alpha), out)
         return out
 
-    def elu_backward(self, dy, y, alpha):
-        dx = np.empty_like(dy)
+    def elu_backward(self, dy, y, alpha, out=None):
+        dx = self._out(dy, out)
         k.elu_backward(dy, y, dy.dtype.type(alpha), dx)
         return dx
 
@@ -101,13 +105,13 @@ class NumbaCPUOps(Ops):
         k.sigmoid(x, out)
         return out
 
-    def sigmoid_backward(self, dy, y):
-        dx = np.empty_like(dy)
+    def sigmoid_backward(self, dy, y, out=None):
+        dx = self._out(dy, out)
         k.sigmoid_backward(dy, y, dx)
         return dx
 
-    def tanh_backward(self, dy, y):
-        dx = np.empty_like(dy)
+    def tanh_backward(self, dy, y, out=None):
+        dx = self._out(dy, out)
         k.tanh_backward(dy, y, dx)
         return dx
 
@@ -116,8 +120,8 @@ class NumbaCPUOps(Ops):
         k.softmax_rows(x.reshape(-1, x.shape[-1]), out.reshape(-1, x.shape[-1]))
         return out
 
-    def softmax_backward(self, dy, y):
-        dx = np.empty_like(dy)
+    def softmax_backward(self, dy, y, out=None):
+        dx = self._out(dy, out)
         m = dy.shape[-1]
         k.softmax_backward_rows(dy.reshape(-1, m), y.reshape(-1, m), dx.reshape(-1, m))
         return dx
@@ -197,3 +201,50 @@ class NumbaCPUOps(Ops):
         k.adam(param, grad, m, v, dt(lr / (1 - beta1**step)),
                dt(beta1), dt(1 - beta1), dt(beta2), dt(1 - beta2),
                dt(1 / np.sqrt(1 - beta2**step)), dt(eps), dt(_TINY[param.dtype]))
+
+    # --------------------------------------------------- convolution, pooling
+    def im2col(self, x, kernel, strides, dilation, pads, out=None):
+        if x.shape[3] < _FEW_CHANNELS:
+            # one or two channels: NumPy's strided copies (one per kernel tap) beat a
+            # loop nest whose innermost loop would have a single element
+            return super().im2col(x, kernel, strides, dilation, pads, out)
+        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = self._geometry(x.shape, kernel, strides,
+                                                                dilation, pads)
+        cols = out if out is not None else \
+            np.empty((x.shape[0] * oh * ow, kh * kw * x.shape[3]), dtype=x.dtype)
+        kc.im2col(x, kh, kw, sh, sw, dh, dw, pads[0][0], pads[1][0], oh, ow, cols)
+        return cols
+
+    def col2im(self, cols, x_shape, kernel, strides, dilation, pads):
+        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = self._geometry(x_shape, kernel, strides,
+                                                                dilation, pads)
+        dx = np.zeros(x_shape, dtype=cols.dtype)
+        kc.col2im(cols, kh, kw, sh, sw, dh, dw, pads[0][0], pads[1][0], oh, ow, dx)
+        return dx
+
+    def max_pool2d(self, x, pool, strides, pads):
+        _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)
+        y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
+        which = np.empty(y.shape, dtype=np.int32)
+        kc.max_pool(x, pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0], y, which)
+        return y, which
+
+    def max_pool2d_backward(self, dy, which, x_shape, pool, strides, pads):
+        # windows that tile the image exactly write every pixel once: no zeroing needed
+        tiled = tuple(strides) == tuple(pool) and pads == ((0, 0), (0, 0)) and \
+            dy.shape[1] * pool[0] == x_shape[1] and dy.shape[2] * pool[1] == x_shape[2]
+        dx = np.empty(x_shape, dtype=dy.dtype) if tiled else np.zeros(x_shape, dtype=dy.dtype)
+        kc.max_pool_backward(dy, which, pool[0], pool[1], strides[0], strides[1], pads[0][0],
+                             pads[1][0], tiled, dx)
+        return dx
+
+    def avg_pool2d(self, x, pool, strides, pads):
+        _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)
+        y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
+        kc.avg_pool(x, pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0], y, False)
+        return y
+
+    def avg_pool2d_backward(self, dy, x_shape, pool, strides, pads):
+        dx = np.zeros(x_shape, dtype=dy.dtype)
+        kc.avg_pool(dx, pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0], dy, True)
+        return dx

@@ -21,9 +21,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .conv_ops import ConvOps
 
-class Ops:
-    """Reference operations in NumPy. See the module docstring for the conventions."""
+
+class Ops(ConvOps):
+    """Reference operations in NumPy. See the module docstring for the conventions.
+
+    Convolution and pooling live in :class:`~deepzoo.backend.conv_ops.ConvOps`.
+    """
 
     name = "numpy"
     device = "cpu"
@@ -99,61 +104,62 @@ class Ops:
 
     # ------------------------------------------------------------- activations
     # Every forward takes ``out=`` (pass ``out=x`` to work in place) and every
-    # backward needs only the forward's output ``y``, so the input can be overwritten.
+    # backward needs only the forward's output ``y``, so the input can be
+    # overwritten. Backwards take ``out=`` too (``out=dy`` works in place).
     def linear(self, x, out=None):
         if out is None:
             return x.copy()
         out[...] = x
         return out
 
-    def linear_backward(self, dy, y):
-        return dy
+    def linear_backward(self, dy, y, out=None):
+        return dy if out is None or out is dy else _assign_or_new(out, dy)
 
     def step(self, x, out=None):
         """Heaviside step: 1 where ``x >= 0``, else 0 (the perceptron's output)."""
         return _assign_or_new(out, (x >= 0).astype(x.dtype))
 
-    def step_backward(self, dy, y):
+    def step_backward(self, dy, y, out=None):
         """The step is flat almost everywhere: its derivative is 0."""
-        return np.zeros_like(dy)
+        return _assign_or_new(out, np.zeros_like(dy))
 
     def sigmoid(self, x, out=None):
         """``1 / (1 + exp(-x))``, computed without overflow for large ``|x|``."""
         z = np.exp(-np.abs(x))
         return _assign_or_new(out, np.where(x >= 0, 1 / (1 + z), z / (1 + z)))
 
-    def sigmoid_backward(self, dy, y):
+    def sigmoid_backward(self, dy, y, out=None):
         """``dy * y * (1 - y)``."""
-        return dy * y * (1 - y)
+        return _assign_or_new(out, dy * y * (1 - y))
 
     def tanh(self, x, out=None):
         return np.tanh(x, out=out)
 
-    def tanh_backward(self, dy, y):
+    def tanh_backward(self, dy, y, out=None):
         """``dy * (1 - y**2)``."""
-        return dy * (1 - y * y)
+        return _assign_or_new(out, dy * (1 - y * y))
 
     def relu(self, x, out=None):
         """``max(0, x)``."""
         return np.maximum(x, 0, out=out)
 
-    def relu_backward(self, dy, y):
-        return dy * (y > 0)
+    def relu_backward(self, dy, y, out=None):
+        return _assign_or_new(out, dy * (y > 0))
 
     def leaky_relu(self, x, alpha, out=None):
         """``x`` where positive, ``alpha * x`` elsewhere (``alpha`` in [0, 1))."""
         return _assign_or_new(out, np.where(x > 0, x, alpha * x))
 
-    def leaky_relu_backward(self, dy, y, alpha):
-        return np.where(y > 0, dy, alpha * dy)
+    def leaky_relu_backward(self, dy, y, alpha, out=None):
+        return _assign_or_new(out, np.where(y > 0, dy, alpha * dy))
 
     def elu(self, x, alpha, out=None):
         """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
         return _assign_or_new(out, np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))))
 
-    def elu_backward(self, dy, y, alpha):
+    def elu_backward(self, dy, y, alpha, out=None):
         """For ``x <= 0`` the derivative ``alpha * exp(x)`` equals ``y + alpha``."""
-        return np.where(y > 0, dy, dy * (y + alpha))
+        return _assign_or_new(out, np.where(y > 0, dy, dy * (y + alpha)))
 
     def softmax(self, x, out=None):
         """``exp(x_i) / sum_j exp(x_j)`` over the last axis (max subtracted first)."""
@@ -161,9 +167,9 @@ class Ops:
         e /= e.sum(axis=-1, keepdims=True)
         return _assign_or_new(out, e)
 
-    def softmax_backward(self, dy, y):
+    def softmax_backward(self, dy, y, out=None):
         """``y * (dy - sum_j dy_j y_j)``: the Jacobian-vector product of softmax."""
-        return y * (dy - (dy * y).sum(axis=-1, keepdims=True))
+        return _assign_or_new(out, y * (dy - (dy * y).sum(axis=-1, keepdims=True)))
 
     # ------------------------------------------------------------------ maxout
     def maxout(self, z):

@@ -1,0 +1,138 @@
+"""Reference convolution and pooling operations (mixed into :class:`~deepzoo.backend.ops.Ops`).
+
+Images are channels-last, as in Keras: ``x`` has shape ``(N, H, W, C)``.
+
+A convolution is computed as one matrix product. ``im2col`` copies every
+receptive field into a row of a matrix ``cols`` of shape
+``(N * OH * OW, KH * KW * C)``; the layer then multiplies ``cols`` by the kernel
+reshaped to ``(KH * KW * C, F)``. ``col2im`` is the adjoint: it adds each row of
+a column gradient back onto the pixels it was copied from, which gives the
+gradient with respect to the input.
+
+Geometry, per spatial axis: a kernel of size ``k`` with dilation ``d`` covers
+``d * (k - 1) + 1`` pixels; with padding ``before``/``after`` and stride ``s``
+the output has ``(size + before + after - d * (k - 1) - 1) // s + 1`` positions,
+and output ``o``, tap ``t`` reads input pixel ``o * s - before + t * d``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def output_size(size, k, stride, dilation, before, after):
+    """Number of output positions along one axis."""
+    return (size + before + after - dilation * (k - 1) - 1) // stride + 1
+
+
+def _taps(geometry):
+    """Yield ``(i, j, rows, columns)``: each kernel tap and the input slices it reads."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = geometry
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), \
+                slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+
+
+class ConvOps:
+    """Convolution and pooling in plain NumPy: readable, and the tests' oracle."""
+
+    @staticmethod
+    def _pad(x, pads, value=0.0):
+        (top, bottom), (left, right) = pads
+        if top == bottom == left == right == 0:
+            return x
+        return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
+
+    @staticmethod
+    def _geometry(shape, kernel, strides, dilation, pads):
+        (top, bottom), (left, right) = pads
+        oh = output_size(shape[1], kernel[0], strides[0], dilation[0], top, bottom)
+        ow = output_size(shape[2], kernel[1], strides[1], dilation[1], left, right)
+        return kernel, strides, dilation, (oh, ow)
+
+    # ------------------------------------------------------------ convolution
+    def im2col(self, x, kernel, strides, dilation, pads, out=None):
+        """Receptive fields of ``x`` as rows: ``(N * OH * OW, KH * KW * C)``.
+
+        ``kernel``, ``strides``, ``dilation`` are ``(rows, columns)`` pairs and
+        ``pads`` is ``((top, bottom), (left, right))`` of zeros. ``out``, if given,
+        is a buffer of that shape to fill.
+        """
+        n, c = x.shape[0], x.shape[3]
+        geometry = self._geometry(x.shape, kernel, strides, dilation, pads)
+        (kh, kw), _, _, (oh, ow) = geometry
+        xp = self._pad(x, pads)
+        cols = np.empty((n, oh, ow, kh, kw, c), dtype=x.dtype)
+        for i, j, rows, columns in _taps(geometry):
+            cols[:, :, :, i, j, :] = xp[:, rows, columns, :]
+        cols = cols.reshape(n * oh * ow, kh * kw * c)
+        if out is None:
+            return cols
+        out[...] = cols
+        return out
+
+    def im2col_shape(self, x_shape, kernel, strides, dilation, pads):
+        """Shape of :meth:`im2col`'s result for inputs of ``x_shape``."""
+        (kh, kw), _, _, (oh, ow) = self._geometry(x_shape, kernel, strides, dilation, pads)
+        return (x_shape[0] * oh * ow, kh * kw * x_shape[3])
+
+    def col2im(self, cols, x_shape, kernel, strides, dilation, pads):
+        """Adjoint of :meth:`im2col`: sum each row back onto an image of ``x_shape``."""
+        n, h, w, c = x_shape
+        geometry = self._geometry(x_shape, kernel, strides, dilation, pads)
+        (kh, kw), _, _, (oh, ow) = geometry
+        (top, bottom), (left, right) = pads
+        xp = np.zeros((n, h + top + bottom, w + left + right, c), dtype=cols.dtype)
+        cols = cols.reshape(n, oh, ow, kh, kw, c)
+        for i, j, rows, columns in _taps(geometry):
+            xp[:, rows, columns, :] += cols[:, :, :, i, j, :]
+        return xp[:, top:top + h, left:left + w, :]
+
+    # ---------------------------------------------------------------- pooling
+    def _windows(self, x, pool, strides, pads, fill):
+        """All pooling windows: ``(N, OH, OW, PH * PW, C)``."""
+        geometry = self._geometry(x.shape, pool, strides, (1, 1), pads)
+        (ph, pw), _, _, (oh, ow) = geometry
+        xp = self._pad(x, pads, fill)
+        windows = np.empty((x.shape[0], oh, ow, ph * pw, x.shape[3]), dtype=x.dtype)
+        for i, j, rows, columns in _taps(geometry):
+            windows[:, :, :, i * pw + j, :] = xp[:, rows, columns, :]
+        return windows, geometry
+
+    def max_pool2d(self, x, pool, strides, pads):
+        """Largest value of each window; also returns which tap won (for the backward)."""
+        windows, _ = self._windows(x, pool, strides, pads, -np.inf)
+        which = windows.argmax(axis=3)
+        return np.take_along_axis(windows, which[:, :, :, None, :], axis=3)[:, :, :, 0, :], which
+
+    def max_pool2d_backward(self, dy, which, x_shape, pool, strides, pads):
+        """Send each output gradient to the input pixel that won its window."""
+        return self._pool_backward(dy, x_shape, pool, strides, pads,
+                                   lambda tap: dy * (which == tap))
+
+    def avg_pool2d(self, x, pool, strides, pads):
+        """Mean of each window over the pixels inside the image (padding is not counted)."""
+        windows, _ = self._windows(x, pool, strides, pads, 0.0)
+        counts = self._window_counts(x.shape, pool, strides, pads, x.dtype)
+        return windows.sum(axis=3) / counts
+
+    def avg_pool2d_backward(self, dy, x_shape, pool, strides, pads):
+        """Spread each output gradient evenly over the pixels its window averaged."""
+        share = dy / self._window_counts(x_shape, pool, strides, pads, dy.dtype)
+        return self._pool_backward(dy, x_shape, pool, strides, pads, lambda tap: share)
+
+    def _window_counts(self, x_shape, pool, strides, pads, dtype):
+        ones = np.ones((1, x_shape[1], x_shape[2], 1), dtype=dtype)
+        windows, _ = self._windows(ones, pool, strides, pads, 0.0)
+        return windows.sum(axis=3)
+
+    def _pool_backward(self, dy, x_shape, pool, strides, pads, gradient_for_tap):
+        n, h, w, c = x_shape
+        geometry = self._geometry(x_shape, pool, strides, (1, 1), pads)
+        (ph, pw) = pool
+        (top, bottom), (left, right) = pads
+        dxp = np.zeros((n, h + top + bottom, w + left + right, c), dtype=dy.dtype)
+        for i, j, rows, columns in _taps(geometry):
+            dxp[:, rows, columns, :] += gradient_for_tap(i * pw + j)
+        return dxp[:, top:top + h, left:left + w, :]

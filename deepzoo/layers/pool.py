@@ -1,0 +1,77 @@
+"""Pooling: :class:`MaxPool2D` and :class:`AveragePooling2D` (channels-last images)."""
+
+from __future__ import annotations
+
+from .base import Layer
+from .conv import check_padding, pair, plan_windows
+
+
+class _Pool2D(Layer):
+    """Shared arguments and geometry of the pooling layers.
+
+    Parameters
+    ----------
+    pool_size : int or (int, int)
+        Window size, default 2.
+    strides : int, (int, int) or None
+        Step between windows; None means ``pool_size`` (windows that touch but do
+        not overlap).
+    padding : "valid" or "same"
+        ``"same"`` pads so that there are ``ceil(H / stride)`` outputs; padded
+        pixels never win a max and are not counted in an average.
+    """
+
+    example_args = {"pool_size": 2, "strides": 1, "padding": "same"}
+    example_input_shape = (4, 5, 2)
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = pair(self.name, "pool_size", pool_size)
+        self.strides = pair(self.name, "strides", strides if strides is not None else pool_size)
+        self.padding = check_padding(self.name, padding)
+        if not isinstance(self.padding, str):
+            self.padding_error()
+
+    def padding_error(self):
+        from ..errors import ConfigError
+
+        raise ConfigError(f"layer '{self.name}': padding must be 'valid' or 'same', "
+                          f"received {self.padding!r}")
+
+    def check_input_shape(self, input_shape):
+        self.pads, self.out_hw = plan_windows(self, input_shape, self.pool_size, self.strides,
+                                              (1, 1), self.padding)
+
+    def compute_output_shape(self, input_shape):
+        return (*self.out_hw, input_shape[2])
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": list(self.pool_size),
+                "strides": list(self.strides), "padding": self.padding}
+
+
+class MaxPool2D(_Pool2D):
+    """Keep the largest value of each window, per channel.
+
+    Shapes: ``(N, H, W, C) -> (N, OH, OW, C)``. The backward sends each gradient
+    to the one input pixel that won its window (or windows, when they overlap).
+    """
+
+    default_name = "max_pool2d"
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops, window = self.ops, (self.pool_size, self.strides, self.pads)
+        y, which = ops.max_pool2d(x, *window)
+        return y, lambda dy: ops.max_pool2d_backward(dy, which, x.shape, *window)
+
+
+class AveragePooling2D(_Pool2D):
+    """Average each window, per channel. Shapes: ``(N, H, W, C) -> (N, OH, OW, C)``."""
+
+    default_name = "average_pooling2d"
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops, window = self.ops, (self.pool_size, self.strides, self.pads)
+        return ops.avg_pool2d(x, *window), lambda dy: ops.avg_pool2d_backward(dy, x.shape, *window)
