@@ -30,8 +30,8 @@ from .layers import (
     Dropout,
     Flatten,
     Layer,
-    MaxPool2D,
     Maxout,
+    MaxPool2D,
 )
 from .model import Sequential
 from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop

@@ -134,17 +134,18 @@ class Sequential:
     def _prepare_x(self, x, name="x"):
         x = validation.numeric_array(name, x)
         if not self.built:
-            if x.ndim < 2:
+            declared = self.input_shape or (self.layers[0].input_shape_arg if self.layers else None)
+            if declared is None and x.ndim < 2:
                 raise ShapeError(
                     f"{name} must have a batch axis first; received shape {x.shape}. For a single "
                     f"sample use {name}.reshape(1, -1)"
                 )
-            self.build(x.shape[1:])
+            self.build(declared or x.shape[1:])
         if tuple(x.shape[1:]) != self.input_shape:
             first = self.layers[0]
             hint = ""
-            if x.ndim == len(self.input_shape):
-                hint = f". For a single sample use {name}.reshape(1, -1) or {name}[None]"
+            if tuple(x.shape) == self.input_shape:
+                hint = f". For a single sample add a batch axis: {name}[None]"
             raise ShapeError(
                 f"{name} does not fit model '{self.name}': its first layer '{first.name}' "
                 f"({type(first).__name__}) expects input of shape {describe_shape(self.input_shape)}, "

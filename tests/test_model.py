@@ -137,7 +137,7 @@ def test_wrong_feature_count_names_layer_expected_and_received():
 def test_wrong_rank_and_single_sample_hint():
     model = mlp()
     model.build((2,))
-    with pytest.raises(ShapeError, match=r"received x of shape \(2,\).*reshape\(1, -1\)"):
+    with pytest.raises(ShapeError, match=r"received x of shape \(2,\).*add a batch axis: x\[None\]"):
         model.predict(np.zeros(2))
     with pytest.raises(ShapeError, match="Add a Flatten layer"):
         Sequential([Dense(3)]).build((4, 4))

@@ -1,0 +1,156 @@
+"""Conv2D and pooling: PyTorch reference values, backend equality, gradients, errors."""
+
+
+import numpy as np
+import pytest
+
+import deepzoo as dz
+from deepzoo import ConfigError, ShapeError, gradcheck
+from deepzoo.backend.ops import Ops
+from deepzoo.layers import AveragePooling2D, Conv2D, Dense, Flatten, MaxPool2D
+
+TOL = {"rtol": 1e-9, "atol": 1e-10}
+# the same grids as tests/fixtures/generate_torch_reference.py
+CONV_CASES = [
+    (2, 7, 6, 3, 4, (3, 3), (1, 1), "valid", (1, 1)),
+    (2, 7, 6, 3, 4, (3, 3), (2, 2), "same", (1, 1)),
+    (2, 8, 8, 2, 3, (3, 2), (2, 1), 1, (1, 1)),
+    (1, 9, 9, 2, 2, (3, 3), (1, 1), "same", (2, 2)),
+    (2, 10, 7, 1, 3, (5, 5), (3, 3), 2, (1, 1)),
+    (2, 9, 9, 5, 2, (3, 3), (2, 2), "valid", (2, 1)),
+]
+POOL_CASES = [((2, 2), (2, 2)), ((3, 3), (2, 2)), ((2, 3), (1, 2))]
+
+
+def run_layer(layer, ops, x, weights=None, dy=None, training=True):
+    layer.ops = ops
+    layer.dtype = np.dtype("float64")
+    layer.build(x.shape[1:])
+    if weights:
+        layer.set_weights(weights)
+    y, backward = layer.forward(ops.asarray(x), training=training)
+    layer.zero_grads()
+    dx = backward(ops.asarray(dy)) if dy is not None else None
+    return ops.to_host(y), (ops.to_host(dx) if dx is not None else None)
+
+
+@pytest.mark.parametrize("case", range(len(CONV_CASES)))
+def test_conv2d_matches_torch(ops, torch_ref, case):
+    _, _, _, _, filters, kernel, strides, padding, dilation = CONV_CASES[case]
+    k = f"conv/{case}/"
+    layer = Conv2D(filters, kernel, strides=strides, padding=padding, dilation_rate=dilation)
+    y, dx = run_layer(layer, ops, torch_ref[k + "x"],
+                      {"kernel": torch_ref[k + "kernel"], "bias": torch_ref[k + "bias"]},
+                      torch_ref[k + "w"])
+    np.testing.assert_allclose(y, torch_ref[k + "y"], **TOL)
+    np.testing.assert_allclose(dx, torch_ref[k + "dx"], **TOL)
+    np.testing.assert_allclose(ops.to_host(layer.grads["kernel"]), torch_ref[k + "dkernel"], **TOL)
+    np.testing.assert_allclose(ops.to_host(layer.grads["bias"]), torch_ref[k + "dbias"], **TOL)
+    assert layer.output_shape == y.shape[1:]
+
+
+@pytest.mark.parametrize("case", range(len(POOL_CASES)))
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pooling_matches_torch(ops, torch_ref, case, kind):
+    pool, strides = POOL_CASES[case]
+    k = f"pool/{kind}/{case}/"
+    layer = (MaxPool2D if kind == "max" else AveragePooling2D)(pool, strides=strides)
+    y, dx = run_layer(layer, ops, torch_ref[k + "x"], dy=torch_ref[k + "w"])
+    np.testing.assert_allclose(y, torch_ref[k + "y"], **TOL)
+    np.testing.assert_allclose(dx, torch_ref[k + "dx"], **TOL)
+
+
+GEOMETRIES = [  # (x shape, kernel, strides, dilation, pads)
+    ((2, 7, 6, 3), (3, 3), (1, 1), (1, 1), ((0, 0), (0, 0))),
+    ((2, 7, 6, 5), (3, 2), (2, 1), (1, 2), ((1, 0), (2, 1))),
+    ((3, 9, 8, 1), (5, 5), (1, 1), (1, 1), ((2, 2), (2, 2))),
+    ((1, 6, 6, 8), (2, 2), (2, 2), (1, 1), ((0, 0), (0, 0))),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geometry", range(len(GEOMETRIES)))
+def test_conv_and_pool_ops_equal_reference(ops, geometry, dtype):
+    shape, kernel, strides, dilation, pads = GEOMETRIES[geometry]
+    ref, rng = Ops(), np.random.default_rng(geometry)
+    x = rng.standard_normal(shape).astype(dtype)
+    cols = ref.im2col(x, kernel, strides, dilation, pads)
+    np.testing.assert_array_equal(ops.im2col(x, kernel, strides, dilation, pads), cols)
+    dcols = rng.standard_normal(cols.shape).astype(dtype)
+    np.testing.assert_allclose(ops.col2im(dcols, shape, kernel, strides, dilation, pads),
+                               ref.col2im(dcols, shape, kernel, strides, dilation, pads), rtol=1e-5, atol=1e-6)
+    if any(p >= k for pair, k in zip(pads, kernel) for p in pair):
+        return  # a window could lie wholly in the padding: not a pooling geometry
+    y, which = ops.max_pool2d(x, kernel, strides, pads)
+    y_ref, which_ref = ref.max_pool2d(x, kernel, strides, pads)
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(which, which_ref)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    np.testing.assert_allclose(ops.max_pool2d_backward(dy, which, shape, kernel, strides, pads),
+                               ref.max_pool2d_backward(dy, which_ref, shape, kernel, strides, pads),
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ops.avg_pool2d(x, kernel, strides, pads),
+                               ref.avg_pool2d(x, kernel, strides, pads), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ops.avg_pool2d_backward(dy, shape, kernel, strides, pads),
+                               ref.avg_pool2d_backward(dy, shape, kernel, strides, pads), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("args", [
+    dict(filters=2, kernel_size=3, strides=1, padding="same", dilation_rate=1),
+    dict(filters=3, kernel_size=(2, 3), strides=(2, 1), padding="valid", dilation_rate=(1, 2)),
+    dict(filters=2, kernel_size=3, strides=2, padding=1, dilation_rate=2, activation="relu"),
+])
+def test_conv2d_gradients_by_finite_differences(args):
+    x = np.random.default_rng(1).standard_normal((2, 7, 6, 3))
+    result = gradcheck(Conv2D(**args), x)
+    assert result.ok, str(result)
+
+
+@pytest.mark.parametrize("layer", [MaxPool2D(2), MaxPool2D(3, strides=2, padding="same"),
+                                   AveragePooling2D((2, 3), strides=1, padding="same")])
+def test_pool_gradients_by_finite_differences(layer):
+    x = np.random.default_rng(2).permutation(2 * 7 * 6 * 2).reshape(2, 7, 6, 2) / 10.0  # no ties
+    assert gradcheck(layer, x).ok
+
+
+def test_model_summaries_match_keras_counts():
+    cnn = dz.Sequential([
+        Conv2D(32, 3, activation="relu"), Conv2D(64, 3, activation="relu"), MaxPool2D(2),
+        dz.Dropout(0.25), Flatten(), Dense(128, activation="relu"), dz.Dropout(0.5),
+        Dense(10, activation="softmax"),
+    ], input_shape=(28, 28, 1))
+    assert cnn.count_params() == 1_199_882
+    assert [layer.output_shape for layer in cnn.layers[:3]] == [(26, 26, 32), (24, 24, 64), (12, 12, 64)]
+    lenet = dz.Sequential([
+        Conv2D(6, 5, padding=2, activation="relu"), MaxPool2D(2), Conv2D(16, 5, activation="relu"),
+        MaxPool2D(2), Flatten(), Dense(120), Dense(84), Dense(10)], input_shape=(28, 28, 1))
+    assert lenet.count_params() == 61_706
+
+
+def test_clear_errors_for_bad_shapes_and_arguments():
+    with pytest.raises(ShapeError, match=r"window spans 5 pixels along the height, more than the "
+                                         r"padded input's 4"):
+        dz.Sequential([Conv2D(2, 5)], input_shape=(4, 4, 1)).build()
+    with pytest.raises(ShapeError, match=r"'dense' \(Dense\) expects 2-D input.*Add a Flatten layer"):
+        dz.Sequential([Conv2D(2, 3), Dense(3)], input_shape=(6, 6, 1)).build()
+    with pytest.raises(ShapeError, match=r"expects images of shape \(batch, height, width, channels\)"):
+        dz.Sequential([Conv2D(2, 3)], input_shape=(36,)).build()
+    with pytest.raises(ConfigError, match="padding must be 'valid', 'same'"):
+        Conv2D(2, 3, padding="full")
+    with pytest.raises(ConfigError, match="strides must be a positive integer, received 0"):
+        Conv2D(2, 3, strides=0)
+    with pytest.raises(ConfigError, match="padding must be 'valid' or 'same'"):
+        MaxPool2D(2, padding=1)
+    model = dz.Sequential([Conv2D(2, 3)], input_shape=(6, 6, 1))
+    with pytest.raises(ShapeError, match=r"expects input of shape \(batch, 6, 6, 1\).*\(3, 6, 6\)"):
+        model.predict(np.zeros((3, 6, 6)))
+
+
+def test_backward_after_a_later_forward_is_refused():
+    layer = Conv2D(2, 3)
+    x = np.zeros((2, 5, 5, 1), dtype="float32")
+    layer.build(x.shape[1:])
+    _, stale = layer.forward(x, training=True)
+    layer.forward(x, training=True)
+    with pytest.raises(RuntimeError, match="belongs to an earlier forward pass"):
+        stale(np.zeros((2, 3, 3, 2), dtype="float32"))
