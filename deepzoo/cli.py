@@ -34,7 +34,7 @@ class _DemoGroup(_Group):
     """Subcommands come from the demo registry, imported only when chosen."""
 
     def list_commands(self, ctx):
-        return registry.demos.names()
+        return [name.replace("_", "-") for name in registry.demos.names()]
 
     def get_command(self, ctx, name):
         if name not in registry.demos:
@@ -125,6 +125,7 @@ def demo(ctx):
         for name in registry.demos.names():
             try:
                 command = registry.demos.get(name)
+                name = name.replace("_", "-")
                 about = getattr(command, "lecture", None) or command.get_short_help_str(60)
             except DeepZooError as exc:
                 about = f"(unavailable: {exc})"

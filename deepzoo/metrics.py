@@ -88,3 +88,16 @@ def get(spec, loss) -> Metric:
     raise ConfigError(
         f"unknown metric {spec!r}: expected one of accuracy, {', '.join(names)} or a Metric instance"
     )
+
+
+def confusion_matrix(true_labels, predicted_labels, classes=None):
+    """``matrix[i, j]`` = how many samples of class ``i`` were predicted as ``j`` (host arrays)."""
+    import numpy as np
+
+    true_labels = np.asarray(true_labels, dtype=np.int64)
+    predicted_labels = np.asarray(predicted_labels, dtype=np.int64)
+    if true_labels.shape != predicted_labels.shape:
+        raise ConfigError(f"confusion_matrix: {true_labels.shape[0]} true labels but "
+                          f"{predicted_labels.shape[0]} predictions")
+    k = classes or int(max(true_labels.max(), predicted_labels.max())) + 1
+    return np.bincount(true_labels * k + predicted_labels, minlength=k * k).reshape(k, k)

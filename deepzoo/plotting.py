@@ -40,3 +40,48 @@ def plot_decision_boundary_and_loss(model, x, t, history, path, title="") -> str
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return str(path)
+
+
+def plot_history(history, path, title="") -> str:
+    """Training and validation loss (left) and accuracy (right) per epoch."""
+    plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
+    logs = history.history
+    epochs = np.arange(1, len(logs["loss"]) + 1)
+    metrics = [m for m in ("loss", "accuracy") if m in logs]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        ax.plot(epochs, logs[metric], "o-", label="training")
+        if f"val_{metric}" in logs:
+            ax.plot(epochs, logs[f"val_{metric}"], "s-", label="validation")
+        ax.set(xlabel="epoch", ylabel=metric, title=metric)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return str(path)
+
+
+def plot_confusion_matrix(matrix, path, title="confusion matrix (test set)") -> str:
+    """A heat map of ``matrix[true, predicted]`` with the counts written in."""
+    plt = _pyplot()
+    matrix = np.asarray(matrix)
+    k = matrix.shape[0]
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    image = ax.imshow(matrix, cmap="Blues")
+    fig.colorbar(image, ax=ax)
+    limit = matrix.max() / 2
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if matrix[i, j] > limit else "black")
+    ax.set(xticks=range(k), yticks=range(k), xlabel="predicted", ylabel="true", title=title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return str(path)

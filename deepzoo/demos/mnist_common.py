@@ -1,0 +1,97 @@
+"""What the three MNIST demos share: data preparation, the training run, the report.
+
+Each demo module builds its own model and calls :func:`train_on_mnist`; the
+tutorials and the tests call the same function.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..datasets import load_mnist, one_hot
+from ..metrics import confusion_matrix
+
+
+@dataclass
+class MnistRun:
+    model: object
+    history: object
+    test_loss: float
+    test_accuracy: float
+    confusion: np.ndarray  # [true digit, predicted digit]
+    train_samples: int
+
+
+def prepare(images, labels, flatten):
+    """uint8 images -> float32 in [0, 1] (flattened to 784 or kept 28x28x1); one-hot labels."""
+    x = images.astype(np.float32) / 255.0
+    x = x.reshape(len(x), -1) if flatten else x[..., None]
+    return x, one_hot(labels, 10)
+
+
+def train_on_mnist(model, *, flatten, epochs, batch_size, validation_split, limit=None,
+                   test_limit=None, data_dir=None, verbose=1):
+    """Fit a compiled ``model`` on MNIST's training set and score it on the test set.
+
+    ``limit`` and ``test_limit`` keep only the first images of each set (quick runs).
+    """
+    (x_train, y_train), (x_test, y_test) = load_mnist(data_dir=data_dir)
+    x_train, y_train = x_train[:limit], y_train[:limit]
+    x_test, y_test = x_test[:test_limit], y_test[:test_limit]
+    x, y = prepare(x_train, y_train, flatten)
+    xt, yt = prepare(x_test, y_test, flatten)
+    history = model.fit(x, y, batch_size=batch_size, epochs=epochs,
+                        validation_split=validation_split, verbose=verbose, progress_file=sys.stderr)
+    probabilities = model.predict(xt, batch_size=512)
+    predicted = probabilities.argmax(axis=1)
+    return MnistRun(model, history, model.loss(probabilities, yt), float(np.mean(predicted == y_test)),
+                    confusion_matrix(y_test, predicted, 10), len(x))
+
+
+def report(run: MnistRun, plot_dir, title):
+    """Print the test figures; with ``plot_dir`` save the curves and the confusion matrix."""
+    click.echo(f"trained on {run.train_samples:,} images; test loss {run.test_loss:.4f}, "
+               f"test accuracy {run.test_accuracy:.2%}")
+    hardest = np.argsort(np.diag(run.confusion) / run.confusion.sum(axis=1))[:3]
+    click.echo("digits most often mistaken: " + ", ".join(
+        f"{d} ({run.confusion[d, d]}/{run.confusion[d].sum()} right)" for d in hardest))
+    if plot_dir:
+        from ..plotting import plot_confusion_matrix, plot_history
+
+        folder = Path(plot_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        click.echo("plots written: " + ", ".join([
+            plot_history(run.history, folder / "curves.png", title=title),
+            plot_confusion_matrix(run.confusion, folder / "confusion_matrix.png"),
+        ]))
+
+
+def mnist_options(epochs, batch_size, validation_split):
+    """The command-line options every MNIST demo takes, with that demo's defaults."""
+    def decorate(function):
+        options = [
+            click.option("--epochs", default=epochs, show_default=True, help="Passes over the training set."),
+            click.option("--batch-size", default=batch_size, show_default=True, help="Images per step."),
+            click.option("--validation-split", default=validation_split, show_default=True,
+                         help="Share of the training images held out to validate each epoch."),
+            click.option("--seed", default=0, show_default=True, help="Seed of weights, shuffling, dropout."),
+            click.option("--limit", type=int, default=None,
+                         help="Train on the first N training images only (quick runs)."),
+            click.option("--device", default="cpu", show_default=True,
+                         help="Where to compute: cpu (numba), numpy (reference) or cuda."),
+            click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+                         help="Folder with the MNIST files (default: DEEPZOO_DATA, then the cache)."),
+            click.option("--plot", "plot_dir", type=click.Path(file_okay=False), default=None,
+                         help="Write curves.png and confusion_matrix.png into this folder."),
+            click.option("--quiet", is_flag=True, help="No progress display."),
+        ]
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate

@@ -1,0 +1,44 @@
+"""The deep-learning lecture's MNIST network: two hidden layers of 512 ReLU units with dropout.
+
+Each 28 x 28 image is flattened to 784 values in [0, 1]; the labels are one-hot.
+The network is Dense(512, ReLU) - Dropout(0.2) - Dense(512, ReLU) - Dropout(0.2) -
+Dense(10, softmax), trained with Adam on categorical cross-entropy, batches of
+64, for 10 epochs, holding out 15% of the training images to validate each epoch.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..layers import Dense, Dropout
+from ..model import Sequential
+from ..optimizers import Adam
+from .mnist_common import mnist_options, report, train_on_mnist
+
+
+def build_mlp(seed=0, device=None):
+    model = Sequential([
+        Dense(512, activation="relu"), Dropout(0.2),
+        Dense(512, activation="relu"), Dropout(0.2),
+        Dense(10, activation="softmax"),
+    ], input_shape=(784,), seed=seed, device=device)
+    model.compile(optimizer=Adam(0.001), loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def train_mlp(epochs=10, batch_size=64, validation_split=0.15, seed=0, limit=None, device=None,
+              data_dir=None, verbose=1, test_limit=None):
+    """Train the lecture's MLP on MNIST; returns a :class:`~deepzoo.demos.mnist_common.MnistRun`."""
+    return train_on_mnist(build_mlp(seed, device), flatten=True, epochs=epochs,
+                          batch_size=batch_size, validation_split=validation_split, limit=limit,
+                          test_limit=test_limit, data_dir=data_dir, verbose=verbose)
+
+
+@click.command(help=__doc__ + "\nLecture: 'Intro to AI 3: deep learning'.")
+@mnist_options(epochs=10, batch_size=64, validation_split=0.15)
+def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet):
+    run = train_mlp(epochs, batch_size, validation_split, seed, limit, device, data_dir, 0 if quiet else 1)
+    report(run, plot_dir, "MNIST MLP 784-512-512-10")
+
+
+command.lecture = "MNIST MLP with dropout, loss curves, confusion matrix ('Intro to AI 3')"
