@@ -50,6 +50,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10,000 samples instead of 60,000")
     parser.add_argument("--repeat", type=int, default=2, help="runs per figure (best is kept)")
+    parser.add_argument("--only", nargs="*", help="workload names to run (xor, mnist_mlp, "
+                        "online_sigmoid, mnist_cnn, lenet, cnn_inference)")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
     args = parser.parse_args()
 
     import numba
@@ -74,7 +77,12 @@ def main():
         ("2. MLP 784-512-512-10, dropout, Adam, batch 64 (epoch)", "mnist_mlp", samples, scale,
          args.repeat),
         ("3. 784-100-10 sigmoid, MSE, SGD, batch 1 (epoch)", "online_sigmoid", samples, scale, 1),
+        ("4. MNIST ConvNet, Adadelta, batch 128 (epoch)", "mnist_cnn", samples, scale, args.repeat),
+        ("5. LeNet-5, Adam, batch 64 (epoch)", "lenet", samples, scale, args.repeat),
+        ("6. ConvNet inference, batch 256 (10,000 images)", "cnn_inference", 10_000, 1, args.repeat),
     ]
+    if args.only:
+        cases = [case for case in cases if case[1] in args.only]
     for title, workload, size, factor, repeat in cases:
         dz = best_of("deepzoo", workload, size, threads, repeat) * factor
         pt = best_of("torch", workload, size, threads, repeat) * factor
@@ -85,6 +93,8 @@ def main():
         print(f"{name:<58}{dz:>9.3f}s{pt:>9.3f}s{dz / pt:>8.3f}")
     print()
 
+    if args.no_startup:
+        return
     python = sys.executable
     import_time = wall_time([python, "-c", "import deepzoo"], repeat=5) - \
         wall_time([python, "-c", "pass"], repeat=5)

@@ -4,10 +4,10 @@ Images are channels-last, as in Keras: ``x`` has shape ``(N, H, W, C)``.
 
 A convolution is computed as one matrix product. ``im2col`` copies every
 receptive field into a row of a matrix ``cols`` of shape
-``(N * OH * OW, KH * KW * C)``; the layer then multiplies ``cols`` by the kernel
-reshaped to ``(KH * KW * C, F)``. ``col2im`` is the adjoint: it adds each row of
-a column gradient back onto the pixels it was copied from, which gives the
-gradient with respect to the input.
+``(N * OH * OW, KH * KW * C)``, which :meth:`ConvOps.conv2d` multiplies by the
+kernel reshaped to ``(KH * KW * C, F)``. ``col2im`` is the adjoint: it adds each
+row of a column gradient back onto the pixels it was copied from, which gives
+the gradient with respect to the input.
 
 Geometry, per spatial axis: a kernel of size ``k`` with dilation ``d`` covers
 ``d * (k - 1) + 1`` pixels; with padding ``before``/``after`` and stride ``s``
@@ -52,6 +52,29 @@ class ConvOps:
         return kernel, strides, dilation, (oh, ow)
 
     # ------------------------------------------------------------ convolution
+    def conv2d(self, x, kernel, strides, dilation, pads):
+        """Convolve ``x`` (N, H, W, C) with ``kernel`` (KH, KW, C, F), without bias.
+
+        Returns the output as rows, ``(N * OH * OW, F)``: ``im2col(x) @ kernel``.
+        """
+        cols = self.im2col(x, kernel.shape[:2], strides, dilation, pads)
+        return cols @ kernel.reshape(-1, kernel.shape[3])
+
+    def conv2d_backward(self, x, dz, kernel, strides, dilation, pads, grad_kernel, need_dx=True):
+        """Given ``dz`` = dL/d(output rows), add dL/dkernel into ``grad_kernel``; return dL/dx.
+
+        ``grad_kernel += im2col(x).T @ dz`` and ``dx = col2im(dz @ kernel.T)``
+        (None when ``need_dx`` is false). The columns are rebuilt from ``x``
+        rather than kept from the forward pass: they are KH * KW times its size.
+        """
+        f = kernel.shape[3]
+        cols = self.im2col(x, kernel.shape[:2], strides, dilation, pads)
+        grad_kernel += (cols.T @ dz).reshape(grad_kernel.shape)
+        if not need_dx:
+            return None
+        return self.col2im(dz @ kernel.reshape(-1, f).T, x.shape, kernel.shape[:2], strides,
+                           dilation, pads)
+
     def im2col(self, x, kernel, strides, dilation, pads, out=None):
         """Receptive fields of ``x`` as rows: ``(N * OH * OW, KH * KW * C)``.
 
@@ -63,19 +86,11 @@ class ConvOps:
         geometry = self._geometry(x.shape, kernel, strides, dilation, pads)
         (kh, kw), _, _, (oh, ow) = geometry
         xp = self._pad(x, pads)
-        cols = np.empty((n, oh, ow, kh, kw, c), dtype=x.dtype)
+        shape = (n, oh, ow, kh, kw, c)
+        cols = np.empty(shape, dtype=x.dtype) if out is None else out.reshape(shape)
         for i, j, rows, columns in _taps(geometry):
             cols[:, :, :, i, j, :] = xp[:, rows, columns, :]
-        cols = cols.reshape(n * oh * ow, kh * kw * c)
-        if out is None:
-            return cols
-        out[...] = cols
-        return out
-
-    def im2col_shape(self, x_shape, kernel, strides, dilation, pads):
-        """Shape of :meth:`im2col`'s result for inputs of ``x_shape``."""
-        (kh, kw), _, _, (oh, ow) = self._geometry(x_shape, kernel, strides, dilation, pads)
-        return (x_shape[0] * oh * ow, kh * kw * x_shape[3])
+        return cols.reshape(n * oh * ow, kh * kw * c)
 
     def col2im(self, cols, x_shape, kernel, strides, dilation, pads):
         """Adjoint of :meth:`im2col`: sum each row back onto an image of ``x_shape``."""

@@ -78,8 +78,6 @@ class Layer:
         self.grads: dict = {}
         self.rng = None
         self._ops = None
-        self._scratch: dict = {}
-        self._forward_stamp = 0
         #: the model sets this to False on its first layer: no one needs dL/dx there
         self.needs_input_gradient = True
         #: set by the model when the loss already gives dL/d(pre-activation)
@@ -156,31 +154,6 @@ class Layer:
         values = initializers.get(initializer)(tuple(shape), fan_in, fan_out, self.rng)
         self.params[name] = self.ops.asarray(np.asarray(values, dtype=self.dtype))
         self.grads[name] = self.ops.alloc(tuple(shape), self.dtype)
-
-    def scratch(self, role: str, shape: tuple):
-        """A buffer this layer reuses from batch to batch (one per ``role``).
-
-        Large temporaries (a convolution's columns: tens of MB) cost more to
-        allocate, page by page, than to compute with. A layer that keeps one in
-        its backward closure must take a :meth:`stamp` in the forward and
-        :meth:`check_stamp` in the backward.
-        """
-        buffer = self._scratch.get(role)
-        if buffer is None or tuple(buffer.shape) != tuple(shape):
-            buffer = self._scratch[role] = self.ops.alloc(shape, self.dtype)
-        return buffer
-
-    def stamp(self) -> int:
-        """Mark a forward pass whose backward will read scratch buffers."""
-        self._forward_stamp += 1
-        return self._forward_stamp
-
-    def check_stamp(self, stamp: int) -> None:
-        if stamp != self._forward_stamp:
-            raise RuntimeError(
-                f"layer '{self.name}': this backward belongs to an earlier forward pass; the "
-                f"layer's buffers have since been reused. Call backward before the next forward."
-            )
 
     def check_input(self, x) -> None:
         """Raise a clear :class:`ShapeError` if ``x`` does not fit this built layer."""

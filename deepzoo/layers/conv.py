@@ -90,8 +90,9 @@ class Conv2D(Layer):
     convolution) and zero padding ``t``/``l`` at the top/left.
 
     Shapes: ``x`` ``(N, H, W, C)``, ``kernel`` ``(KH, KW, C, filters)``, ``bias``
-    ``(filters,)``, ``y`` ``(N, OH, OW, filters)``. It is computed as one matrix
-    product: ``im2col(x) @ kernel.reshape(KH * KW * C, filters)``.
+    ``(filters,)``, ``y`` ``(N, OH, OW, filters)``. It is computed as a matrix
+    product, ``im2col(x) @ kernel.reshape(KH * KW * C, filters)`` (see
+    :meth:`deepzoo.backend.conv_ops.ConvOps.conv2d`).
 
     Parameters
     ----------
@@ -143,11 +144,9 @@ class Conv2D(Layer):
     def forward(self, x, training=False):
         self.check_input(x)
         ops, n, f = self.ops, x.shape[0], self.filters
-        window = (self.kernel_size, self.strides, self.dilation_rate, self.pads)
-        cols = ops.im2col(x, *window, out=self.scratch("cols", ops.im2col_shape(x.shape, *window)))
-        stamp = self.stamp()
-        kernel = ops.reshape(self.params["kernel"], (-1, f))
-        z = ops.matmul(cols, kernel)
+        window = (self.strides, self.dilation_rate, self.pads)
+        kernel = self.params["kernel"]
+        z = ops.conv2d(x, kernel, *window)  # rows (N * OH * OW, filters)
         if self.use_bias:
             ops.add_bias(z, self.params["bias"])
         activation_backward = None
@@ -155,18 +154,13 @@ class Conv2D(Layer):
             z, activation_backward = self.activation.forward(ops, z, inplace=True)
 
         def backward(dy):
-            self.check_stamp(stamp)
             dz = ops.reshape(dy, (-1, f))
             if activation_backward is not None and not self.output_activation_fused:
                 dz = activation_backward(dz)
-            ops.matmul(cols, dz, trans_a=True, out=ops.reshape(self.grads["kernel"], (-1, f)),
-                       accumulate=True)
             if self.use_bias:
                 ops.sum_rows(dz, out=self.grads["bias"])
-            if not self.needs_input_gradient:
-                return None
-            dcols = ops.matmul(dz, kernel, trans_b=True, out=self.scratch("dcols", cols.shape))
-            return ops.col2im(dcols, x.shape, *window)
+            return ops.conv2d_backward(x, dz, kernel, *window, self.grads["kernel"],
+                                       need_dx=self.needs_input_gradient)
 
         return ops.reshape(z, (n, *self.out_hw, f)), backward
 
