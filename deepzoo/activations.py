@@ -1,9 +1,11 @@
 """Activation functions.
 
-Each activation is a small class whose ``forward(ops, x)`` returns the output and
-a function that maps the output's gradient to the input's gradient (the same
-contract as a layer's forward). All of them can rebuild their input gradient from
-their *output* alone, so they may overwrite their input (``inplace=True``).
+Each activation is a small class with two methods: ``apply(ops, x)`` computes
+``y = f(x)`` and ``backward(ops, dy, y)`` turns the output's gradient into the
+input's. The backward needs only the *output* ``y``, never ``x``, so an activation
+may overwrite its input, and a layer may apply it to one slice of a batch at a
+time. ``forward(ops, x)`` puts the two together with the same contract as a
+layer: it returns ``y`` and a function mapping ``dy`` to ``dx``.
 
 Use them by name in a layer, ``Dense(8, activation="relu")``, as a layer,
 ``Activation("elu", alpha=0.5)``, or directly on arrays: ``ReLU()(x)``.
@@ -29,24 +31,33 @@ from .errors import ConfigError
 
 
 class ActivationFunction:
-    """Base class: subclasses set ``name`` and implement :meth:`forward`."""
+    """Base class: subclasses set ``name`` and implement :meth:`apply` and :meth:`backward`."""
 
     name = "activation"
 
-    def forward(self, ops, x, inplace=False):
-        """Return ``(y, backward)`` where ``backward(dy, out=None) -> dx``.
-
-        ``backward(dy, out=dy)`` overwrites ``dy`` instead of allocating ``dx``.
-        """
+    def apply(self, ops, x, out=None):
+        """``f(x)``, written into ``out`` when given (``out=x`` works in place)."""
         raise NotImplementedError
+
+    def backward(self, ops, dy, y, out=None):
+        """``dL/dx`` from ``dL/dy`` and the output ``y`` of :meth:`apply`."""
+        raise NotImplementedError
+
+    def forward(self, ops, x, inplace=False):
+        """Return ``(y, backward)`` where ``backward(dy, out=None) -> dx``."""
+        y = self.apply(ops, x, out=x if inplace else None)
+
+        def backward(dy, out=None):
+            return self.backward(ops, dy, y, out=out)
+
+        return y, backward
 
     def __call__(self, x, ops=None):
         """Apply the activation to an array (NumPy in, NumPy out)."""
         from .backend import get_ops
 
         ops = get_ops(ops)
-        y, _ = self.forward(ops, ops.asarray(x))
-        return ops.to_host(y)
+        return ops.to_host(self.apply(ops, ops.asarray(x)))
 
     def get_config(self) -> dict:
         return {}
@@ -61,19 +72,16 @@ class ActivationFunction:
 
 
 def _simple(ops_name: str, title: str):
-    """Build an activation class whose forward/backward are ``ops.<name>``/``ops.<name>_backward``."""
+    """An activation class computed by ``ops.<name>`` and ``ops.<name>_backward``."""
 
     class Simple(ActivationFunction):
         name = ops_name
 
-        def forward(self, ops, x, inplace=False):
-            y = getattr(ops, ops_name)(x, out=x if inplace else None)
-            backward_op = getattr(ops, ops_name + "_backward")
+        def apply(self, ops, x, out=None):
+            return getattr(ops, ops_name)(x, out=out)
 
-            def backward(dy, out=None):
-                return backward_op(dy, y, out=out)
-
-            return y, backward
+        def backward(self, ops, dy, y, out=None):
+            return getattr(ops, ops_name + "_backward")(dy, y, out=out)
 
     Simple.__name__ = Simple.__qualname__ = title
     Simple.__doc__ = f"The {ops_name} activation (see the table in the module docstring)."
@@ -99,14 +107,11 @@ class _WithAlpha(ActivationFunction):
             )
         self.alpha = float(alpha)
 
-    def forward(self, ops, x, inplace=False):
-        y = getattr(ops, self.name)(x, self.alpha, out=x if inplace else None)
-        backward_op = getattr(ops, self.name + "_backward")
+    def apply(self, ops, x, out=None):
+        return getattr(ops, self.name)(x, self.alpha, out=out)
 
-        def backward(dy, out=None):
-            return backward_op(dy, y, self.alpha, out=out)
-
-        return y, backward
+    def backward(self, ops, dy, y, out=None):
+        return getattr(ops, self.name + "_backward")(dy, y, self.alpha, out=out)
 
     def get_config(self):
         return {"alpha": self.alpha}

@@ -82,7 +82,7 @@ def test_conv_and_pool_ops_equal_reference(ops, geometry, dtype):
     np.testing.assert_allclose(z, ref.conv2d(x, kernel_values, strides, dilation, pads), rtol=1e-5, atol=1e-5)
     dz = rng.standard_normal(z.shape).astype(dtype)
     grads = [np.ones_like(kernel_values), np.ones_like(kernel_values)]
-    dxs = [o.conv2d_backward(x, dz, kernel_values, strides, dilation, pads, g)
+    dxs = [o.conv2d_backward(x, z, dz, kernel_values, strides, dilation, pads, g)
            for o, g in ((ops, grads[0]), (ref, grads[1]))]
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-3)
     np.testing.assert_allclose(dxs[0], dxs[1], rtol=1e-5, atol=1e-5)

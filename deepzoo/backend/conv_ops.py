@@ -52,28 +52,38 @@ class ConvOps:
         return kernel, strides, dilation, (oh, ow)
 
     # ------------------------------------------------------------ convolution
-    def conv2d(self, x, kernel, strides, dilation, pads):
-        """Convolve ``x`` (N, H, W, C) with ``kernel`` (KH, KW, C, F), without bias.
+    def conv2d(self, x, kernel, strides, dilation, pads, bias=None, activation=None):
+        """Convolve ``x`` (N, H, W, C) with ``kernel`` (KH, KW, C, F), add ``bias``, activate.
 
-        Returns the output as rows, ``(N * OH * OW, F)``: ``im2col(x) @ kernel``.
+        Returns the output as rows, ``(N * OH * OW, F)``:
+        ``activation(im2col(x) @ kernel.reshape(-1, F) + bias)``. ``activation`` is an
+        object with ``apply(ops, z, out)`` (see :mod:`deepzoo.activations`), or None.
         """
         cols = self.im2col(x, kernel.shape[:2], strides, dilation, pads)
-        return cols @ kernel.reshape(-1, kernel.shape[3])
+        z = cols @ kernel.reshape(-1, kernel.shape[3])
+        if bias is not None:
+            self.add_bias(z, bias)
+        return z if activation is None else activation.apply(self, z, out=z)
 
-    def conv2d_backward(self, x, dz, kernel, strides, dilation, pads, grad_kernel, need_dx=True):
-        """Given ``dz`` = dL/d(output rows), add dL/dkernel into ``grad_kernel``; return dL/dx.
+    def conv2d_backward(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel,
+                        grad_bias=None, activation=None, need_dx=True):
+        """Backward of :meth:`conv2d`, given its output rows ``y`` and their gradient ``dy``.
 
-        ``grad_kernel += im2col(x).T @ dz`` and ``dx = col2im(dz @ kernel.T)``
-        (None when ``need_dx`` is false). The columns are rebuilt from ``x``
-        rather than kept from the forward pass: they are KH * KW times its size.
+        Adds dL/dkernel into ``grad_kernel`` (and dL/dbias into ``grad_bias``) and
+        returns dL/dx (None when ``need_dx`` is false). With ``dz`` the gradient
+        before the activation: ``grad_kernel += im2col(x).T @ dz`` and
+        ``dx = col2im(dz @ kernel.T)``. The columns are rebuilt from ``x`` rather
+        than kept from the forward pass: they are KH * KW times its size.
         """
-        f = kernel.shape[3]
+        dz = dy if activation is None else activation.backward(self, dy, y)
+        if grad_bias is not None:
+            self.sum_rows(dz, out=grad_bias)
         cols = self.im2col(x, kernel.shape[:2], strides, dilation, pads)
         grad_kernel += (cols.T @ dz).reshape(grad_kernel.shape)
         if not need_dx:
             return None
-        return self.col2im(dz @ kernel.reshape(-1, f).T, x.shape, kernel.shape[:2], strides,
-                           dilation, pads)
+        return self.col2im(dz @ kernel.reshape(-1, kernel.shape[3]).T, x.shape, kernel.shape[:2],
+                           strides, dilation, pads)
 
     def im2col(self, x, kernel, strides, dilation, pads, out=None):
         """Receptive fields of ``x`` as rows: ``(N * OH * OW, KH * KW * C)``.

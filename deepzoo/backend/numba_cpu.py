@@ -215,9 +215,9 @@ class NumbaCPUOps(Ops):
             self._scratch[key] = np.empty(images * rows * width, dtype=dtype)
         return images, rows, self._scratch[key][:images * rows * width].reshape(images * rows, width)
 
-    def conv2d(self, x, kernel, strides, dilation, pads):
-        # a few images at a time, so that their columns stay in the cache between
-        # im2col and the product that reads them
+    def conv2d(self, x, kernel, strides, dilation, pads, bias=None, activation=None):
+        # A few images at a time, so that their columns, and then their outputs, stay
+        # in the cache between im2col, the product, the bias and the activation.
         f = kernel.shape[3]
         k2 = kernel.reshape(-1, f)
         images, rows, cols = self._chunks(x.shape, kernel.shape[:2], strides, dilation, pads, x.dtype)
@@ -226,20 +226,30 @@ class NumbaCPUOps(Ops):
             stop = min(start + images, x.shape[0])
             part = self.im2col(x[start:stop], kernel.shape[:2], strides, dilation, pads,
                                out=cols[:(stop - start) * rows])
-            np.matmul(part, k2, out=z[start * rows:stop * rows])
+            out = z[start * rows:stop * rows]
+            np.matmul(part, k2, out=out)
+            if bias is not None:
+                k.add_bias(out, bias)
+            if activation is not None:
+                activation.apply(self, out, out=out)
         return z
 
-    def conv2d_backward(self, x, dz, kernel, strides, dilation, pads, grad_kernel, need_dx=True):
+    def conv2d_backward(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel,
+                        grad_bias=None, activation=None, need_dx=True):
         f = kernel.shape[3]
         k2, g2 = kernel.reshape(-1, f), grad_kernel.reshape(-1, f)
         images, rows, cols = self._chunks(x.shape, kernel.shape[:2], strides, dilation, pads, x.dtype)
+        dz = np.empty((images * rows, f), dtype=x.dtype) if activation is not None else None
         dcols = np.empty_like(cols) if need_dx else None
         dx = np.zeros(x.shape, dtype=x.dtype) if need_dx else None
         for start in range(0, x.shape[0], images):
             stop = min(start + images, x.shape[0])
-            m = (stop - start) * rows
+            m, part_rows = (stop - start) * rows, slice(start * rows, stop * rows)
+            dz_part = dy[part_rows] if activation is None else \
+                activation.backward(self, dy[part_rows], y[part_rows], out=dz[:m])
+            if grad_bias is not None:
+                k.sum_rows(dz_part, grad_bias, True)
             part = self.im2col(x[start:stop], kernel.shape[:2], strides, dilation, pads, out=cols[:m])
-            dz_part = dz[start * rows:stop * rows]
             self.matmul(part, dz_part, trans_a=True, out=g2, accumulate=True)
             if need_dx:
                 np.matmul(dz_part, k2.T, out=dcols[:m])

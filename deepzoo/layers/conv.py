@@ -145,24 +145,16 @@ class Conv2D(Layer):
         self.check_input(x)
         ops, n, f = self.ops, x.shape[0], self.filters
         window = (self.strides, self.dilation_rate, self.pads)
-        kernel = self.params["kernel"]
-        z = ops.conv2d(x, kernel, *window)  # rows (N * OH * OW, filters)
-        if self.use_bias:
-            ops.add_bias(z, self.params["bias"])
-        activation_backward = None
-        if self.activation is not None:
-            z, activation_backward = self.activation.forward(ops, z, inplace=True)
+        kernel, bias = self.params["kernel"], self.params.get("bias")
+        y = ops.conv2d(x, kernel, *window, bias=bias, activation=self.activation)  # (N*OH*OW, f)
 
         def backward(dy):
-            dz = ops.reshape(dy, (-1, f))
-            if activation_backward is not None and not self.output_activation_fused:
-                dz = activation_backward(dz)
-            if self.use_bias:
-                ops.sum_rows(dz, out=self.grads["bias"])
-            return ops.conv2d_backward(x, dz, kernel, *window, self.grads["kernel"],
+            activation = None if self.output_activation_fused else self.activation
+            return ops.conv2d_backward(x, y, ops.reshape(dy, (-1, f)), kernel, *window,
+                                       self.grads["kernel"], self.grads.get("bias"), activation,
                                        need_dx=self.needs_input_gradient)
 
-        return ops.reshape(z, (n, *self.out_hw, f)), backward
+        return ops.reshape(y, (n, *self.out_hw, f)), backward
 
     def get_config(self):
         return {
