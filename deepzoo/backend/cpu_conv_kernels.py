@@ -16,43 +16,53 @@ _opts = {"cache": True, "error_model": "numpy"}
 
 
 @njit(**_opts)
-def im2col(x, kh, kw, sh, sw, dh, dw, top, left, oh, ow, cols):
-    n, h, w, c = x.shape
+def im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols):
+    """Rows of receptive fields from an already padded input ``xp`` (no bounds checks)."""
+    n, _, _, c = xp.shape
     for b in range(n):
         for i in range(oh):
             for j in range(ow):
                 row = (b * oh + i) * ow + j
                 for p in range(kh):
-                    ih = i * sh - top + p * dh
+                    ih = i * sh + p * dh
                     for q in range(kw):
-                        iw = j * sw - left + q * dw
+                        iw = j * sw + q * dw
                         base = (p * kw + q) * c
-                        if 0 <= ih < h and 0 <= iw < w:
-                            for ch in range(c):
-                                cols[row, base + ch] = x[b, ih, iw, ch]
-                        else:
-                            for ch in range(c):
-                                cols[row, base + ch] = 0
+                        for ch in range(c):
+                            cols[row, base + ch] = xp[b, ih, iw, ch]
 
 
 @njit(**_opts)
-def col2im(cols, kh, kw, sh, sw, dh, dw, top, left, oh, ow, dx):
-    """``dx`` must start at zero; receives the sum of every row copied from each pixel."""
-    n, h, w, c = dx.shape
+def im2col_one_channel(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols):
+    """:func:`im2col` for a single-channel image ``xp`` of shape (N, H, W): a grey
+    picture's row of taps is then contiguous, and no channel loop of length one is
+    left in the innermost position."""
+    n = xp.shape[0]
     for b in range(n):
         for i in range(oh):
             for j in range(ow):
                 row = (b * oh + i) * ow + j
                 for p in range(kh):
-                    ih = i * sh - top + p * dh
-                    if ih < 0 or ih >= h:
-                        continue
+                    ih = i * sh + p * dh
                     for q in range(kw):
-                        iw = j * sw - left + q * dw
-                        if 0 <= iw < w:
-                            base = (p * kw + q) * c
-                            for ch in range(c):
-                                dx[b, ih, iw, ch] += cols[row, base + ch]
+                        cols[row, p * kw + q] = xp[b, ih, j * sw + q * dw]
+
+
+@njit(**_opts)
+def col2im(cols, kh, kw, sh, sw, dh, dw, oh, ow, dxp):
+    """Add each row back onto the padded gradient ``dxp`` (which must start at zero)."""
+    n, _, _, c = dxp.shape
+    for b in range(n):
+        for i in range(oh):
+            for j in range(ow):
+                row = (b * oh + i) * ow + j
+                for p in range(kh):
+                    ih = i * sh + p * dh
+                    for q in range(kw):
+                        iw = j * sw + q * dw
+                        base = (p * kw + q) * c
+                        for ch in range(c):
+                            dxp[b, ih, iw, ch] += cols[row, base + ch]
 
 
 @njit(**_opts)
