@@ -14,6 +14,8 @@ the first time a model calls it, and the result is cached on disk.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from . import cpu_conv_kernels as kc
@@ -34,9 +36,16 @@ class NumbaCPUOps(Ops):
     name = "numba"
 
     def __init__(self):
-        # One scratch product per (shape, dtype): bounded by the number of
-        # distinct parameter shapes of the models in use.
-        self._scratch: dict[tuple, np.ndarray] = {}
+        # Reused temporaries: one product per (shape, dtype), bounded by the number of
+        # distinct parameter shapes in use, and one columns buffer per dtype. They are
+        # per thread, so that two models trained in two threads never share one.
+        self._local = threading.local()
+
+    @property
+    def _scratch(self) -> dict:
+        if not hasattr(self._local, "scratch"):
+            self._local.scratch = {}
+        return self._local.scratch
 
     def _out(self, x, out):
         return np.empty_like(x) if out is None else out
