@@ -11,12 +11,13 @@ when first needed.
 from . import activations, initializers, losses, metrics, optimizers, registry
 from ._version import __version__
 from .backend import available_backends, get_ops, set_backend
-from .callbacks import Callback, EarlyStopping, History, TerminateOnNaN
+from .callbacks import Callback, EarlyStopping, History, ModelCheckpoint, TerminateOnNaN
 from .errors import (
     BackendError,
     ConfigError,
     DataError,
     DeepZooError,
+    ModelFileError,
     NotBuiltError,
     RegistryError,
     ShapeError,
@@ -42,6 +43,7 @@ from .registry import (
     register_loss,
     register_optimizer,
 )
+from .saving import load_model
 from .seeding import set_seed
 
 __all__ = [
@@ -50,12 +52,12 @@ __all__ = [
     "Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
     "AveragePooling2D",
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam",
-    "Callback", "History", "EarlyStopping", "TerminateOnNaN",
+    "Callback", "History", "EarlyStopping", "TerminateOnNaN", "ModelCheckpoint",
     "gradcheck", "GradcheckResult", "GradientCheckError",
     "get_ops", "set_backend", "available_backends", "set_seed",
     "register_layer", "register_activation", "register_loss", "register_optimizer",
     "register_demo",
     "activations", "initializers", "losses", "metrics", "optimizers", "registry",
     "DeepZooError", "ShapeError", "ConfigError", "DataError", "RegistryError",
-    "BackendError", "NotBuiltError",
+    "BackendError", "NotBuiltError", "ModelFileError", "load_model",
 ]

@@ -118,3 +118,40 @@ class TerminateOnNaN(Callback):
             )
             self.model.stop_training = True
             self.model.stop_reason = self.message
+
+
+class ModelCheckpoint(Callback):
+    """Save the model at the end of each epoch (see :meth:`Sequential.save`).
+
+    ``path`` may hold fields filled per epoch, e.g. ``"model-{epoch:02d}.dzm"``
+    (``epoch`` counts from 1; the logs' names work too: ``{val_loss:.3f}``).
+    With ``save_best_only`` a save happens only when ``monitor`` improves. Each
+    save is atomic, and the file holds what resuming needs: weights, optimizer
+    state and the random generator, so ``fit(..., initial_epoch=k)`` on the
+    loaded model continues exactly as the run would have.
+    """
+
+    def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto"):
+        if mode not in ("auto", "min", "max"):
+            raise ConfigError(f"ModelCheckpoint: mode must be 'auto', 'min' or 'max', received {mode!r}")
+        self.path = str(path)
+        self.monitor = monitor
+        self.save_best_only = save_best_only
+        self.mode = ("max" if "acc" in monitor else "min") if mode == "auto" else mode
+        self.best = None
+
+    def on_train_begin(self, logs=None):
+        self.best = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.save_best_only:
+            if self.monitor not in logs:
+                raise ConfigError(f"ModelCheckpoint monitors '{self.monitor}', but the logs only have "
+                                  f"{', '.join(sorted(logs))}")
+            value = logs[self.monitor]
+            better = self.best is None or (value < self.best if self.mode == "min" else value > self.best)
+            if not better:
+                return
+            self.best = value
+        self.model.save(self.path.format(epoch=epoch + 1, **logs))

@@ -36,3 +36,7 @@ class BackendError(DeepZooError, RuntimeError):
 
 class NotBuiltError(DeepZooError, RuntimeError):
     """A layer or model was used before its input shape was known."""
+
+
+class ModelFileError(DeepZooError, ValueError):
+    """A model or weights file is corrupt, truncated, hostile or from an unknown format."""

@@ -308,6 +308,23 @@ class Sequential:
                     raise ShapeError(f"set_weights: no weights given for layer '{layer.name}'")
                 layer.set_weights(weights[layer.name])
 
+    def save(self, path) -> None:
+        """Save architecture, weights, optimizer and random state to one file (see :mod:`deepzoo.saving`)."""
+        from .saving import save_model
+
+        save_model(self, path)
+
+    def save_weights(self, path) -> None:
+        from .saving import save_weights
+
+        save_weights(self, path)
+
+    def load_weights(self, path) -> None:
+        """Load weights saved from a model with the same layer names and shapes."""
+        from .saving import load_weights
+
+        load_weights(self, path)
+
     def count_params(self) -> int:
         if not self.built:
             self.build()

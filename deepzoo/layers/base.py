@@ -149,8 +149,25 @@ class Layer:
         self.output_shape = tuple(self.compute_output_shape(input_shape))
         self.built = True
 
+    def param_shapes(self, input_shape) -> dict:
+        """The shapes :meth:`build` would give the parameters, allocating nothing.
+
+        Loading a model file uses it to compare a layer's configuration with the
+        arrays stored for it before building anything.
+        """
+        self.check_input_shape(tuple(input_shape))
+        self._planned: dict = {}
+        try:
+            self.create_params(tuple(input_shape))
+            return self._planned
+        finally:
+            del self._planned
+
     def add_param(self, name, shape, initializer, fan_in, fan_out):
         """Create parameter ``name`` drawn from ``initializer`` and its zeroed gradient."""
+        if hasattr(self, "_planned"):  # param_shapes(): record the shape only
+            self._planned[name] = tuple(int(d) for d in shape)
+            return
         values = initializers.get(initializer)(tuple(shape), fan_in, fan_out, self.rng)
         self.params[name] = self.ops.asarray(np.asarray(values, dtype=self.dtype))
         self.grads[name] = self.ops.alloc(tuple(shape), self.dtype)

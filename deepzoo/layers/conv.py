@@ -123,8 +123,10 @@ class Conv2D(Layer):
         self.padding = check_padding(self.name, padding)
         self.activation = act.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        # None: the default (a saved custom initializer comes back as the default;
+        # the weights themselves are saved)
+        self.kernel_initializer = initializers.get(kernel_initializer or "glorot_uniform")
+        self.bias_initializer = initializers.get(bias_initializer or "zeros")
 
     def check_input_shape(self, input_shape):
         self.pads, self.out_hw = plan_windows(self, input_shape, self.kernel_size, self.strides,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import activations as act
 from .. import initializers
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from .base import Layer, check_positive_int, describe_shape
 
 
@@ -48,8 +48,10 @@ class Dense(Layer):
         self.units = check_positive_int(self.name, "units", units)
         self.activation = act.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        # None: the default (a saved custom initializer comes back as the default;
+        # the weights themselves are saved)
+        self.kernel_initializer = initializers.get(kernel_initializer or "glorot_uniform")
+        self.bias_initializer = initializers.get(bias_initializer or "zeros")
 
     def check_input_shape(self, input_shape):
         _check_flat(self, input_shape)
@@ -127,8 +129,10 @@ class Maxout(Layer):
         self.units = check_positive_int(self.name, "units", units)
         self.pieces = check_positive_int(self.name, "pieces", pieces)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        # None: the default (a saved custom initializer comes back as the default;
+        # the weights themselves are saved)
+        self.kernel_initializer = initializers.get(kernel_initializer or "glorot_uniform")
+        self.bias_initializer = initializers.get(bias_initializer or "zeros")
 
     def check_input_shape(self, input_shape):
         _check_flat(self, input_shape)
@@ -183,8 +187,13 @@ def activation_config(activation):
 
 
 def activation_from_config(value):
+    """Undo :func:`activation_config`."""
     if isinstance(value, dict):
         from .. import registry
 
-        return registry.activations.get(value["name"]).from_config(value.get("config", {}))
+        name, config = value.get("name"), value.get("config", {})
+        if not isinstance(name, str) or not isinstance(config, dict):
+            raise ConfigError(f"an activation config needs a 'name' string and a 'config' "
+                              f"object, received {value!r}")
+        return registry.activations.get(name).from_config(config)
     return value

@@ -1,0 +1,360 @@
+"""Saving and loading models: one file, no pickle, written atomically.
+
+A model file is a ZIP archive (stored, not compressed) holding
+
+* ``meta.json``: the format and its version, deepzoo's version, the architecture
+  (each layer by its registered name and its config), the compile settings, the
+  optimizer's scalar state and the random generator's state;
+* one ``.npy`` array per weight (``weights/<layer>/<param>.npy``) and per array of
+  optimizer state (``optimizer/<layer>/<param>/<name>.npy``).
+
+Arrays are read with ``allow_pickle=False``; nothing in a file can run code.
+Every size is checked before anything is allocated: a corrupt, truncated or
+hostile file raises :class:`~deepzoo.errors.ModelFileError` quickly.
+
+A save writes a temporary file in the target's folder and renames it over the
+target only once it is complete, so a crash or Ctrl-C during a save leaves the
+previous file intact.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from . import registry
+from ._version import __version__
+from .errors import ConfigError, DeepZooError, ModelFileError, RegistryError, ShapeError
+
+FORMAT = "deepzoo-model"
+FORMAT_VERSION = 1
+MAX_META_BYTES = 16 << 20
+ALLOWED_DTYPES = {np.dtype(t) for t in ("float32", "float64", "int32", "int64")}
+# what the zipfile module raises on damaged archives
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, RuntimeError,
+               NotImplementedError, KeyError, OverflowError, struct.error)
+
+
+# ----------------------------------------------------------------- writing
+def save_model(model, path, weights_only=False) -> None:
+    """Write ``model`` (architecture, weights, optimizer and random state) to ``path``."""
+    if not model.built:
+        model.build()
+    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "deepzoo_version": __version__,
+            "kind": "weights" if weights_only else "model", "model": model_config(model)}
+    arrays = {f"weights/{layer.name}/{key}": value
+              for layer in model.layers for key, value in layer.get_weights().items()}
+    if not weights_only:
+        meta["rng_state"] = model.rng.bit_generator.state
+        meta["compile"] = None
+        if model.loss is not None:
+            meta["compile"], state_arrays = _compile_config(model)
+            arrays.update(state_arrays)
+    _write_atomically(Path(path), meta, arrays)
+
+
+def model_config(model) -> dict:
+    layers = []
+    for layer in model.layers:
+        name = registry.layers.name_of(type(layer))
+        if name is None:
+            raise ConfigError(
+                f"layer '{layer.name}' is a {type(layer).__name__}, which no registry knows; "
+                f"register it (deepzoo.register_layer) or ship it as a plugin to save the model"
+            )
+        layers.append({"class_name": name, "config": layer.get_config()})
+    return {"name": model.name, "input_shape": list(model.input_shape), "dtype": model.dtype.name,
+            "layers": layers}
+
+
+def _compile_config(model):
+    optimizer = model.optimizer
+    arrays, scalars = {}, {}
+    for key, state in optimizer.state.items():
+        scalars[key] = {}
+        for name, value in state.items():
+            if value is None or isinstance(value, (int, float)):
+                scalars[key][name] = value
+            else:
+                arrays[f"optimizer/{key}/{name}"] = np.asarray(model.ops.to_host(value))
+    config = {
+        "optimizer": {"class_name": registry.optimizers.name_of(type(optimizer)),
+                      "config": optimizer.get_config(), "iterations": optimizer.iterations,
+                      "scalars": scalars},
+        "loss": {"class_name": registry.losses.name_of(type(model.loss)),
+                 "config": model.loss.get_config()},
+        "metrics": [m if isinstance(m, str) else m.name for m in model.metric_specs],
+    }
+    return config, arrays
+
+
+def _write_atomically(path: Path, meta: dict, arrays: dict) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ModelFileError(f"cannot save to {path}: the folder {folder} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as archive:
+                archive.writestr("meta.json", json.dumps(meta))
+                for name, array in arrays.items():
+                    with archive.open(f"{name}.npy", "w", force_zip64=True) as entry:
+                        np.lib.format.write_array(entry, np.ascontiguousarray(array),
+                                                  allow_pickle=False)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+# ----------------------------------------------------------------- reading
+class _Archive:
+    """A model file opened for checked reading."""
+
+    def __init__(self, path, max_bytes):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ModelFileError(f"{self.path}: no such file")
+        try:
+            self.zip = zipfile.ZipFile(self.path)
+            self.entries = {info.filename: info for info in self.zip.infolist()}
+        except _ZIP_ERRORS as exc:
+            raise ModelFileError(f"{self.path} is not a deepzoo model file ({exc})") from None
+        total = sum(info.file_size for info in self.entries.values())
+        if total > max_bytes:
+            raise ModelFileError(f"{self.path} declares {total:,} bytes of content, more than the "
+                                 f"limit of {max_bytes:,} (pass max_bytes= to allow it)")
+
+    def read(self, name, limit):
+        info = self.entries.get(name)
+        if info is None:
+            raise ModelFileError(f"{self.path} is missing '{name}'")
+        if info.file_size > limit:
+            raise ModelFileError(f"{self.path}: '{name}' declares {info.file_size:,} bytes, "
+                                 f"more than the {limit:,} allowed")
+        try:
+            with self.zip.open(info) as entry:
+                data = entry.read(info.file_size + 1)
+        except _ZIP_ERRORS as exc:
+            raise ModelFileError(f"{self.path}: '{name}' cannot be read ({exc})") from None
+        if len(data) != info.file_size:
+            raise ModelFileError(f"{self.path}: '{name}' holds {len(data):,} bytes, its header "
+                                 f"says {info.file_size:,}")
+        return data
+
+    def header(self, name):
+        """Shape and dtype of a stored array, read from its first bytes only."""
+        info = self.entries.get(f"{name}.npy")
+        if info is None:
+            raise ModelFileError(f"{self.path} is missing the array '{name}'")
+        try:
+            with self.zip.open(info) as entry:
+                stream = io.BytesIO(entry.read(min(info.file_size, 65536)))
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+        except Exception as exc:  # any malformed header
+            raise ModelFileError(f"{self.path}: '{name}' is not a valid array ({exc})") from None
+        if dtype not in ALLOWED_DTYPES or fortran:
+            raise ModelFileError(f"{self.path}: '{name}' has dtype {dtype}; expected one of "
+                                 f"{sorted(str(d) for d in ALLOWED_DTYPES)} in C order")
+        if int(np.prod(shape, dtype=np.float64)) * dtype.itemsize + stream.tell() != info.file_size:
+            raise ModelFileError(f"{self.path}: '{name}' claims shape {shape} but holds "
+                                 f"{info.file_size:,} bytes")
+        return tuple(shape), dtype
+
+    def array(self, name, shape):
+        """The array ``name``, which must have ``shape``."""
+        stored, _ = self.header(name)
+        if stored != tuple(shape):
+            raise ModelFileError(f"{self.path}: '{name}' has shape {stored}, expected {tuple(shape)}")
+        data = self.read(f"{name}.npy", self.entries[f"{name}.npy"].file_size)
+        return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+
+
+def _expect(condition, path, what):
+    if not condition:
+        raise ModelFileError(f"{path}: invalid model description: {what}")
+
+
+def _read_meta(archive):
+    try:
+        meta = json.loads(archive.read("meta.json", MAX_META_BYTES))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ModelFileError(f"{archive.path}: meta.json is not valid JSON ({exc})") from None
+    path = archive.path
+    _expect(isinstance(meta, dict) and meta.get("format") == FORMAT, path,
+            f"'format' must be '{FORMAT}'")
+    version = meta.get("format_version")
+    _expect(isinstance(version, int) and not isinstance(version, bool), path,
+            "'format_version' must be an integer")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(f"{path} uses format version {version}; this deepzoo "
+                             f"({__version__}) reads up to {FORMAT_VERSION}. Upgrade deepzoo.")
+    model = meta.get("model")
+    _expect(isinstance(model, dict), path, "'model' must be an object")
+    _expect(isinstance(model.get("name"), str), path, "'model.name' must be a string")
+    shape = model.get("input_shape")
+    _expect(isinstance(shape, list) and 0 < len(shape) <= 8 and all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 < d < 2**31 for d in shape),
+        path, "'model.input_shape' must be a list of positive integers")
+    _expect(model.get("dtype") in ("float32", "float64"), path, "'model.dtype' must be float32 or float64")
+    layers = model.get("layers")
+    _expect(isinstance(layers, list) and layers, path, "'model.layers' must be a non-empty list")
+    for spec in layers:
+        _expect(isinstance(spec, dict) and isinstance(spec.get("class_name"), str)
+                and isinstance(spec.get("config"), dict), path,
+                "each layer must be an object with 'class_name' (string) and 'config' (object)")
+    return meta
+
+
+def _make(kind_registry, spec, what, path):
+    name = spec.get("class_name")
+    try:
+        cls = kind_registry.get(name)
+    except RegistryError:
+        raise ModelFileError(
+            f"{path}: {what} '{name}' is not installed here. Install the package that provides "
+            f"it: such names come from the entry-point group '{kind_registry.group}'."
+        ) from None
+    try:
+        return cls.from_config(spec.get("config", {}))
+    except Exception as exc:  # a hostile config may break a constructor in any way
+        raise ModelFileError(f"{path}: {what} '{name}' has an invalid config: "
+                             f"{type(exc).__name__}: {exc}") from None
+
+
+def _layers_checked_against_arrays(archive, meta):
+    """Layers from the description, their weight shapes checked before anything is built."""
+    path = archive.path
+    layers, shape = [], tuple(meta["model"]["input_shape"])
+    for index, spec in enumerate(meta["model"]["layers"]):
+        layer = _make(registry.layers, spec, f"layer {index}", path)
+        try:
+            planned = layer.param_shapes(shape)
+            shape = tuple(layer.compute_output_shape(shape))
+        except Exception as exc:  # DeepZooError, or a hostile config's arithmetic
+            raise ModelFileError(f"{path}: layer '{layer.name}' does not fit its input: "
+                                 f"{type(exc).__name__}: {exc}") from None
+        for key, expected in planned.items():
+            stored, _ = archive.header(f"weights/{layer.name}/{key}")
+            if stored != expected:
+                raise ModelFileError(f"{path}: weight '{key}' of layer '{layer.name}' has shape "
+                                     f"{stored}, but the layer's config needs {expected}")
+        layers.append((layer, planned))
+    return layers
+
+
+def load_model(path, *, max_bytes=4 << 30):
+    """Read a model written by :meth:`Sequential.save` (compiled, if it was)."""
+    from .model import Sequential
+
+    archive = _Archive(path, max_bytes)
+    with archive.zip:
+        meta = _read_meta(archive)
+        if meta.get("kind") == "weights":
+            raise ModelFileError(f"{path} holds weights only; build the model and call "
+                                 f"model.load_weights(path)")
+        planned = _layers_checked_against_arrays(archive, meta)
+        description = meta["model"]
+        model = Sequential([layer for layer, _ in planned], name=description["name"],
+                           input_shape=tuple(description["input_shape"]), dtype=description["dtype"],
+                           seed=np.random.default_rng())
+        model.build()
+        for layer, shapes in planned:
+            layer.set_weights({key: archive.array(f"weights/{layer.name}/{key}", shape)
+                               for key, shape in shapes.items()})
+        if meta.get("compile") is not None:
+            _restore_compile(archive, model, meta["compile"])
+        if "rng_state" in meta:
+            try:
+                model.rng.bit_generator.state = meta["rng_state"]
+            except Exception as exc:  # numpy validates the state: any of its errors
+                raise ModelFileError(f"{path}: invalid random generator state "
+                                     f"({type(exc).__name__}: {exc})") from None
+    return model
+
+
+def _restore_compile(archive, model, config):
+    path = archive.path
+    _expect(isinstance(config, dict), path, "'compile' must be an object")
+    for key in ("optimizer", "loss"):
+        _expect(isinstance(config.get(key), dict), path, f"'compile.{key}' must be an object")
+    metrics = config.get("metrics", [])
+    _expect(isinstance(metrics, list) and all(isinstance(m, str) for m in metrics), path,
+            "'compile.metrics' must be a list of strings")
+    optimizer = _make(registry.optimizers, config["optimizer"], "optimizer", path)
+    loss = _make(registry.losses, config["loss"], "loss", path)
+    try:
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    except DeepZooError as exc:
+        raise ModelFileError(f"{path}: cannot compile the stored model: {exc}") from None
+    iterations = config["optimizer"].get("iterations", 0)
+    scalars = config["optimizer"].get("scalars", {})
+    _expect(isinstance(iterations, int) and iterations >= 0, path, "optimizer iterations")
+    _expect(isinstance(scalars, dict), path, "'optimizer.scalars' must be an object")
+    optimizer.iterations = iterations
+    params = {key: param for key, param, _ in model._named_params}
+    for key, values in scalars.items():
+        _expect(key in params and isinstance(values, dict), path,
+                f"optimizer state for unknown parameter '{key}'")
+        state = optimizer.init_state(model.ops, params[key])
+        for name in state:
+            if f"optimizer/{key}/{name}.npy" in archive.entries:
+                array = archive.array(f"optimizer/{key}/{name}", params[key].shape)
+                state[name] = model.ops.asarray(array.astype(model.dtype, copy=False))
+            else:
+                value = values.get(name)
+                _expect(value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)),
+                        path, f"optimizer state '{key}/{name}'")
+                state[name] = value
+        optimizer.state[key] = state
+
+
+def save_weights(model, path) -> None:
+    """Write only the weights of ``model`` (with its architecture, for checking)."""
+    save_model(model, path, weights_only=True)
+
+
+def load_weights(model, path, *, max_bytes=4 << 30) -> None:
+    """Load weights saved by :func:`save_weights` or :func:`save_model` into a built model.
+
+    Layers are matched by name; a missing layer or a shape that differs raises an error
+    naming the layer.
+    """
+    if not model.built:
+        model.build()
+    archive = _Archive(path, max_bytes)
+    with archive.zip:
+        _read_meta(archive)
+        values = {}
+        for layer in model.layers:
+            for key, param in layer.params.items():
+                name = f"weights/{layer.name}/{key}"
+                if f"{name}.npy" not in archive.entries:
+                    raise ShapeError(f"{path} has no weight '{key}' for layer '{layer.name}'")
+                stored, _ = archive.header(name)
+                if stored != tuple(param.shape):
+                    raise ShapeError(f"layer '{layer.name}': weight '{key}' in {path} has shape "
+                                     f"{stored}, the layer has {tuple(param.shape)}")
+                values.setdefault(layer.name, {})[key] = archive.array(name, stored)
+        for layer in model.layers:
+            if layer.params:
+                layer.set_weights(values[layer.name])
