@@ -24,8 +24,13 @@ class _Group(click.Group):
     """A click group that turns deepzoo errors into one-line messages on stderr."""
 
     def invoke(self, ctx):
+        import numpy as np
+
         try:
-            return super().invoke(ctx)
+            # overflow on the way to a NaN loss is reported once, by TerminateOnNaN,
+            # rather than as NumPy warnings
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                return super().invoke(ctx)
         except DeepZooError as exc:
             raise click.ClickException(str(exc)) from None
 
@@ -114,6 +119,34 @@ def _cuda_status() -> str:
         return "no usable GPU (no NVIDIA driver or device found)"
     except Exception as exc:
         return f"no usable GPU ({type(exc).__name__}: {exc})"
+
+
+@main.command()
+@click.argument("model_path", type=click.Path(exists=True, dir_okay=False))
+@click.argument("input_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "output_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the predictions to this .npy file instead of printing them.")
+@click.option("--batch-size", default=256, show_default=True, help="Samples per forward pass.")
+def predict(model_path, input_path, output_path, batch_size):
+    """Run a saved model on the samples of INPUT_PATH (a .npy array, batch first)."""
+    import numpy as np
+
+    from .saving import load_model, save_array
+
+    model = load_model(model_path)
+    try:
+        inputs = np.load(input_path, allow_pickle=False)
+    except ValueError as exc:
+        raise click.ClickException(f"{input_path} is not a .npy array of numbers ({exc})") from None
+    outputs = model.predict(inputs, batch_size=batch_size)
+    if output_path:
+        save_array(output_path, outputs)
+        click.echo(f"{len(outputs)} predictions of shape {outputs.shape[1:]} written to {output_path}")
+        return
+    classes = outputs.ndim == 2 and outputs.shape[1] > 1
+    for i, row in enumerate(outputs):
+        values = np.array2string(np.asarray(row), precision=4, suppress_small=True, max_line_width=120)
+        click.echo(f"{i}: class {int(np.argmax(row))}  {values}" if classes else f"{i}: {values}")
 
 
 @main.group(cls=_DemoGroup, invoke_without_command=True)

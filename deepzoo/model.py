@@ -18,6 +18,7 @@ from . import metrics as metric_lib
 from .backend import get_ops
 from .callbacks import Callback, History
 from .errors import ConfigError, NotBuiltError, ShapeError
+from .interrupt import StopOnInterrupt
 from .layers.base import Layer, describe_shape
 from .progress import ProgressBar
 from .seeding import make_rng
@@ -53,6 +54,7 @@ class Sequential:
         self.fused_output = False
         self.stop_training = False
         self.stop_reason = None
+        self.interrupted = None
         for layer in layers or []:
             self.add(layer)
 
@@ -187,7 +189,13 @@ class Sequential:
 
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, initial_epoch=0, progress_file=None) -> History:
-        """Train for ``epochs`` passes over ``(x, y)``; returns the :class:`History`."""
+        """Train for ``epochs`` passes over ``(x, y)``; returns the :class:`History`.
+
+        Ctrl-C stops after the current batch: the weights of the last completed step
+        and the history of the completed epochs are kept, and ``model.interrupted``
+        is set to ``(epoch, steps done in it)`` (it is None after a complete run).
+        ``initial_epoch`` resumes a run, e.g. after :func:`deepzoo.load_model`.
+        """
         self._require_compiled("fit")
         batch_size = validation.positive_int("fit", "batch_size", batch_size)
         epochs = validation.positive_int("fit", "epochs", epochs)
@@ -224,41 +232,49 @@ class Sequential:
             cb.set_model(self)
             cb.on_train_begin()
 
-        ops = self.ops
         for grad in self._all_grads:  # in case an earlier run stopped halfway through a step
-            ops.fill(grad, 0)
-        for epoch in range(initial_epoch, epochs):
-            for cb in all_callbacks:
-                cb.on_epoch_begin(epoch)
-            if shuffle:
-                order = self.rng.permutation(n)
-                xs, ys = x[order], y[order]
-            else:
-                xs, ys = x, y
-            for metric in self.metrics:
-                metric.reset()
-            loss_sum = 0.0
-            for step in range(steps):
-                start = step * batch_size
-                xb = ops.asarray(xs[start:start + batch_size])
-                yb = ops.asarray(ys[start:start + batch_size])
-                loss_sum += self.train_on_batch(xb, yb) * len(xb)
-                logs = {"loss": loss_sum / min(start + batch_size, n)}
-                for metric in self.metrics:
-                    logs[metric.name] = metric.result()
+            self.ops.fill(grad, 0)
+        self.interrupted = None
+        with StopOnInterrupt() as interrupt:
+            for epoch in range(initial_epoch, epochs):
                 for cb in all_callbacks:
-                    cb.on_batch_end(step, logs)
+                    cb.on_epoch_begin(epoch)
+                logs, steps_done = self._train_epoch(x, y, batch_size, shuffle, all_callbacks, interrupt)
+                if interrupt.requested:
+                    self.interrupted = (epoch, steps_done)
+                    break
+                if x_val is not None:
+                    logs.update({f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()})
+                for cb in all_callbacks:
+                    cb.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
-            if x_val is not None:
-                logs.update({f"val_{k}": v for k, v in self._evaluate(x_val, y_val, batch_size).items()})
-            for cb in all_callbacks:
-                cb.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
         for cb in all_callbacks:
             cb.on_train_end()
         return history
+
+    def _train_epoch(self, x, y, batch_size, shuffle, callbacks, interrupt):
+        """One pass over ``(x, y)``; returns the epoch's logs and the number of steps taken."""
+        ops, n = self.ops, len(x)
+        if shuffle:
+            order = self.rng.permutation(n)
+            x, y = x[order], y[order]
+        for metric in self.metrics:
+            metric.reset()
+        loss_sum, logs, steps = 0.0, {}, -(-n // batch_size)
+        for step in range(steps):
+            start = step * batch_size
+            xb = ops.asarray(x[start:start + batch_size])
+            yb = ops.asarray(y[start:start + batch_size])
+            loss_sum += self.train_on_batch(xb, yb) * len(xb)
+            logs = {"loss": loss_sum / min(start + batch_size, n)}
+            for metric in self.metrics:
+                logs[metric.name] = metric.result()
+            for cb in callbacks:
+                cb.on_batch_end(step, logs)
+            if self.stop_training or interrupt.requested:
+                return logs, step + 1
+        return logs, steps
 
     # ------------------------------------------------------------ inference
     def _batches_forward(self, x, batch_size):

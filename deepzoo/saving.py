@@ -97,18 +97,31 @@ def _compile_config(model):
 
 
 def _write_atomically(path: Path, meta: dict, arrays: dict) -> None:
+    def write(raw):
+        with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr("meta.json", json.dumps(meta))
+            for name, array in arrays.items():
+                with archive.open(f"{name}.npy", "w", force_zip64=True) as entry:
+                    np.lib.format.write_array(entry, np.ascontiguousarray(array), allow_pickle=False)
+
+    replace_atomically(path, write)
+
+
+def save_array(path, array) -> None:
+    """``numpy.save`` made atomic: the old file stays whole if the write fails."""
+    replace_atomically(Path(path), lambda raw: np.lib.format.write_array(
+        raw, np.ascontiguousarray(array), allow_pickle=False))
+
+
+def replace_atomically(path: Path, write) -> None:
+    """Call ``write(binary_file)`` on a temporary file next to ``path``, then rename it over ``path``."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ModelFileError(f"cannot save to {path}: the folder {folder} does not exist")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as archive:
-                archive.writestr("meta.json", json.dumps(meta))
-                for name, array in arrays.items():
-                    with archive.open(f"{name}.npy", "w", force_zip64=True) as entry:
-                        np.lib.format.write_array(entry, np.ascontiguousarray(array),
-                                                  allow_pickle=False)
+            write(raw)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(temporary, path)

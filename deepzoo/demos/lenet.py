@@ -41,9 +41,10 @@ def train_lenet(epochs=15, batch_size=64, validation_split=0.1, seed=0, limit=No
 
 @click.command(help=__doc__ + "\nLecture: 'Neural networks' (LeNet-5).")
 @mnist_options(epochs=15, batch_size=64, validation_split=0.1)
-def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet):
+def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet,
+            save_path):
     run = train_lenet(epochs, batch_size, validation_split, seed, limit, device, data_dir, 0 if quiet else 1)
-    report(run, plot_dir, "LeNet-5")
+    report(run, plot_dir, "LeNet-5", save_path)
 
 
 command.lecture = "LeNet-5 on MNIST ('Neural networks')"

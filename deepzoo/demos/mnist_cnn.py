@@ -37,9 +37,10 @@ def train_cnn(epochs=12, batch_size=128, validation_split=0.1, seed=0, limit=Non
 
 @click.command(help=__doc__ + "\nLecture: 'Neural network: easy coding in Keras'.")
 @mnist_options(epochs=12, batch_size=128, validation_split=0.1)
-def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet):
+def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet,
+            save_path):
     run = train_cnn(epochs, batch_size, validation_split, seed, limit, device, data_dir, 0 if quiet else 1)
-    report(run, plot_dir, "MNIST ConvNet")
+    report(run, plot_dir, "MNIST ConvNet", save_path)
 
 
 command.lecture = "the Keras MNIST ConvNet, 1,199,882 parameters ('easy coding in Keras')"

@@ -13,8 +13,10 @@ from pathlib import Path
 import click
 import numpy as np
 
+from ..callbacks import TerminateOnNaN
 from ..datasets import load_mnist, one_hot
 from ..metrics import confusion_matrix
+from .common import finish, save_option
 
 
 @dataclass
@@ -46,15 +48,19 @@ def train_on_mnist(model, *, flatten, epochs, batch_size, validation_split, limi
     x, y = prepare(x_train, y_train, flatten)
     xt, yt = prepare(x_test, y_test, flatten)
     history = model.fit(x, y, batch_size=batch_size, epochs=epochs,
-                        validation_split=validation_split, verbose=verbose, progress_file=sys.stderr)
+                        validation_split=validation_split, verbose=verbose, progress_file=sys.stderr,
+                        callbacks=[TerminateOnNaN()])
+    if model.interrupted is not None or model.stop_reason:
+        return MnistRun(model, history, float("nan"), float("nan"), np.zeros((10, 10), int), len(x))
     probabilities = model.predict(xt, batch_size=512)
     predicted = probabilities.argmax(axis=1)
     return MnistRun(model, history, model.loss(probabilities, yt), float(np.mean(predicted == y_test)),
                     confusion_matrix(y_test, predicted, 10), len(x))
 
 
-def report(run: MnistRun, plot_dir, title):
+def report(run: MnistRun, plot_dir, title, save_path=None):
     """Print the test figures; with ``plot_dir`` save the curves and the confusion matrix."""
+    finish(run.model, save_path)
     click.echo(f"trained on {run.train_samples:,} images; test loss {run.test_loss:.4f}, "
                f"test accuracy {run.test_accuracy:.2%}")
     hardest = np.argsort(np.diag(run.confusion) / run.confusion.sum(axis=1))[:3]
@@ -89,6 +95,7 @@ def mnist_options(epochs, batch_size, validation_split):
             click.option("--plot", "plot_dir", type=click.Path(file_okay=False), default=None,
                          help="Write curves.png and confusion_matrix.png into this folder."),
             click.option("--quiet", is_flag=True, help="No progress display."),
+            save_option,
         ]
         for option in reversed(options):
             function = option(function)

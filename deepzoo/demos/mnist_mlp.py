@@ -36,9 +36,10 @@ def train_mlp(epochs=10, batch_size=64, validation_split=0.15, seed=0, limit=Non
 
 @click.command(help=__doc__ + "\nLecture: 'Intro to AI 3: deep learning'.")
 @mnist_options(epochs=10, batch_size=64, validation_split=0.15)
-def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet):
+def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet,
+            save_path):
     run = train_mlp(epochs, batch_size, validation_split, seed, limit, device, data_dir, 0 if quiet else 1)
-    report(run, plot_dir, "MNIST MLP 784-512-512-10")
+    report(run, plot_dir, "MNIST MLP 784-512-512-10", save_path)
 
 
 command.lecture = "MNIST MLP with dropout, loss curves, confusion matrix ('Intro to AI 3')"

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import click
 import numpy as np
 
-from ..callbacks import History
+from ..callbacks import History, TerminateOnNaN
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import SGD
 from ..progress import ProgressBar
+from .common import finish, save_option
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 T = np.array([[0], [1], [1], [0]], dtype=np.float32)
@@ -50,7 +51,7 @@ def train_xor(seed=0, epochs=1000, lr=0.5, momentum=0.9, hidden=4, device=None, 
                   metrics=["accuracy"])
     progress = [ProgressBar(verbose=2, every=max(epochs // 10, 1), file=sys.stderr)] if verbose else []
     history = model.fit(X, T, batch_size=4, epochs=epochs, shuffle=False, verbose=0,
-                        callbacks=progress)
+                        callbacks=progress + [TerminateOnNaN()])
     return XorResult(model, history, model.predict(X))
 
 
@@ -70,8 +71,10 @@ def truth_table(result: XorResult) -> str:
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Save the decision boundary and the loss curve to this PNG file.")
 @click.option("--quiet", is_flag=True, help="Print only the table and the final loss.")
-def command(seed, epochs, lr, hidden, plot_path, quiet):
+@save_option
+def command(seed, epochs, lr, hidden, plot_path, quiet, save_path):
     result = train_xor(seed=seed, epochs=epochs, lr=lr, hidden=hidden, verbose=0 if quiet else 1)
+    finish(result.model, save_path)
     click.echo(truth_table(result))
     click.echo(f"final loss: {result.final_loss:.5f}")
     if result.solved:
