@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import deepzoo
 from deepzoo import ConfigError, ShapeError
-from deepzoo.layers import Activation, Dense, Dropout, Flatten, Maxout
+from deepzoo.layers import Activation, AveragePooling2D, Conv2D, Dense, Dropout, Flatten, Maxout, MaxPool2D
 
 ACTIVATIONS = ["linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax"]
 ops = deepzoo.get_ops("numba")
@@ -70,3 +70,36 @@ def test_feature_mismatch_message_names_both_shapes(expected, received, batch):
         with pytest.raises(ShapeError) as err:
             layer.forward(x)
         assert f"(batch, {expected})" in str(err.value) and f"({batch}, {received})" in str(err.value)
+
+
+def conv_layers():
+    return st.builds(
+        lambda filters, k, s, pad, d, act: Conv2D(filters, k, strides=s, padding=pad, dilation_rate=d,
+                                                  activation=act),
+        st.integers(1, 4), st.tuples(st.integers(1, 4), st.integers(1, 4)),
+        st.tuples(st.integers(1, 3), st.integers(1, 3)),
+        st.one_of(st.sampled_from(["valid", "same"]), st.integers(0, 2)),
+        st.tuples(st.integers(1, 2), st.integers(1, 2)), st.sampled_from([None, "relu", "tanh"]))
+
+
+def pool_layers():
+    return st.builds(lambda cls, p, s, pad: cls(p, strides=s, padding=pad),
+                     st.sampled_from([MaxPool2D, AveragePooling2D]),
+                     st.tuples(st.integers(1, 3), st.integers(1, 3)),
+                     st.one_of(st.none(), st.integers(1, 3)), st.sampled_from(["valid", "same"]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(layer=st.one_of(conv_layers(), pool_layers()), batch=st.integers(1, 3),
+       h=st.integers(1, 9), w=st.integers(1, 9), c=st.integers(1, 3))
+def test_image_layers_run_with_predicted_shapes_or_refuse_clearly(layer, batch, h, w, c):
+    layer.ops = ops
+    try:
+        layer.build((h, w, c))
+    except ShapeError as err:
+        assert f"layer '{layer.name}'" in str(err) and "window spans" in str(err)
+        return
+    x = np.random.default_rng(0).standard_normal((batch, h, w, c)).astype("float32")
+    y, backward = layer.forward(x, training=True)
+    assert tuple(y.shape) == (batch,) + layer.output_shape
+    assert backward(np.ones(y.shape, dtype="float32")).shape == x.shape
