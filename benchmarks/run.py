@@ -8,7 +8,7 @@ synthetic data of the real shapes (see ``workloads.py``), each measurement in a
 fresh process. PyTorch is asked to flush denormal numbers to zero before its
 thread pool starts; deepzoo's optimizer kernels flush tiny state values
 themselves. A ratio below 1 means deepzoo is faster. Each figure is the best of
-``--repeat`` runs.
+``--repeat`` runs, the two libraries' runs alternating.
 """
 
 from __future__ import annotations
@@ -25,16 +25,23 @@ from pathlib import Path
 HERE = Path(__file__).parent
 
 
-def best_of(library, workload, size, threads, repeat):
-    """Best time of ``repeat`` fresh processes running one workload."""
+def time_once(library, workload, size, threads):
+    """Seconds one fresh process takes for one workload."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
-    times = []
+    out = subprocess.run([sys.executable, str(HERE / "workloads.py"), library, workload,
+                          str(size), str(threads)], check=True, capture_output=True, text=True,
+                         env=env)
+    return float(out.stdout.split()[-1])
+
+
+def best_of_both(workload, size, threads, repeat):
+    """Best times of deepzoo and PyTorch, their runs alternated so that a slow spell of a
+    shared machine does not fall on one library only."""
+    times = {"deepzoo": [], "torch": []}
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, str(HERE / "workloads.py"), library, workload,
-                              str(size), str(threads)], check=True, capture_output=True, text=True,
-                             env=env)
-        times.append(float(out.stdout.split()[-1]))
-    return min(times)
+        for library in times:
+            times[library].append(time_once(library, workload, size, threads))
+    return min(times["deepzoo"]), min(times["torch"])
 
 
 def wall_time(cmd, env=None, repeat=3):
@@ -84,9 +91,8 @@ def main():
     if args.only:
         cases = [case for case in cases if case[1] in args.only]
     for title, workload, size, factor, repeat in cases:
-        dz = best_of("deepzoo", workload, size, threads, repeat) * factor
-        pt = best_of("torch", workload, size, threads, repeat) * factor
-        rows.append((title, dz, pt))
+        dz, pt = best_of_both(workload, size, threads, repeat)
+        rows.append((title, dz * factor, pt * factor))
 
     print(f"{'workload':<58}{'deepzoo':>10}{'PyTorch':>10}{'ratio':>8}")
     for name, dz, pt in rows:

@@ -88,6 +88,7 @@ def info():
         ("cpu cores", str(os.cpu_count())),
         ("numba threads", str(threads)),
         ("backend", "numba (cpu)"),
+        ("malloc", _malloc_status()),
         ("cuda", _cuda_status()),
     ]
     for key, value in rows:
@@ -103,6 +104,15 @@ def _blas_name() -> str:
         return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
     except Exception:  # older numpy without mode="dicts"
         return "unknown"
+
+
+def _malloc_status() -> str:
+    from .backend import get_ops, memory
+
+    get_ops()  # the default backend applies the setting when it is created
+    if memory.kept():
+        return "freed memory kept for reuse (glibc thresholds raised by the numba backend)"
+    return "system defaults"
 
 
 def _cuda_status() -> str:

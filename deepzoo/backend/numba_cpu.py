@@ -10,6 +10,9 @@ Every method here has the meaning its namesake has in :class:`~deepzoo.backend.o
 
 Importing this module imports numba but compiles nothing: each kernel compiles
 the first time a model calls it, and the result is cached on disk.
+
+Creating a ``NumbaCPUOps`` also asks glibc to keep freed memory for reuse (see
+:mod:`deepzoo.backend.memory`); ``NumbaCPUOps(keep_freed_memory=False)`` does not.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 
 from . import cpu_conv_kernels as kc
 from . import cpu_kernels as k
+from . import memory
 from .ops import Ops
 
 # Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS.
@@ -35,7 +39,9 @@ class NumbaCPUOps(Ops):
 
     name = "numba"
 
-    def __init__(self):
+    def __init__(self, keep_freed_memory=True):
+        if keep_freed_memory:
+            memory.keep_freed_memory()
         # Reused temporaries: one product per (shape, dtype), bounded by the number of
         # distinct parameter shapes in use, and one columns buffer per dtype. They are
         # per thread, so that two models trained in two threads never share one.
