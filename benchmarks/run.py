@@ -110,8 +110,11 @@ def main():
         demo = [python, "-m", "deepzoo", "demo", "xor", "--quiet"]
         cold = wall_time(demo, env=env, repeat=1)
         warm = wall_time(demo, env=env, repeat=3)
-    print(f"deepzoo demo xor, empty numba cache: {cold:.2f}s")
-    print(f"deepzoo demo xor, warm numba cache:  {warm:.2f}s")
+        print(f"deepzoo demo xor, empty numba cache: {cold:.2f}s")
+        print(f"deepzoo demo xor, warm numba cache:  {warm:.2f}s")
+        for name in ("linreg", "forward-pass"):
+            seconds = wall_time([python, "-m", "deepzoo", "demo", name], env=env, repeat=3)
+            print(f"deepzoo demo {name}, warm numba cache: {seconds:.2f}s")
 
 
 if __name__ == "__main__":

@@ -315,6 +315,8 @@ class Sequential:
     # --------------------------------------------------------------- weights
     def get_weights(self) -> dict:
         """``{layer name: {param name: host array}}`` (copies)."""
+        if not self.built:
+            self.build()
         return {layer.name: layer.get_weights() for layer in self.layers}
 
     def set_weights(self, weights: dict) -> None:

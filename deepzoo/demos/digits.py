@@ -1,0 +1,86 @@
+"""The hands-on digit recogniser: a 784-100-10 sigmoid network trained one image at a time.
+
+As in the lecture's hands-on part: pixels scaled into (0.01, 1.0), targets 0.01
+and 0.99 (a sigmoid never reaches 0 or 1), no biases, weights drawn from
+normal(0, 1 / sqrt(incoming links)), the error E = 1/2 sum (t - o)^2 and plain
+gradient descent after every single image. Published figures for this network:
+94.7% after one epoch at learning rate 0.3, 96.6% after five at 0.1.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import click
+import numpy as np
+
+from ..callbacks import TerminateOnNaN
+from ..datasets import load_mnist
+from ..layers import Dense
+from ..model import Sequential
+from ..optimizers import SGD
+from .common import finish, save_option
+
+
+def scale_inputs(images):
+    """uint8 pixels -> (0.01, 1.0]: zero inputs would stop their weights from learning."""
+    return images.reshape(len(images), -1).astype(np.float32) / 255.0 * 0.99 + 0.01
+
+
+def targets(labels):
+    t = np.full((len(labels), 10), 0.01, dtype=np.float32)
+    t[np.arange(len(labels)), labels] = 0.99
+    return t
+
+
+def build_digits_network(lr=0.3, seed=0, device=None):
+    model = Sequential([
+        Dense(100, activation="sigmoid", use_bias=False, kernel_initializer="normal_fan_in"),
+        Dense(10, activation="sigmoid", use_bias=False, kernel_initializer="normal_fan_in"),
+    ], input_shape=(784,), seed=seed, device=device)
+    model.compile(optimizer=SGD(lr), loss="sum_squared_error")
+    return model
+
+
+@dataclass
+class DigitsRun:
+    model: Sequential
+    test_accuracy: float
+    train_samples: int
+
+
+def train_digits(epochs=1, lr=0.3, seed=0, limit=None, test_limit=None, data_dir=None, device=None,
+                 verbose=1):
+    """Train the hand-built network online (batch 1); returns the test accuracy."""
+    (x_train, y_train), (x_test, y_test) = load_mnist(data_dir=data_dir)
+    x_train, y_train = x_train[:limit], y_train[:limit]
+    x_test, y_test = x_test[:test_limit], y_test[:test_limit]
+    model = build_digits_network(lr, seed, device)
+    model.fit(scale_inputs(x_train), targets(y_train), batch_size=1, epochs=epochs, verbose=verbose,
+              progress_file=sys.stderr, callbacks=[TerminateOnNaN()])
+    if model.interrupted is not None or model.stop_reason:
+        return DigitsRun(model, float("nan"), len(x_train))
+    predicted = model.predict(scale_inputs(x_test), batch_size=1000).argmax(axis=1)
+    return DigitsRun(model, float(np.mean(predicted == y_test)), len(x_train))
+
+
+@click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]
+               + "\n\nLecture: 'My first neural network' (hands-on part).")
+@click.option("--epochs", default=1, show_default=True, help="Passes over the training images.")
+@click.option("--lr", default=0.3, show_default=True, help="Learning rate.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the initial weights and shuffling.")
+@click.option("--limit", type=int, default=None, help="Train on the first N images only.")
+@click.option("--device", default="cpu", show_default=True, help="cpu (numba), numpy or cuda.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder with the MNIST files (default: DEEPZOO_DATA, then the cache).")
+@click.option("--quiet", is_flag=True, help="No progress display.")
+@save_option
+def command(epochs, lr, seed, limit, device, data_dir, quiet, save_path):
+    run = train_digits(epochs, lr, seed, limit, None, data_dir, device, 0 if quiet else 1)
+    finish(run.model, save_path)
+    click.echo(f"trained on {run.train_samples:,} images, {epochs} epoch(s) at learning rate {lr}: "
+               f"test accuracy {run.test_accuracy:.2%}")
+
+
+command.lecture = "the hand-built 784-100-10 digit network ('My first neural network')"
