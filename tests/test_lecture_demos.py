@@ -47,10 +47,11 @@ def test_single_weight_update_example():
     assert forward_pass.weight_update_example(0.1)[1] == pytest.approx(2.006720, abs=1e-6)
 
 
-def test_forward_pass_cli_prints_the_numbers():
-    out = CliRunner().invoke(main, ["demo", "forward-pass"]).output
+def test_forward_pass_cli_prints_the_numbers(tmp_path):
+    out = CliRunner().invoke(main, ["demo", "forward-pass", "--plot", str(tmp_path / "f.png")]).output
     assert "O_output = (0.726, 0.708, 0.778)" in out
     assert "2.00676 (the slide: 2.00675)" in out
+    assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
 
 
 class LectureNetwork:
@@ -93,16 +94,19 @@ def test_digits_network_agrees_with_the_lectures_numpy_class():
 
 
 @needs_data
-def test_digits_learns_on_a_subset():
+def test_digits_learns_on_a_subset(tmp_path):
     run = digits.train_digits(limit=3000, test_limit=1000, data_dir=SHARED, verbose=0)
     assert run.test_accuracy > 0.8
+    assert digits.plot_digits(run, tmp_path / "d.png") and (tmp_path / "d.png").exists()
 
 
-def test_diabetes_reports_training_and_held_out_accuracy():
+def test_diabetes_reports_training_and_held_out_accuracy(tmp_path):
     run = diabetes.train_diabetes(epochs=20, data_dir=SHARED if SHARED.is_dir() else None)
     assert 0.65 < run.test_accuracy <= 1 and 0.65 < run.train_accuracy <= 1
-    out = CliRunner().invoke(main, ["demo", "diabetes", "--epochs", "5", "--seeds", "2"] +
+    out = CliRunner().invoke(main, ["demo", "diabetes", "--epochs", "5", "--seeds", "2", "--plot",
+                                    str(tmp_path / "curves.png")] +
                              (["--data-dir", str(SHARED)] if SHARED.is_dir() else [])).output
+    assert (tmp_path / "curves.png").exists()
     assert re.search(r"seed 0: accuracy on the training data \d+\.\d%, on the held-out test data", out)
     assert "mean held-out accuracy over 2 seeds" in out
 

@@ -29,6 +29,7 @@ class DiabetesRun:
     model: Sequential
     train_accuracy: float
     test_accuracy: float
+    history: object = None
 
 
 def build_diabetes_network(seed=0, device=None):
@@ -48,13 +49,14 @@ def train_diabetes(epochs=150, batch_size=10, seed=0, standardise=True, data_dir
         mean, std = x_train.mean(axis=0), x_train.std(axis=0)
         x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
     model = build_diabetes_network(seed, device)
-    model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=verbose,
-              callbacks=[TerminateOnNaN()])
+    # the held-out set is only watched (the curves), never trained on
+    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                        validation_data=(x_test, y_test), callbacks=[TerminateOnNaN()])
     if model.interrupted is not None or model.stop_reason:
         return DiabetesRun(model, float("nan"), float("nan"))
     train = model.evaluate(x_train, y_train)["accuracy"]
     test = model.evaluate(x_test, y_test)["accuracy"]
-    return DiabetesRun(model, train, test)
+    return DiabetesRun(model, train, test, history)
 
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]
@@ -67,17 +69,25 @@ def train_diabetes(epochs=150, batch_size=10, seed=0, standardise=True, data_dir
 @click.option("--device", default="cpu", show_default=True, help="cpu (numba), numpy or cuda.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Folder with pima-indians-diabetes.csv (default: DEEPZOO_DATA, then the cache).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Save the loss and accuracy curves of the first seed, training and held out (PNG).")
 @save_option
-def command(epochs, batch_size, seed, seeds, raw, device, data_dir, save_path):
+def command(epochs, batch_size, seed, seeds, raw, device, data_dir, plot_path, save_path):
     tests = []
     for s in range(seed, seed + seeds):
         run = train_diabetes(epochs, batch_size, s, not raw, data_dir, device)
         finish(run.model, save_path)
         tests.append(run.test_accuracy)
+        if plot_path and s == seed:
+            from ..plotting import plot_history
+
+            plot_history(run.history, plot_path, title="Pima diabetes, 8-12-8-1 (validation = held out)")
         click.echo(f"seed {s}: accuracy on the training data {run.train_accuracy:.1%}, "
                    f"on the held-out test data {run.test_accuracy:.1%}")
     if seeds > 1:
         click.echo(f"mean held-out accuracy over {seeds} seeds: {np.mean(tests):.1%}")
+    if plot_path:
+        click.echo(f"plot written to {plot_path}")
 
 
 command.lecture = "the Pima Indians diabetes MLP, with a held-out test set ('easy coding in Keras')"

@@ -48,6 +48,9 @@ class DigitsRun:
     model: Sequential
     test_accuracy: float
     train_samples: int
+    test_images: np.ndarray = None
+    test_labels: np.ndarray = None
+    predicted: np.ndarray = None
 
 
 def train_digits(epochs=1, lr=0.3, seed=0, limit=None, test_limit=None, data_dir=None, device=None,
@@ -62,7 +65,29 @@ def train_digits(epochs=1, lr=0.3, seed=0, limit=None, test_limit=None, data_dir
     if model.interrupted is not None or model.stop_reason:
         return DigitsRun(model, float("nan"), len(x_train))
     predicted = model.predict(scale_inputs(x_test), batch_size=1000).argmax(axis=1)
-    return DigitsRun(model, float(np.mean(predicted == y_test)), len(x_train))
+    return DigitsRun(model, float(np.mean(predicted == y_test)), len(x_train), x_test, y_test, predicted)
+
+
+def plot_digits(run, path, count=24):
+    """The first test digits with the network's answers, mistakes first, in red."""
+    from ..plotting import _pyplot
+
+    plt = _pyplot()
+    wrong = np.flatnonzero(run.predicted != run.test_labels)
+    right = np.flatnonzero(run.predicted == run.test_labels)
+    shown = np.concatenate([wrong[: count // 2], right])[:count]
+    fig, axes = plt.subplots(3, count // 3, figsize=(count // 3 * 1.3, 4.4))
+    for ax, i in zip(axes.flat, shown):
+        ax.imshow(run.test_images[i], cmap="gray_r")
+        ok = run.predicted[i] == run.test_labels[i]
+        ax.set_title(f"{run.predicted[i]}" if ok else f"{run.predicted[i]} (is {run.test_labels[i]})",
+                     color="black" if ok else "red", fontsize=9)
+        ax.axis("off")
+    fig.suptitle(f"test accuracy {run.test_accuracy:.2%}; mistakes in red")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return str(path)
 
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]
@@ -75,12 +100,16 @@ def train_digits(epochs=1, lr=0.3, seed=0, limit=None, test_limit=None, data_dir
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Folder with the MNIST files (default: DEEPZOO_DATA, then the cache).")
 @click.option("--quiet", is_flag=True, help="No progress display.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Save test digits with the network's answers (PNG).")
 @save_option
-def command(epochs, lr, seed, limit, device, data_dir, quiet, save_path):
+def command(epochs, lr, seed, limit, device, data_dir, quiet, plot_path, save_path):
     run = train_digits(epochs, lr, seed, limit, None, data_dir, device, 0 if quiet else 1)
     finish(run.model, save_path)
     click.echo(f"trained on {run.train_samples:,} images, {epochs} epoch(s) at learning rate {lr}: "
                f"test accuracy {run.test_accuracy:.2%}")
+    if plot_path:
+        click.echo(f"plot written to {plot_digits(run, plot_path)}")
 
 
 command.lecture = "the hand-built 784-100-10 digit network ('My first neural network')"

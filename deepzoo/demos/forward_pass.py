@@ -94,6 +94,37 @@ def weight_update_example(lr=0.1, sigmoid_value=None):
     return slope, 2.0 - lr * slope
 
 
+def plot_network(ex, path):
+    """The 3-3-3 network: each node with its output, each link with its weight."""
+    from ..plotting import _pyplot
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    layers = [I, ex.o_hidden, ex.o_output]
+    names = ["input I", "O_hidden", "O_output"]
+    for col, (matrix, _) in enumerate(((W_INPUT_HIDDEN, 0), (W_HIDDEN_OUTPUT, 1))):
+        for j in range(3):          # destination node
+            for i in range(3):      # source node
+                ax.plot([col, col + 1], [2 - i, 2 - j], color="tab:blue",
+                        lw=0.5 + 3 * matrix[j, i], alpha=0.5)
+                along = 0.25 + 0.12 * j  # label each link a quarter or so along it
+                ax.text(col + along, 2 - i - along * (j - i), f"{matrix[j, i]:.1f}", fontsize=7,
+                        color="tab:blue", ha="center", va="center",
+                        bbox={"fc": "white", "ec": "none", "pad": 0.5})
+    for col, (values, name) in enumerate(zip(layers, names)):
+        for i, value in enumerate(values):
+            ax.add_patch(plt.Circle((col, 2 - i), 0.17, color="white", ec="black", zorder=3))
+            ax.text(col, 2 - i, f"{value:.3f}", ha="center", va="center", fontsize=8, zorder=4)
+        ax.text(col, 2.45, name, ha="center")
+    ax.set(xlim=(-0.4, 2.4), ylim=(-0.4, 2.7), aspect="equal")
+    ax.axis("off")
+    ax.set_title("link width = weight; node = its output (sigmoid, no biases)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return str(path)
+
+
 def _vector(v, digits=4):
     return "(" + ", ".join(f"{x:.{digits}f}" for x in v) + ")"
 
@@ -111,7 +142,10 @@ def _matrix(m):
 @click.option("--targets", nargs=3, type=float, default=(0.01, 0.99, 0.01), show_default=True,
               help="Targets of the three output nodes for the backward pass.")
 @click.option("--lr", default=0.1, show_default=True, help="Learning rate of the update.")
-def command(targets, lr):
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Draw the network with its weights and node outputs (PNG).")
+def command(targets, lr, plot_path):
+    """(The example is fixed, so this demo has no --seed.)"""
     ex = run_example(targets, lr)
     click.echo("Forward pass (no biases, sigmoid activations):")
     click.echo(f"  X_hidden = W_input_hidden . I   = {_vector(ex.x_hidden)}")
@@ -136,6 +170,8 @@ def command(targets, lr):
     click.echo(f"  sigmoid(2) rounded to 0.88: slope {slope:.4f}, w11 = 2.0 + 0.1 * {-slope:.4f} = {w:.5f}"
                " (the slide: 2.00675)")
     click.echo(f"  sigmoid(2) = 0.8808:        slope {exact_slope:.4f}, w11 = {exact_w:.5f}")
+    if plot_path:
+        click.echo(f"plot written to {plot_network(ex, plot_path)}")
 
 
 command.lecture = "the worked 3-3-3 forward and backward pass ('My first neural network')"
