@@ -3,6 +3,7 @@
 
 import numpy as np
 import pytest
+from fixtures.grids import CONV_CASES, POOL_CASES
 
 import deepzoo as dz
 from deepzoo import ConfigError, ShapeError, gradcheck
@@ -10,16 +11,6 @@ from deepzoo.backend.ops import Ops
 from deepzoo.layers import AveragePooling2D, Conv2D, Dense, Flatten, MaxPool2D
 
 TOL = {"rtol": 1e-9, "atol": 1e-10}
-# the same grids as tests/fixtures/generate_torch_reference.py
-CONV_CASES = [
-    (2, 7, 6, 3, 4, (3, 3), (1, 1), "valid", (1, 1)),
-    (2, 7, 6, 3, 4, (3, 3), (2, 2), "same", (1, 1)),
-    (2, 8, 8, 2, 3, (3, 2), (2, 1), 1, (1, 1)),
-    (1, 9, 9, 2, 2, (3, 3), (1, 1), "same", (2, 2)),
-    (2, 10, 7, 1, 3, (5, 5), (3, 3), 2, (1, 1)),
-    (2, 9, 9, 5, 2, (3, 3), (2, 2), "valid", (2, 1)),
-]
-POOL_CASES = [((2, 2), (2, 2)), ((3, 3), (2, 2)), ((2, 3), (1, 2))]
 
 
 def run_layer(layer, ops, x, weights=None, dy=None, training=True):
@@ -52,7 +43,7 @@ def test_conv2d_matches_torch(ops, torch_ref, case):
 @pytest.mark.parametrize("case", range(len(POOL_CASES)))
 @pytest.mark.parametrize("kind", ["max", "avg"])
 def test_pooling_matches_torch(ops, torch_ref, case, kind):
-    pool, strides = POOL_CASES[case]
+    _, _, _, _, pool, strides = POOL_CASES[case]
     k = f"pool/{kind}/{case}/"
     layer = (MaxPool2D if kind == "max" else AveragePooling2D)(pool, strides=strides)
     y, dx = run_layer(layer, ops, torch_ref[k + "x"], dy=torch_ref[k + "w"])
