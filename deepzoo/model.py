@@ -200,6 +200,8 @@ class Sequential:
         batch_size = validation.positive_int("fit", "batch_size", batch_size)
         epochs = validation.positive_int("fit", "epochs", epochs)
         split = validation.fraction("fit", "validation_split", validation_split)
+        if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) or initial_epoch < 0:
+            raise ConfigError(f"fit: initial_epoch must be an integer >= 0, received {initial_epoch!r}")
         x = self._prepare_x(x)
         y = self._prepare_y(y, x)
         if validation_data is not None:

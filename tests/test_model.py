@@ -160,6 +160,8 @@ def test_data_errors_are_clear():
         model.fit(x, y, validation_split=1.5, verbose=0)
     with pytest.raises(ShapeError, match=r"targets must have shape \(batch, 3\).*received \(10, 2\)"):
         model.fit(x, y[:, :2], verbose=0)
+    with pytest.raises(ConfigError, match="initial_epoch must be an integer >= 0, received -1"):
+        model.fit(x, y, initial_epoch=-1, verbose=0)
     with pytest.raises(ConfigError, match="must be compiled before fit"):
         Sequential([Dense(1)]).fit(x, y, verbose=0)
 
