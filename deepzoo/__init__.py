@@ -24,6 +24,7 @@ from .errors import (
 )
 from .gradcheck import GradcheckResult, GradientCheckError, gradcheck
 from .layers import (
+    LSTM,
     Activation,
     AveragePooling2D,
     Conv2D,
@@ -33,6 +34,9 @@ from .layers import (
     Layer,
     Maxout,
     MaxPool2D,
+    RepeatVector,
+    SimpleRNN,
+    TimeDistributed,
 )
 from .model import Sequential
 from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
@@ -50,7 +54,7 @@ __all__ = [
     "__version__",
     "Sequential",
     "Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
-    "AveragePooling2D",
+    "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed",
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam",
     "Callback", "History", "EarlyStopping", "TerminateOnNaN", "ModelCheckpoint",
     "gradcheck", "GradcheckResult", "GradientCheckError",

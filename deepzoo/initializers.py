@@ -11,6 +11,7 @@ glorot_uniform      U(-l, l), l = sqrt(6 / (fan_in + fan_out)) (default)
 he_normal           N(0, sqrt(2 / fan_in)), truncated at two std. devs.
 normal_fan_in       N(0, 1 / sqrt(fan_in)): the lectures' "one over the
                     square root of the incoming links"
+orthogonal          orthonormal rows or columns (recurrent kernels)
 zeros, ones         constants (biases start at zero)
 ==================  =======================================================
 """
@@ -44,6 +45,15 @@ def normal_fan_in(shape, fan_in, fan_out, rng):
     return rng.normal(0.0, 1.0 / math.sqrt(fan_in), size=shape)
 
 
+def orthogonal(shape, fan_in, fan_out, rng):
+    """A random matrix with orthonormal rows or columns (Keras's default for recurrent kernels)."""
+    rows, cols = shape[0], int(np.prod(shape[1:]))
+    a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(a)
+    q *= np.sign(np.diag(r))  # a uniform draw over orthogonal matrices
+    return (q if rows >= cols else q.T).reshape(shape)
+
+
 def zeros(shape, fan_in, fan_out, rng):
     return np.zeros(shape)
 
@@ -56,6 +66,7 @@ INITIALIZERS = {
     "glorot_uniform": glorot_uniform,
     "he_normal": he_normal,
     "normal_fan_in": normal_fan_in,
+    "orthogonal": orthogonal,
     "zeros": zeros,
     "ones": ones,
 }

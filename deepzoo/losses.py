@@ -16,7 +16,7 @@ name                               value
 mean_squared_error (mse)           mean over all elements of (y - t)^2
 sum_squared_error (sse)            1/2 sum over all elements of (t - y)^2 (lectures)
 binary_crossentropy                mean of -(t log y + (1 - t) log(1 - y))
-categorical_crossentropy           mean over samples of -sum_k t_k log y_k
+categorical_crossentropy           mean over positions of -sum_k t_k log y_k
 sparse_categorical_crossentropy    the same, with integer class labels as targets
 =================================  ==================================================
 """
@@ -122,15 +122,16 @@ class CategoricalCrossentropy(Loss):
 
 
 class SparseCategoricalCrossentropy(Loss):
-    """Targets are integer class labels of shape ``(N,)``."""
+    """Targets are integer class labels: shape ``(N,)``, or ``(N, T)`` for sequences."""
 
     name = "sparse_categorical_crossentropy"
     fuses_with = "softmax"
 
     def check_targets(self, y_shape, t):
-        if t.ndim != 1:
+        if tuple(t.shape[1:]) != tuple(y_shape[:-1]):
+            expected = ", ".join(["batch"] + [str(d) for d in y_shape[:-1]])
             raise ShapeError(
-                f"loss '{self.name}': targets must be integer labels of shape (batch,), received "
+                f"loss '{self.name}': targets must be integer labels of shape ({expected}), received "
                 f"shape {tuple(t.shape)}; use categorical_crossentropy for one-hot targets"
             )
         if t.size and (not np.all(np.equal(np.mod(t, 1), 0)) or t.min() < 0 or t.max() >= y_shape[-1]):

@@ -29,23 +29,24 @@ class Metric:
 
 
 class CategoricalAccuracy(Metric):
-    """Share of samples whose largest output is at the target's largest entry."""
+    """Share of positions (samples, or time steps of samples) whose largest output is
+    at the target's largest entry."""
 
     name = "accuracy"
 
     def update(self, ops, y, t):
         self.total += ops.count_argmax_equal(y, t)
-        self.count += y.shape[0]
+        self.count += y.size // y.shape[-1]
 
 
 class SparseCategoricalAccuracy(Metric):
-    """Share of samples whose largest output is at the integer label."""
+    """Share of positions whose largest output is at the integer label."""
 
     name = "accuracy"
 
     def update(self, ops, y, labels):
         self.total += ops.count_argmax_label(y, labels)
-        self.count += y.shape[0]
+        self.count += y.size // y.shape[-1]
 
 
 class BinaryAccuracy(Metric):

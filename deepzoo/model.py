@@ -354,14 +354,15 @@ class Sequential:
         """Print a Keras-style table of layers, output shapes and parameter counts."""
         if not self.built:
             self.build()
-        rule = "_" * 65
+        width = max([28] + [len(f"{layer.name} ({type(layer).__name__})") + 2 for layer in self.layers])
+        rule = "_" * (width + 37)
         lines = [f'Model: "{self.name}"', rule,
-                 f" {'Layer (type)':<28}{'Output Shape':<26}{'Param #':>9}", "=" * 65]
+                 f" {'Layer (type)':<{width}}{'Output Shape':<26}{'Param #':>9}", "=" * len(rule)]
         for i, layer in enumerate(self.layers):
             label = f"{layer.name} ({type(layer).__name__})"
             shape = "(None, " + ", ".join(map(str, layer.output_shape)) + ")"
-            lines.append(f" {label:<28}{shape:<26}{layer.count_params():>9,}")
-            lines.append("=" * 65 if i == len(self.layers) - 1 else "")
+            lines.append(f" {label:<{width}}{shape:<26}{layer.count_params():>9,}")
+            lines.append("=" * len(rule) if i == len(self.layers) - 1 else "")
         total = self.count_params()
         lines += [f"Total params: {total:,}", f"Trainable params: {total:,}",
                   "Non-trainable params: 0", rule]

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import cpu_conv_kernels as kc
 from . import cpu_kernels as k
+from . import cpu_recurrent_kernels as kr
 from . import memory
 from .ops import Ops
 
@@ -169,23 +170,29 @@ class NumbaCPUOps(Ops):
 
     def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False):
         grad = np.empty_like(y)
-        total = k.categorical_crossentropy(y, t, y.dtype.type(eps), from_softmax_logits, grad)
-        grad *= y.dtype.type(1.0 / y.shape[0])
-        return total / y.shape[0], grad
+        c = y.shape[-1]
+        total = k.categorical_crossentropy(y.reshape(-1, c), t.reshape(-1, c), y.dtype.type(eps),
+                                           from_softmax_logits, grad.reshape(-1, c))
+        positions = y.size // c
+        grad *= y.dtype.type(1.0 / positions)
+        return total / positions, grad
 
     def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False):
         grad = np.empty_like(y)
-        total = k.sparse_categorical_crossentropy(y, labels, y.dtype.type(eps),
-                                                  from_softmax_logits, grad)
-        grad *= y.dtype.type(1.0 / y.shape[0])
-        return total / y.shape[0], grad
+        c = y.shape[-1]
+        total = k.sparse_categorical_crossentropy(y.reshape(-1, c), labels.reshape(-1),
+                                                  y.dtype.type(eps), from_softmax_logits,
+                                                  grad.reshape(-1, c))
+        positions = y.size // c
+        grad *= y.dtype.type(1.0 / positions)
+        return total / positions, grad
 
     # ----------------------------------------------------------------- metrics
     def count_argmax_equal(self, y, t) -> int:
-        return int(k.count_argmax_equal(y, t))
+        return int(k.count_argmax_equal(y.reshape(-1, y.shape[-1]), t.reshape(-1, t.shape[-1])))
 
     def count_argmax_label(self, y, labels) -> int:
-        return int(k.count_argmax_label(y, labels))
+        return int(k.count_argmax_label(y.reshape(-1, y.shape[-1]), labels.reshape(-1)))
 
     # ------------------------------------------------------- optimizer updates
     def sgd_update(self, param, grad, velocity, lr, momentum, nesterov):
@@ -326,3 +333,12 @@ class NumbaCPUOps(Ops):
         dx = np.zeros(x_shape, dtype=dy.dtype)
         kc.avg_pool(dx, pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0], dy, True)
         return dx
+
+    # ------------------------------------------------------------- recurrent
+    def lstm_step(self, z, c_prev, h_out, c_out, gates_out, tanh_c_out):
+        kr.lstm_step(z, c_prev, h_out, c_out, gates_out, tanh_c_out)
+
+    def lstm_step_backward(self, dh, dc_next, gates, c_prev, tanh_c, dz_out):
+        dc_prev = np.empty_like(c_prev)
+        kr.lstm_step_backward(dh, dc_next, gates, c_prev, tanh_c, dz_out, dc_prev)
+        return dc_prev

@@ -22,12 +22,14 @@ from __future__ import annotations
 import numpy as np
 
 from .conv_ops import ConvOps
+from .recurrent_ops import RecurrentOps
 
 
-class Ops(ConvOps):
+class Ops(ConvOps, RecurrentOps):
     """Reference operations in NumPy. See the module docstring for the conventions.
 
-    Convolution and pooling live in :class:`~deepzoo.backend.conv_ops.ConvOps`.
+    Convolution and pooling live in :class:`~deepzoo.backend.conv_ops.ConvOps`,
+    recurrent steps in :class:`~deepzoo.backend.recurrent_ops.RecurrentOps`.
     """
 
     name = "numpy"
@@ -219,12 +221,14 @@ class Ops(ConvOps):
         return value, (yc - t) / (yc * (1 - yc)) / y.size
 
     def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False):
-        """``mean over the batch of -sum_k t_k log y_k`` (``y`` clipped to ``[eps, 1]``).
+        """Mean over the positions of ``-sum_k t_k log y_k`` (``y`` clipped to ``[eps, 1]``).
 
-        With ``from_softmax_logits`` the gradient is with respect to the logits of the
-        softmax that produced ``y``: ``(y - t) / N``. Otherwise it is ``-t / y / N``.
+        The classes run along the last axis; every other axis is a position
+        (a sample, or a sample's time step). With ``from_softmax_logits`` the
+        gradient is with respect to the logits of the softmax that produced ``y``:
+        ``(y - t) / positions``. Otherwise it is ``-t / y / positions``.
         """
-        n = y.shape[0]
+        n = y.size // y.shape[-1]
         yc = np.clip(y, eps, 1.0)
         value = float(-np.sum(t * np.log(yc)) / n)
         if from_softmax_logits:
@@ -232,15 +236,14 @@ class Ops(ConvOps):
         return value, -t / yc / n
 
     def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False):
-        """As :meth:`categorical_crossentropy` with integer ``labels`` of shape ``(N,)``."""
+        """As :meth:`categorical_crossentropy` with integer ``labels`` of shape ``y.shape[:-1]``."""
         return self.categorical_crossentropy(
             y, self.one_hot(labels, y.shape[-1], y.dtype), eps, from_softmax_logits
         )
 
     def one_hot(self, labels, classes, dtype="float32"):
-        out = np.zeros((labels.shape[0], classes), dtype=dtype)
-        out[np.arange(labels.shape[0]), labels] = 1
-        return out
+        """Integer labels of any shape -> one-hot rows along a new last axis."""
+        return np.eye(classes, dtype=dtype)[labels]
 
     # ----------------------------------------------------------------- metrics
     def count_argmax_equal(self, y, t) -> int:

@@ -1,19 +1,22 @@
 """deepzoo's built-in layers, one family per module.
 
 ``base``: the :class:`Layer` contract. ``dense``: Dense, Maxout.
-``core``: Activation, Dropout, Flatten. ``conv``: Conv2D. ``pool``: MaxPool2D,
-AveragePooling2D. Third-party layers register through the
+``core``: Activation, Dropout, Flatten, RepeatVector. ``conv``: Conv2D.
+``pool``: MaxPool2D, AveragePooling2D. ``recurrent``: SimpleRNN, LSTM.
+``wrappers``: TimeDistributed. Third-party layers register through the
 ``deepzoo.layers`` entry-point group (see :mod:`deepzoo.registry`).
 """
 
 from .base import Layer
 from .conv import Conv2D
-from .core import Activation, Dropout, Flatten
+from .core import Activation, Dropout, Flatten, RepeatVector
 from .dense import Dense, Maxout
 from .pool import AveragePooling2D, MaxPool2D
+from .recurrent import LSTM, SimpleRNN
+from .wrappers import TimeDistributed
 
 __all__ = ["Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
-           "AveragePooling2D", "create"]
+           "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed", "create"]
 
 
 def create(name: str, **config) -> Layer:

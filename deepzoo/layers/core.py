@@ -104,3 +104,39 @@ class Flatten(Layer):
         ops, shape = self.ops, x.shape
         y = ops.reshape(x, (shape[0], -1))
         return y, lambda dy: ops.reshape(dy, shape)
+
+
+class RepeatVector(Layer):
+    """Repeat each sample's vector ``n`` times: ``(N, F) -> (N, n, F)``.
+
+    It turns an encoder's summary into a sequence a decoder can read, one copy
+    per output step. The backward adds up the gradients of the ``n`` copies.
+    """
+
+    default_name = "repeat_vector"
+    example_args = {"n": 3}
+    example_input_shape = (4,)
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        from .base import check_positive_int
+
+        self.n = check_positive_int(self.name, "n", n)
+
+    def check_input_shape(self, input_shape):
+        if len(input_shape) != 1:
+            from ..errors import ShapeError
+
+            raise ShapeError(f"layer '{self.name}' (RepeatVector) expects vectors (batch, features), "
+                             f"received input of shape (batch, {', '.join(map(str, input_shape))})")
+
+    def compute_output_shape(self, input_shape):
+        return (self.n, input_shape[0])
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops = self.ops
+        return ops.repeat_steps(x, self.n), lambda dy: ops.sum_steps(dy)
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}

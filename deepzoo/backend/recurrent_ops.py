@@ -1,0 +1,68 @@
+"""Reference operations of recurrent layers (mixed into :class:`~deepzoo.backend.ops.Ops`).
+
+Sequences are processed time-major inside a layer: an array of shape
+``(T, N, F)`` holds step ``t`` of every sequence contiguously at ``[t]``.
+
+An LSTM step takes the pre-activations ``z`` of its four gates, in Keras's order
+input, forget, cell candidate, output (``z`` has shape ``(N, 4U)``), and the
+previous cell state ``c_prev``::
+
+    i = sigmoid(z_i)   f = sigmoid(z_f)   g = tanh(z_g)   o = sigmoid(z_o)
+    c = f * c_prev + i * g
+    h = o * tanh(c)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _sigmoid(x):
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+
+class RecurrentOps:
+    """Recurrent steps in plain NumPy: readable, and the tests' oracle."""
+
+    def to_time_major(self, x):
+        """``(N, T, ...)`` -> a contiguous ``(T, N, ...)`` copy (and back: the same swap)."""
+        return np.ascontiguousarray(np.swapaxes(x, 0, 1))
+
+    def repeat_steps(self, x, n):
+        """``(N, F) -> (N, n, F)``: the same vector at every step."""
+        return np.repeat(x[:, None, :], n, axis=1)
+
+    def sum_steps(self, dy):
+        """``(N, T, F) -> (N, F)``: the adjoint of :meth:`repeat_steps`."""
+        return dy.sum(axis=1)
+
+    def add(self, a, b, out=None):
+        """Elementwise sum."""
+        return np.add(a, b, out=out)
+
+    def lstm_step(self, z, c_prev, h_out, c_out, gates_out, tanh_c_out):
+        """One LSTM step. Writes ``h``, ``c``, the activated gates (N, 4U) and ``tanh(c)``."""
+        u = c_prev.shape[1]
+        gates_out[:, : 2 * u] = _sigmoid(z[:, : 2 * u])
+        gates_out[:, 2 * u: 3 * u] = np.tanh(z[:, 2 * u: 3 * u])
+        gates_out[:, 3 * u:] = _sigmoid(z[:, 3 * u:])
+        i, f, g, o = np.split(gates_out, 4, axis=1)
+        c_out[...] = f * c_prev + i * g
+        tanh_c_out[...] = np.tanh(c_out)
+        h_out[...] = o * tanh_c_out
+
+    def lstm_step_backward(self, dh, dc_next, gates, c_prev, tanh_c, dz_out):
+        """Backward of :meth:`lstm_step`: writes dL/dz into ``dz_out``, returns dL/dc_prev.
+
+        ``dh`` is dL/dh of this step (from the output and from the next step) and
+        ``dc_next`` the gradient reaching this step's cell state from the next step.
+        """
+        i, f, g, o = np.split(gates, 4, axis=1)
+        dc = dc_next + dh * o * (1 - tanh_c * tanh_c)
+        u = c_prev.shape[1]
+        dz_out[:, :u] = dc * g * i * (1 - i)
+        dz_out[:, u: 2 * u] = dc * c_prev * f * (1 - f)
+        dz_out[:, 2 * u: 3 * u] = dc * i * (1 - g * g)
+        dz_out[:, 3 * u:] = dh * tanh_c * o * (1 - o)
+        return dc * f

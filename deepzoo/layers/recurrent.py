@@ -1,0 +1,192 @@
+"""Recurrent layers: :class:`SimpleRNN` and :class:`LSTM` over ``(batch, time, features)``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import initializers
+from ..errors import ConfigError, ShapeError
+from .base import Layer, check_positive_int, describe_shape
+
+
+class _Recurrent(Layer):
+    """Shared arguments, shapes and weights; subclasses define ``gates`` and the step."""
+
+    gates = 1
+    example_input_shape = (4, 3)
+
+    def __init__(self, units, return_sequences=False, return_state=False,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        self.units = check_positive_int(self.name, "units", units)
+        self.return_sequences = bool(return_sequences)
+        if return_state:
+            raise ConfigError(
+                f"layer '{self.name}': return_state=True gives several outputs, which a Sequential "
+                f"model cannot pass on; use return_sequences to get every step's output"
+            )
+        self.kernel_initializer = initializers.get(kernel_initializer or "glorot_uniform")
+        self.recurrent_initializer = initializers.get(recurrent_initializer or "orthogonal")
+        self.bias_initializer = initializers.get(bias_initializer or "zeros")
+
+    def check_input_shape(self, input_shape):
+        if len(input_shape) != 2:
+            raise ShapeError(
+                f"layer '{self.name}' ({type(self).__name__}) expects sequences of shape "
+                f"(batch, time, features), but its input has shape {describe_shape(input_shape)}. "
+                + ("Use RepeatVector(n) to turn one vector per sample into a sequence of n steps."
+                   if len(input_shape) == 1 else "")
+            )
+
+    def create_params(self, input_shape):
+        features, width = input_shape[1], self.gates * self.units
+        self.add_param("kernel", (features, width), self.kernel_initializer, features, width)
+        self.add_param("recurrent_kernel", (self.units, width), self.recurrent_initializer,
+                       self.units, width)
+        self.add_param("bias", (width,), self.bias_initializer, features, width)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.units) if self.return_sequences else (self.units,)
+
+    def _inputs_times_kernel(self, x):
+        """``x @ kernel + bias`` for every step at once: one product, time-major (T, N, width)."""
+        ops = self.ops
+        xt = ops.to_time_major(x)
+        t, n, f = xt.shape
+        xw = ops.matmul(ops.reshape(xt, (t * n, f)), self.params["kernel"])
+        ops.add_bias(xw, self.params["bias"])
+        return xt, ops.reshape(xw, (t, n, -1))
+
+    def _output(self, h_all):
+        """Every step's output (N, T, U), or the last step's (N, U)."""
+        ops = self.ops
+        return ops.to_time_major(h_all[1:]) if self.return_sequences else h_all[-1]
+
+    def _output_gradient(self, dy, shape):
+        """dL/dh per step, time-major (T, N, U), from the gradient of :meth:`_output`."""
+        ops = self.ops
+        if self.return_sequences:
+            return ops.to_time_major(dy)
+        dh = ops.alloc(shape, self.dtype)
+        ops.assign(dh[-1], dy)
+        return dh
+
+    def _input_gradients(self, xt, dz_all, x_shape):
+        """Kernel, bias and input gradients from dL/dz of every step (one product each)."""
+        ops = self.ops
+        t, n, f = xt.shape
+        dz2 = ops.reshape(dz_all, (t * n, -1))
+        ops.matmul(ops.reshape(xt, (t * n, f)), dz2, trans_a=True, out=self.grads["kernel"],
+                   accumulate=True)
+        ops.sum_rows(dz2, out=self.grads["bias"])
+        if not self.needs_input_gradient:
+            return None
+        return ops.to_time_major(ops.reshape(ops.matmul(dz2, self.params["kernel"], trans_b=True),
+                                             (t, n, f)))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "return_sequences": self.return_sequences,
+                "kernel_initializer": initializers.name_of(self.kernel_initializer),
+                "recurrent_initializer": initializers.name_of(self.recurrent_initializer),
+                "bias_initializer": initializers.name_of(self.bias_initializer)}
+
+
+class SimpleRNN(_Recurrent):
+    r"""The plain recurrent layer: :math:`h_t = \tanh(x_t W + h_{t-1} R + b)`, from :math:`h_0 = 0`.
+
+    Shapes: ``x`` ``(N, T, F)``; ``kernel`` W ``(F, U)``, ``recurrent_kernel`` R
+    ``(U, U)``, ``bias`` ``(U,)``; output ``(N, U)`` (the last step), or ``(N, T, U)``
+    with ``return_sequences``. Backpropagation through time runs the steps in
+    reverse: :math:`dz_t = (dh_t + dz_{t+1} R^T) (1 - h_t^2)`.
+    """
+
+    default_name = "simple_rnn"
+    example_args = {"units": 5, "return_sequences": True}
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops, recurrent = self.ops, self.params["recurrent_kernel"]
+        xt, xw = self._inputs_times_kernel(x)
+        t, n, _ = xt.shape
+        h_all = ops.alloc((t + 1, n, self.units), self.dtype)
+        for step in range(t):
+            z = ops.add(ops.matmul(h_all[step], recurrent), xw[step])
+            ops.tanh(z, out=h_all[step + 1])
+
+        def backward(dy):
+            dh_all = self._output_gradient(dy, h_all[1:].shape)
+            dz_all = ops.alloc(dh_all.shape, self.dtype)
+            carry = None
+            for step in reversed(range(t)):
+                dh = dh_all[step] if carry is None else ops.add(dh_all[step], carry)
+                ops.assign(dz_all[step], ops.tanh_backward(dh, h_all[step + 1]))
+                carry = ops.matmul(dz_all[step], recurrent, trans_b=True)
+            ops.matmul(ops.reshape(h_all[:-1], (t * n, -1)), ops.reshape(dz_all, (t * n, -1)),
+                       trans_a=True, out=self.grads["recurrent_kernel"], accumulate=True)
+            return self._input_gradients(xt, dz_all, x.shape)
+
+        return self._output(h_all), backward
+
+
+class LSTM(_Recurrent):
+    r"""Long short-term memory (Hochreiter & Schmidhuber, 1997), with Keras's layout.
+
+    Each step computes four gates from :math:`z_t = x_t W + h_{t-1} R + b`, in the
+    order input, forget, cell candidate, output (see
+    :mod:`deepzoo.backend.recurrent_ops`), then :math:`c_t = f c_{t-1} + i g` and
+    :math:`h_t = o \tanh(c_t)`, from :math:`h_0 = c_0 = 0`.
+
+    Shapes: ``x`` ``(N, T, F)``; ``kernel`` ``(F, 4U)``, ``recurrent_kernel``
+    ``(U, 4U)``, ``bias`` ``(4U,)``; parameters ``4 (F U + U U + U)``, as in Keras.
+    Output ``(N, U)``, or ``(N, T, U)`` with ``return_sequences``. With
+    ``unit_forget_bias`` (Keras's default) the forget gate's bias starts at 1.
+    """
+
+    default_name = "lstm"
+    gates = 4
+    example_args = {"units": 3, "return_sequences": True}
+
+    def __init__(self, units, return_sequences=False, return_state=False, unit_forget_bias=True,
+                 **kwargs):
+        super().__init__(units, return_sequences, return_state, **kwargs)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    def create_params(self, input_shape):
+        super().create_params(input_shape)
+        if self.unit_forget_bias and "bias" in self.params:
+            bias = np.array(self.ops.to_host(self.params["bias"]))
+            bias[self.units: 2 * self.units] = 1.0
+            self.ops.assign(self.params["bias"], self.ops.asarray(bias))
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops, recurrent, u = self.ops, self.params["recurrent_kernel"], self.units
+        xt, xw = self._inputs_times_kernel(x)
+        t, n, _ = xt.shape
+        h_all = ops.alloc((t + 1, n, u), self.dtype)
+        c_all = ops.alloc((t + 1, n, u), self.dtype)
+        gates = ops.alloc((t, n, 4 * u), self.dtype)
+        tanh_c = ops.alloc((t, n, u), self.dtype)
+        for step in range(t):
+            z = ops.add(ops.matmul(h_all[step], recurrent), xw[step])
+            ops.lstm_step(z, c_all[step], h_all[step + 1], c_all[step + 1], gates[step], tanh_c[step])
+
+        def backward(dy):
+            dh_all = self._output_gradient(dy, h_all[1:].shape)
+            dz_all = ops.alloc((t, n, 4 * u), self.dtype)
+            dh_carry, dc = None, ops.alloc((n, u), self.dtype)
+            for step in reversed(range(t)):
+                dh = dh_all[step] if dh_carry is None else ops.add(dh_all[step], dh_carry)
+                dc = ops.lstm_step_backward(dh, dc, gates[step], c_all[step], tanh_c[step],
+                                            dz_all[step])
+                dh_carry = ops.matmul(dz_all[step], recurrent, trans_b=True)
+            ops.matmul(ops.reshape(h_all[:-1], (t * n, u)), ops.reshape(dz_all, (t * n, 4 * u)),
+                       trans_a=True, out=self.grads["recurrent_kernel"], accumulate=True)
+            return self._input_gradients(xt, dz_all, x.shape)
+
+        return self._output(h_all), backward
+
+    def get_config(self):
+        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
