@@ -1,0 +1,91 @@
+"""SimpleRNN, LSTM, RepeatVector and TimeDistributed: PyTorch references, backends, errors."""
+
+import numpy as np
+import pytest
+
+import deepzoo as dz
+from deepzoo import ConfigError, ShapeError, gradcheck
+from deepzoo.backend.ops import Ops
+
+TOL = {"rtol": 1e-9, "atol": 1e-10}
+
+
+@pytest.mark.parametrize("name,cls", [("lstm", dz.LSTM), ("rnn", dz.SimpleRNN)])
+@pytest.mark.parametrize("sequences", [True, False])
+def test_recurrent_layers_match_torch(ops, torch_ref, name, cls, sequences):
+    key = f"{name}/{'seq' if sequences else 'last'}/"
+    layer = cls(6, return_sequences=sequences, unit_forget_bias=False) if cls is dz.LSTM else \
+        cls(6, return_sequences=sequences)
+    layer.ops, layer.dtype = ops, np.dtype("float64")
+    layer.build(torch_ref[key + "x"].shape[1:])
+    layer.set_weights({k: torch_ref[key + k] for k in ("kernel", "recurrent_kernel", "bias")})
+    y, backward = layer.forward(ops.asarray(torch_ref[key + "x"]), training=True)
+    np.testing.assert_allclose(ops.to_host(y), torch_ref[key + "y"], **TOL)
+    layer.zero_grads()
+    dx = backward(ops.asarray(torch_ref[key + "w"]))
+    np.testing.assert_allclose(ops.to_host(dx), torch_ref[key + "dx"], **TOL)
+    for k in ("kernel", "recurrent_kernel", "bias"):
+        np.testing.assert_allclose(ops.to_host(layer.grads[k]), torch_ref[key + "d" + k], **TOL, err_msg=k)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm_step_ops_equal_reference(ops, dtype):
+    ref, rng = Ops(), np.random.default_rng(0)
+    n, u = 5, 7
+    z = (rng.standard_normal((n, 4 * u)) * 3).astype(dtype)
+    c_prev = rng.standard_normal((n, u)).astype(dtype)
+    outs = [[np.zeros((n, u), dtype), np.zeros((n, u), dtype), np.zeros((n, 4 * u), dtype),
+             np.zeros((n, u), dtype)] for _ in range(2)]
+    ops.lstm_step(z, c_prev, *outs[0])
+    ref.lstm_step(z, c_prev, *outs[1])
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    dh, dc = rng.standard_normal((n, u)).astype(dtype), rng.standard_normal((n, u)).astype(dtype)
+    dz = [np.zeros((n, 4 * u), dtype) for _ in range(2)]
+    dc_a = ops.lstm_step_backward(dh, dc, outs[0][2], c_prev, outs[0][3], dz[0])
+    dc_b = ref.lstm_step_backward(dh, dc, outs[1][2], c_prev, outs[1][3], dz[1])
+    np.testing.assert_allclose(dz[0], dz[1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dc_a, dc_b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("layer", [
+    dz.LSTM(3), dz.LSTM(2, return_sequences=True), dz.SimpleRNN(4),
+    dz.TimeDistributed(dz.Dense(3, activation="softmax")),
+])
+def test_gradients_through_time(layer):
+    x = np.random.default_rng(5).standard_normal((2, 6, 3))
+    assert gradcheck(layer, x).ok
+
+
+def test_encoder_decoder_of_the_lecture_has_its_parameter_counts():
+    model = dz.Sequential([dz.LSTM(100), dz.RepeatVector(3), dz.LSTM(50, return_sequences=True),
+                           dz.TimeDistributed(dz.Dense(11, activation="softmax"))], input_shape=(7, 11))
+    assert model.count_params() == 75_561
+    assert [layer.count_params() for layer in model.layers] == [44_800, 0, 30_200, 561]
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    assert model.fused_output  # softmax inside TimeDistributed meets cross-entropy
+
+
+def test_sequence_model_learns_and_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 2, (256, 6, 1)).astype("float32")
+    y = np.eye(2, dtype="float32")[x[:, :, 0].cumsum(axis=1).astype(int) % 2]  # running parity
+    model = dz.Sequential([dz.LSTM(16, return_sequences=True),
+                           dz.TimeDistributed(dz.Dense(2, activation="softmax"))], input_shape=(6, 1), seed=0)
+    model.compile(optimizer=dz.Adam(0.02), loss="categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=32, epochs=40, verbose=0)
+    assert history.history["accuracy"][-1] > 0.9
+    model.save(tmp_path / "seq.dzm")
+    np.testing.assert_array_equal(dz.load_model(tmp_path / "seq.dzm").predict(x), model.predict(x))
+
+
+def test_clear_errors_for_recurrent_mistakes():
+    with pytest.raises(ShapeError, match=r"'lstm' \(LSTM\) expects sequences of shape \(batch, time, "
+                                         r"features\).*Use RepeatVector"):
+        dz.Sequential([dz.LSTM(4)], input_shape=(10,)).build()
+    with pytest.raises(ConfigError, match="return_state=True gives several outputs"):
+        dz.LSTM(4, return_state=True)
+    with pytest.raises(ShapeError, match=r"RepeatVector\) expects vectors"):
+        dz.Sequential([dz.RepeatVector(3)], input_shape=(4, 2)).build()
+    with pytest.raises(ConfigError, match="TimeDistributed wraps a Layer"):
+        dz.TimeDistributed("dense")
