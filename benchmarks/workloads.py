@@ -125,6 +125,39 @@ def deepzoo_cnn_inference(n):
     return time.perf_counter() - start
 
 
+def _adder_data(n, digits=3):
+    rng = np.random.default_rng(0)
+    x = np.eye(11, dtype=np.float32)[rng.integers(0, 11, (n, 2 * digits + 1))]
+    labels = rng.integers(0, 10, (n, digits + 1))
+    return x, labels
+
+
+def _deepzoo_adder(n, encoder, decoder, answer):
+    import deepzoo as dz
+
+    x, labels = _adder_data(n)
+    y = np.eye(11, dtype=np.float32)[labels[:, :answer]]
+    model = dz.Sequential([dz.LSTM(encoder), dz.RepeatVector(answer),
+                           dz.LSTM(decoder, return_sequences=True),
+                           dz.TimeDistributed(dz.Dense(11, activation="softmax"))],
+                          input_shape=(7, 11), seed=0)
+    model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
+def deepzoo_adder_lecture(n):
+    """The lecture's LSTM(100) - RepeatVector(3) - LSTM(50) - TimeDistributed(Dense(11))."""
+    return _deepzoo_adder(n, 100, 50, 3)
+
+
+def deepzoo_adder_keras(n):
+    """The Keras example's LSTM(128) - RepeatVector(4) - LSTM(128) - TimeDistributed(Dense)."""
+    return _deepzoo_adder(n, 128, 128, 4)
+
+
 # ----------------------------------------------------------------- PyTorch
 def _torch_loop(model, loss_fn, opt, x, y, batch_size, shuffle=True, seed=0):
     import torch
@@ -251,6 +284,47 @@ def torch_cnn_inference(n):
         for i in range(0, n, 256):
             torch.softmax(model(x[i:i + 256]), dim=1).numpy()
     return time.perf_counter() - start
+
+
+def _torch_adder(n, encoder, decoder, answer):
+    import torch
+    from torch import nn
+
+    class Adder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.LSTM(11, encoder, batch_first=True)
+            self.decoder = nn.LSTM(encoder, decoder, batch_first=True)
+            self.out = nn.Linear(decoder, 11)
+
+        def forward(self, x):
+            _, (h, _) = self.encoder(x)
+            repeated = h[-1].unsqueeze(1).expand(-1, answer, -1)
+            y, _ = self.decoder(repeated)
+            return self.out(y).reshape(-1, 11)  # softmax is inside the loss
+
+    torch.manual_seed(0)
+    x, labels = _adder_data(n)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(labels[:, :answer].reshape(-1, answer))
+    model = Adder()
+    opt = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def loss(out, y):
+        return loss_fn(out, y.reshape(-1))
+
+    _torch_loop(model, loss, opt, xt[:64], yt[:64], 32)
+    start = time.perf_counter()
+    _torch_loop(model, loss, opt, xt, yt, 32)
+    return time.perf_counter() - start
+
+
+def torch_adder_lecture(n):
+    return _torch_adder(n, 100, 50, 3)
+
+
+def torch_adder_keras(n):
+    return _torch_adder(n, 128, 128, 4)
 
 
 def main(argv):
