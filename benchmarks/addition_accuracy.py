@@ -18,8 +18,8 @@ from deepzoo.demos.addition import train_adder
 SETTINGS = {
     "lecture": dict(samples=5000, test_samples=1000, epochs=400, early_stopping=True),
     "overfit": dict(samples=5000, test_samples=1000, epochs=300, early_stopping=False),
-    "keras": dict(samples=45000, test_samples=5000, reverse=True, same_digits=False, epochs=60,
-                  batch_size=128, encoder=128, decoder=128, early_stopping=True, patience=5),
+    "keras": dict(samples=45000, test_samples=5000, reverse=True, same_digits=False, epochs=40,
+                  batch_size=32, encoder=128, decoder=128, early_stopping=True, patience=5),
 }
 
 

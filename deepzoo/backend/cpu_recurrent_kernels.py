@@ -1,10 +1,13 @@
 """numba kernels for the recurrent steps (see :mod:`deepzoo.backend.recurrent_ops`).
 
 One pass over the N x U cells of a step does what the reference spells out in
-a dozen NumPy expressions; the matrix products of a step stay in BLAS.
+a dozen NumPy expressions; the matrix products of a step stay in BLAS. The
+transcendental functions are left to NumPy: ``math.tanh`` and ``math.exp`` do
+not vectorise inside numba (about 14 ns per element against 0.3 ns for NumPy's
+``tanh``), so the forward step receives ``tanh`` already applied, with the
+sigmoid gates written as sigmoid(x) = (1 + tanh(x / 2)) / 2.
 """
 
-import math
 
 from numba import njit
 
@@ -12,31 +15,20 @@ _opts = {"cache": True, "error_model": "numpy"}
 
 
 @njit(**_opts)
-def _sigmoid(x):
-    if x >= 0:
-        return 1 / (1 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1 + e)
-
-
-@njit(**_opts)
-def lstm_step(z, c_prev, h_out, c_out, gates_out, tanh_c_out):
+def lstm_gates(t, c_prev, gates_out, c_out):
+    """From ``t = tanh(z * (1/2, 1/2, 1, 1/2))`` per gate block: the gates and the new cell."""
     n, u = c_prev.shape
     for b in range(n):
         for j in range(u):
-            i = _sigmoid(z[b, j])
-            f = _sigmoid(z[b, u + j])
-            g = math.tanh(z[b, 2 * u + j])
-            o = _sigmoid(z[b, 3 * u + j])
-            c = f * c_prev[b, j] + i * g
-            tc = math.tanh(c)
+            i = 0.5 + 0.5 * t[b, j]
+            f = 0.5 + 0.5 * t[b, u + j]
+            g = t[b, 2 * u + j]
+            o = 0.5 + 0.5 * t[b, 3 * u + j]
             gates_out[b, j] = i
             gates_out[b, u + j] = f
             gates_out[b, 2 * u + j] = g
             gates_out[b, 3 * u + j] = o
-            c_out[b, j] = c
-            tanh_c_out[b, j] = tc
-            h_out[b, j] = o * tc
+            c_out[b, j] = f * c_prev[b, j] + i * g
 
 
 @njit(**_opts)
