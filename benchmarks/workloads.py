@@ -148,6 +148,20 @@ def _deepzoo_adder(n, encoder, decoder, answer):
     return time.perf_counter() - start
 
 
+def deepzoo_adder_inference(n):
+    """Predictions of the lecture's adder for ``n`` questions, batches of 32."""
+    import deepzoo as dz
+
+    x, _ = _adder_data(n)
+    model = dz.Sequential([dz.LSTM(100), dz.RepeatVector(3), dz.LSTM(50, return_sequences=True),
+                           dz.TimeDistributed(dz.Dense(11, activation="softmax"))],
+                          input_shape=(7, 11), seed=0)
+    model.predict(x[:64], batch_size=32)
+    start = time.perf_counter()
+    model.predict(x, batch_size=32)
+    return time.perf_counter() - start
+
+
 def deepzoo_adder_lecture(n):
     """The lecture's LSTM(100) - RepeatVector(3) - LSTM(50) - TimeDistributed(Dense(11))."""
     return _deepzoo_adder(n, 100, 50, 3)
@@ -316,6 +330,28 @@ def _torch_adder(n, encoder, decoder, answer):
     _torch_loop(model, loss, opt, xt[:64], yt[:64], 32)
     start = time.perf_counter()
     _torch_loop(model, loss, opt, xt, yt, 32)
+    return time.perf_counter() - start
+
+
+def torch_adder_inference(n):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    encoder, decoder, out = nn.LSTM(11, 100, batch_first=True), nn.LSTM(100, 50, batch_first=True), \
+        nn.Linear(50, 11)
+    x = torch.from_numpy(_adder_data(n)[0])
+
+    def predict(batch):
+        _, (h, _) = encoder(batch)
+        y, _ = decoder(h[-1].unsqueeze(1).expand(-1, 3, -1))
+        return torch.softmax(out(y), dim=-1).numpy()
+
+    with torch.no_grad():
+        predict(x[:64])
+        start = time.perf_counter()
+        for i in range(0, n, 32):
+            predict(x[i:i + 32])
     return time.perf_counter() - start
 
 
