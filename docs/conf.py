@@ -13,7 +13,20 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
+    "sphinx_gallery.gen_gallery",
 ]
+
+# The tutorials (one per lecture) are scripts in ../tutorials, executed during
+# the build; a tutorial that raises fails the build.
+sphinx_gallery_conf = {
+    "examples_dirs": "../tutorials",
+    "gallery_dirs": "tutorials",
+    "filename_pattern": r"lecture_",
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "show_signature": False,
+}
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 autodoc_member_order = "bysource"
@@ -24,3 +37,4 @@ nitpicky = False
 html_theme = "furo"
 html_title = f"deepzoo {release}"
 exclude_patterns = ["_build"]
+suppress_warnings = ["config.cache"]  # sphinx-gallery's settings hold a regex

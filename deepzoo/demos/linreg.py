@@ -81,7 +81,11 @@ def fit_line(lr=0.01, epochs=200, seed=0, n=40):
                      diverged)
 
 
-def plot_linreg(run, path, seed=0, n=40):
+def plot_linreg(run, path=None, seed=0, n=40):
+    """Data with the fitted line, and the error surface with the descent's path.
+
+    Saves a PNG to ``path``; without a path the figure is left open and returned.
+    """
     from ..plotting import _pyplot
 
     plt = _pyplot()
@@ -108,6 +112,8 @@ def plot_linreg(run, path, seed=0, n=40):
     right.set(xlabel="w", ylabel="b", title="error surface E(w, b) (log scale)")
     right.legend()
     fig.tight_layout()
+    if path is None:
+        return fig
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return str(path)
