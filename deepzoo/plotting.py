@@ -18,8 +18,11 @@ def _pyplot():
     return plt
 
 
-def plot_decision_boundary_and_loss(model, x, t, history, path, title="") -> str:
-    """Left: the model's output over the input plane with the data; right: the loss curve."""
+def plot_decision_boundary_and_loss(model, x, t, history, path=None, title=""):
+    """Left: the model's output over the input plane with the data; right: the loss curve.
+
+    Saves a PNG to ``path``; without a path the figure is left open and returned.
+    """
     plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
     lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
@@ -37,6 +40,8 @@ def plot_decision_boundary_and_loss(model, x, t, history, path, title="") -> str
     if title:
         fig.suptitle(title)
     fig.tight_layout()
+    if path is None:
+        return fig
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return str(path)
