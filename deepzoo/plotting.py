@@ -47,8 +47,11 @@ def plot_decision_boundary_and_loss(model, x, t, history, path=None, title=""):
     return str(path)
 
 
-def plot_history(history, path, title="") -> str:
-    """Training and validation loss (left) and accuracy (right) per epoch."""
+def plot_history(history, path=None, title=""):
+    """Training and validation loss (left) and accuracy (right) per epoch.
+
+    Saves a PNG to ``path``; without a path the figure is left open and returned.
+    """
     plt = _pyplot()
     from matplotlib.ticker import MaxNLocator
 
@@ -67,6 +70,8 @@ def plot_history(history, path, title="") -> str:
     if title:
         fig.suptitle(title)
     fig.tight_layout()
+    if path is None:
+        return fig
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return str(path)
