@@ -43,7 +43,8 @@ def _curve(activation, name, x, ops):
     return y[:, 0], activation.backward(ops, np.ones_like(column), y)[:, 0]
 
 
-def plot_activations(path):
+def plot_activations(path=None):
+    """All curves on one figure; saved to ``path``, or returned open without one."""
     from ..plotting import _pyplot
 
     plt = _pyplot()
@@ -62,6 +63,8 @@ def plot_activations(path):
         ax.axis("off")
     axes.flat[0].legend()
     fig.tight_layout()
+    if path is None:
+        return fig
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return str(path)

@@ -1,0 +1,69 @@
+"""
+Easy coding in Keras style
+==========================
+
+This tutorial follows the lecture *Neural network: easy coding in Keras*: the
+activation functions side by side, the Pima Indians diabetes network built
+layer by layer as in Keras, and the MNIST ConvNet.
+"""
+
+# %%
+# Activations side by side
+# ------------------------
+# sigmoid and tanh squash, ReLU cuts negatives to zero, leaky ReLU keeps a small
+# slope there (:math:`\max(0.1x, x)` in the lecture), ELU bends smoothly to
+# :math:`-\alpha`, and a Maxout unit takes the larger of two learned lines,
+# :math:`\max(w_1 x + b_1, w_2 x + b_2)`. The dashed curves are the derivatives,
+# computed by each activation's own backward pass.
+from deepzoo.demos.activations import plot_activations
+
+figure = plot_activations()
+
+# %%
+# Example 1: will she develop diabetes?
+# -------------------------------------
+# Eight measurements of 768 women, and whether each developed diabetes within
+# five years. The Keras model is a stack: 12 ReLU units, 8 ReLU units, one
+# sigmoid output, binary cross-entropy and Adam.
+import numpy as np  # noqa: E402
+
+import deepzoo as dz  # noqa: E402
+from deepzoo.datasets import load_pima, train_test_split  # noqa: E402
+
+x, y = load_pima()
+x_train, x_test, y_train, y_test = train_test_split(x, y.astype("float32"), test_fraction=0.2, seed=0)
+mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+x_train, x_test = (x_train - mean) / std, (x_test - mean) / std  # every column on the same scale
+
+model = dz.Sequential([dz.Dense(12, activation="relu"), dz.Dense(8, activation="relu"),
+                       dz.Dense(1, activation="sigmoid")], input_shape=(8,), seed=0)
+model.compile(optimizer=dz.Adam(0.001), loss="binary_crossentropy", metrics=["accuracy"])
+model.fit(x_train, y_train, batch_size=10, epochs=150, verbose=0)
+print(f"accuracy on the training data {model.evaluate(x_train, y_train)['accuracy']:.1%}, "
+      f"on the held-out data {model.evaluate(x_test, y_test)['accuracy']:.1%}")
+
+# %%
+# The popular version of this example reports its accuracy on the data it was
+# trained on; the held-out figure is the honest one. Over five seeds it averages
+# 76.2% here (``deepzoo demo diabetes --seeds 5``).
+#
+# Example 3: the MNIST ConvNet
+# ----------------------------
+# Two 3x3 convolutions (32 and 64 filters), 2x2 max pooling, dropout, a dense
+# layer of 128 and ten softmax outputs: 1,199,882 parameters, trained with
+# Adadelta. A few hundred images show the shapes and that it learns.
+from deepzoo.datasets import load_mnist  # noqa: E402
+from deepzoo.demos.mnist_cnn import build_cnn  # noqa: E402
+from deepzoo.demos.mnist_common import prepare  # noqa: E402
+
+cnn = build_cnn(seed=0)
+cnn.summary()
+(images, labels), (test_images, test_labels) = load_mnist()
+xi, yi = prepare(images[:1024], labels[:1024], flatten=False)
+history = cnn.fit(xi, yi, batch_size=128, epochs=2, verbose=0)
+print("training loss per epoch:", np.round(history.history["loss"], 3))
+
+# %%
+# Trained on the full training set for the lecture's 12 epochs, this network
+# reaches 99.09% on the 10,000 test images (the lecture reports 99.25%;
+# ``benchmarks/README.md``).
