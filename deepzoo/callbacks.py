@@ -13,6 +13,8 @@ from .errors import ConfigError
 
 
 class Callback:
+    """Base class: override the hooks you need; ``self.model`` is the model being fit."""
+
     model = None
 
     def set_model(self, model):

@@ -176,4 +176,5 @@ def demo(ctx):
 
 
 def run():  # pragma: no cover - console entry point
+    """Run the command line and exit with its status."""
     sys.exit(main())

@@ -26,11 +26,13 @@ from .errors import ConfigError
 
 
 def glorot_uniform(shape, fan_in, fan_out, rng):
+    """Uniform on [-l, l] with l = sqrt(6 / (fan_in + fan_out))."""
     limit = math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=shape)
 
 
 def he_normal(shape, fan_in, fan_out, rng):
+    """Normal with standard deviation sqrt(2 / fan_in), truncated at two deviations."""
     std = math.sqrt(2.0 / fan_in)
     values = rng.standard_normal(size=shape)
     # redraw what falls beyond two standard deviations, as Keras does
@@ -42,6 +44,7 @@ def he_normal(shape, fan_in, fan_out, rng):
 
 
 def normal_fan_in(shape, fan_in, fan_out, rng):
+    """Normal with mean 0 and standard deviation 1 / sqrt(fan_in)."""
     return rng.normal(0.0, 1.0 / math.sqrt(fan_in), size=shape)
 
 
@@ -55,10 +58,12 @@ def orthogonal(shape, fan_in, fan_out, rng):
 
 
 def zeros(shape, fan_in, fan_out, rng):
+    """All zeros."""
     return np.zeros(shape)
 
 
 def ones(shape, fan_in, fan_out, rng):
+    """All ones."""
     return np.ones(shape)
 
 
@@ -85,6 +90,7 @@ def get(spec):
 
 
 def name_of(init) -> str | None:
+    """The registered name of an initialiser function, or None for a custom one."""
     for name, fn in INITIALIZERS.items():
         if fn is init:
             return name

@@ -13,6 +13,8 @@ import threading
 
 
 class StopOnInterrupt:
+    """Context manager: the first Ctrl-C sets ``requested`` instead of raising."""
+
     def __init__(self):
         self.requested = False
         self._previous = None

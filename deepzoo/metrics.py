@@ -12,6 +12,8 @@ from .errors import ConfigError
 
 
 class Metric:
+    """Base class: ``update`` per batch, ``result`` for the epoch, ``reset`` between epochs."""
+
     name = "metric"
 
     def __init__(self):
@@ -60,6 +62,8 @@ class BinaryAccuracy(Metric):
 
 
 class MeanSquaredErrorMetric(Metric):
+    """Mean of (y - t)^2 over every output."""
+
     name = "mse"
 
     def update(self, ops, y, t):

@@ -16,10 +16,13 @@ from .callbacks import Callback
 
 
 def format_logs(logs: dict) -> str:
+    """``{"loss": 0.1234}`` -> ``"loss: 0.1234"``."""
     return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
 
 
 class ProgressBar(Callback):
+    """The progress display of ``fit``; see the module docstring for ``verbose`` and ``every``."""
+
     def __init__(self, verbose=1, file=None, refresh_seconds=0.25, every=1):
         self.verbose = verbose
         self.every = max(int(every), 1)

@@ -62,6 +62,7 @@ def save_model(model, path, weights_only=False) -> None:
 
 
 def model_config(model) -> dict:
+    """The architecture as JSON-ready data: name, input shape, dtype, layers by registered name."""
     layers = []
     for layer in model.layers:
         name = registry.layers.name_of(type(layer))

@@ -39,6 +39,7 @@ def numeric_array(name: str, value) -> np.ndarray:
 
 
 def same_length(x_name: str, x, y_name: str, y) -> None:
+    """Refuse arrays with different numbers of samples."""
     if x.shape[0] != y.shape[0]:
         raise DataError(
             f"{x_name} and {y_name} must have the same number of samples: {x_name} has "
@@ -47,12 +48,14 @@ def same_length(x_name: str, x, y_name: str, y) -> None:
 
 
 def positive_int(where: str, name: str, value) -> int:
+    """``value`` as an int >= 1, or a ConfigError naming ``where`` and ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ConfigError(f"{where}: {name} must be a positive integer, received {value!r}")
     return int(value)
 
 
 def fraction(where: str, name: str, value) -> float:
+    """``value`` as a float in [0, 1), or a ConfigError."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ConfigError(f"{where}: {name} must be a number in [0, 1), received {value!r}")
     return float(value)

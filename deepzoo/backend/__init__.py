@@ -66,4 +66,5 @@ def set_backend(name: str) -> Ops:
 
 
 def current_backend() -> str:
+    """The name of the default backend (``"numba"`` or ``"numpy"``)."""
     return _default

@@ -27,6 +27,7 @@ from .common import finish, save_option
 
 
 def build_adder(digits=3, same_digits=True, seed=0, device=None, encoder=100, decoder=50):
+    """The encoder-decoder (LSTM - RepeatVector - LSTM - TimeDistributed(Dense)), compiled."""
     answer = digits if same_digits else digits + 1
     model = Sequential([
         LSTM(encoder), RepeatVector(answer), LSTM(decoder, return_sequences=True),
@@ -50,6 +51,7 @@ class AdditionRun:
 
 
 def scores(model, data):
+    """Per-digit accuracy, whole-answer accuracy and the decoded answers on ``data``."""
     predicted = decode(model.predict(data.x, batch_size=512))
     truth = np.array([list(a) for a in data.answers])
     guess = np.array([list(p) for p in predicted])

@@ -33,6 +33,7 @@ class DiabetesRun:
 
 
 def build_diabetes_network(seed=0, device=None):
+    """8 -> 12 ReLU -> 8 ReLU -> 1 sigmoid, binary cross-entropy, Adam."""
     model = Sequential([Dense(12, activation="relu"), Dense(8, activation="relu"),
                         Dense(1, activation="sigmoid")], input_shape=(8,), seed=seed, device=device)
     model.compile(optimizer=Adam(0.001), loss="binary_crossentropy", metrics=["accuracy"])

@@ -21,6 +21,7 @@ from .mnist_common import mnist_options, report, train_on_mnist
 
 
 def build_lenet(seed=0, device=None):
+    """LeNet-5 for 28 x 28 digits (see the module docstring), compiled with Adam."""
     model = Sequential([
         Conv2D(6, 5, padding=2, activation="relu"), MaxPool2D(2),
         Conv2D(16, 5, activation="relu"), MaxPool2D(2), Flatten(),

@@ -56,6 +56,7 @@ def train_logistic(x, t, lr=0.5, epochs=500, seed=0, scale=1.0):
 
 
 def plot_logreg(rooms_run, bread_run, path, seed=0):
+    """The probability curve over the area, and the brioche/baguette boundary (PNG)."""
     from ..plotting import _pyplot
 
     plt = _pyplot()

@@ -56,6 +56,7 @@ def train_xor(seed=0, epochs=1000, lr=0.5, momentum=0.9, hidden=4, device=None, 
 
 
 def truth_table(result: XorResult) -> str:
+    """The four rows of XOR with the network's outputs, as text."""
     lines = [" x1  x2 | target | output | ", "--------+--------+--------+------"]
     for (a, b), t, y in zip(X.astype(int), T[:, 0].astype(int), result.outputs[:, 0]):
         ok = "ok" if (y > 0.5) == (t > 0.5) else "WRONG"
