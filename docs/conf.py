@@ -14,6 +14,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "sphinx_gallery.gen_gallery",
+    "sphinx_click",
 ]
 
 # The tutorials (one per lecture) are scripts in ../tutorials, executed during
