@@ -22,7 +22,7 @@ extensions = [
 sphinx_gallery_conf = {
     "examples_dirs": "../tutorials",
     "gallery_dirs": "tutorials",
-    "filename_pattern": r"lecture_",
+    "filename_pattern": r"(lecture_|guide_)",
     "abort_on_example_error": True,
     "download_all_examples": False,
     "remove_config_comments": True,
