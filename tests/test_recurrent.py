@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from fixtures.grids import RECURRENT_SHAPES
 
 import deepzoo as dz
 from deepzoo import ConfigError, ShapeError, gradcheck
@@ -10,12 +11,14 @@ from deepzoo.backend.ops import Ops
 TOL = {"rtol": 1e-9, "atol": 1e-10}
 
 
+@pytest.mark.parametrize("shape", range(len(RECURRENT_SHAPES)))
 @pytest.mark.parametrize("name,cls", [("lstm", dz.LSTM), ("rnn", dz.SimpleRNN)])
 @pytest.mark.parametrize("sequences", [True, False])
-def test_recurrent_layers_match_torch(ops, torch_ref, name, cls, sequences):
-    key = f"{name}/{'seq' if sequences else 'last'}/"
-    layer = cls(6, return_sequences=sequences, unit_forget_bias=False) if cls is dz.LSTM else \
-        cls(6, return_sequences=sequences)
+def test_recurrent_layers_match_torch(ops, torch_ref, name, cls, sequences, shape):
+    key = f"{name}/{shape}/{'seq' if sequences else 'last'}/"
+    units = RECURRENT_SHAPES[shape][3]
+    layer = cls(units, return_sequences=sequences, unit_forget_bias=False) if cls is dz.LSTM else \
+        cls(units, return_sequences=sequences)
     layer.ops, layer.dtype = ops, np.dtype("float64")
     layer.build(torch_ref[key + "x"].shape[1:])
     layer.set_weights({k: torch_ref[key + k] for k in ("kernel", "recurrent_kernel", "bias")})
