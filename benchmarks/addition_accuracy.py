@@ -2,6 +2,7 @@
 
     python benchmarks/addition_accuracy.py lecture     # 5,000 questions, early stopping
     python benchmarks/addition_accuracy.py overfit     # 5,000 questions, no early stopping
+    python benchmarks/addition_accuracy.py small       # 1,000 questions, no early stopping
     python benchmarks/addition_accuracy.py keras       # 50,000 reversed questions (Keras example)
 
 Each prints one Markdown row: per-digit accuracy on the training questions and
@@ -18,6 +19,7 @@ from deepzoo.demos.addition import train_adder
 SETTINGS = {
     "lecture": dict(samples=5000, test_samples=1000, epochs=400, early_stopping=True),
     "overfit": dict(samples=5000, test_samples=1000, epochs=300, early_stopping=False),
+    "small": dict(samples=1000, test_samples=1000, epochs=300, early_stopping=False),
     "keras": dict(samples=45000, test_samples=5000, reverse=True, same_digits=False, epochs=40,
                   batch_size=32, encoder=128, decoder=128, early_stopping=True, patience=5),
 }

@@ -74,5 +74,8 @@ print(f"per-digit accuracy: training {run.train_digit_accuracy:.1%}, unseen {run
 # lecture's setting (5,000 three-digit questions, early stopping),
 # ``deepzoo demo addition`` reached 99.6% of the training digits and 96.6% of
 # the digits of 1,000 unseen questions (91.1% of those answers entirely right);
-# the lecture reports 94% with early stopping (``benchmarks/README.md``).
+# the lecture reports 94% with early stopping (``benchmarks/README.md``). Trained
+# on only 1,000 questions for 300 epochs without early stopping, the same network
+# answers 93.7% of its training digits and 33.8% of the unseen ones: it has
+# learned the questions, not addition.
 print("decoded:", decode(test.y))

@@ -84,7 +84,9 @@ def train_adder(samples=5000, test_samples=1000, digits=3, same_digits=True, rev
 @click.option("--epochs", default=400, show_default=True, help="Most passes over the questions.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the questions and the weights.")
 @click.option("--reverse", is_flag=True, help="Feed each question reversed (the Keras example's trick).")
-@click.option("--no-early-stopping", is_flag=True, help="Train all epochs: watch it overfit.")
+@click.option("--no-early-stopping", is_flag=True,
+              help="Train all epochs; with --samples 1000 the network learns its training "
+                   "questions by heart and fails on new ones.")
 @click.option("--device", default="cpu", show_default=True, help="cpu (numba), numpy or cuda.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Save the training and validation curves (PNG).")
