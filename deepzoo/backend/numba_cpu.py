@@ -284,7 +284,7 @@ class NumbaCPUOps(Ops):
         # bounds check on every element of the columns, which are KH * KW times larger
         xp = self._pad(x, pads)
         if x.shape[3] == 1:
-            kc.im2col_one_channel(xp[..., 0], kh, kw, sh, sw, dh, dw, oh, ow, cols)
+            kc.im2col_one_channel(xp.reshape(xp.shape[:3]), kh, kw, sh, sw, dh, dw, oh, ow, cols)
         else:
             kc.im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols)
         return cols
