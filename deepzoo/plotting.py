@@ -18,6 +18,16 @@ def _pyplot():
     return plt
 
 
+def save_or_return(fig, path):
+    """Lay out ``fig``; save it to ``path`` as PNG and close it, or return it open if no path."""
+    fig.tight_layout()
+    if path is None:
+        return fig
+    fig.savefig(path, dpi=100)
+    _pyplot().close(fig)
+    return str(path)
+
+
 def plot_decision_boundary_and_loss(model, x, t, history, path=None, title=""):
     """Left: the model's output over the input plane with the data; right: the loss curve.
 
@@ -39,12 +49,7 @@ def plot_decision_boundary_and_loss(model, x, t, history, path=None, title=""):
     right.set(xlabel="epoch", ylabel="loss", title="training loss", yscale="log")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    if path is None:
-        return fig
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return str(path)
+    return save_or_return(fig, path)
 
 
 def plot_history(history, path=None, title=""):
@@ -69,12 +74,7 @@ def plot_history(history, path=None, title=""):
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    if path is None:
-        return fig
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return str(path)
+    return save_or_return(fig, path)
 
 
 def plot_confusion_matrix(matrix, path, title="confusion matrix (test set)") -> str:
@@ -91,7 +91,4 @@ def plot_confusion_matrix(matrix, path, title="confusion matrix (test set)") -> 
             ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
                     color="white" if matrix[i, j] > limit else "black")
     ax.set(xticks=range(k), yticks=range(k), xlabel="predicted", ylabel="true", title=title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return str(path)
+    return save_or_return(fig, path)

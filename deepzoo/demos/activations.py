@@ -45,7 +45,7 @@ def _curve(activation, name, x, ops):
 
 def plot_activations(path=None):
     """All curves on one figure; saved to ``path``, or returned open without one."""
-    from ..plotting import _pyplot
+    from ..plotting import _pyplot, save_or_return
 
     plt = _pyplot()
     x, result = curves()
@@ -62,12 +62,7 @@ def plot_activations(path=None):
     for ax in list(axes.flat)[len(shown):]:
         ax.axis("off")
     axes.flat[0].legend()
-    fig.tight_layout()
-    if path is None:
-        return fig
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return str(path)
+    return save_or_return(fig, path)
 
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]

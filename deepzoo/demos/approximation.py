@@ -50,7 +50,7 @@ def command(units, epochs, seed, plot_path):
         fits.append((size, fit, error))
         click.echo(f"{size:>3} sigmoid units: largest error {error:.4f}")
     if plot_path:
-        from ..plotting import _pyplot
+        from ..plotting import _pyplot, save_or_return
 
         plt = _pyplot()
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
@@ -61,10 +61,7 @@ def command(units, epochs, seed, plot_path):
         top.legend()
         top.set_title("one hidden layer of N sigmoid units")
         bottom.set(xlabel="x", ylabel="fit - sin(x)")
-        fig.tight_layout()
-        fig.savefig(plot_path, dpi=100)
-        plt.close(fig)
-        click.echo(f"plot written to {plot_path}")
+        click.echo(f"plot written to {save_or_return(fig, plot_path)}")
 
 
 command.lecture = "universal approximation: sin(x) with 1 to 50 sigmoid units ('Neural networks')"

@@ -72,7 +72,7 @@ def train_digits(epochs=1, lr=0.3, seed=0, limit=None, test_limit=None, data_dir
 
 def plot_digits(run, path, count=24):
     """The first test digits with the network's answers, mistakes first, in red."""
-    from ..plotting import _pyplot
+    from ..plotting import _pyplot, save_or_return
 
     plt = _pyplot()
     wrong = np.flatnonzero(run.predicted != run.test_labels)
@@ -86,10 +86,7 @@ def plot_digits(run, path, count=24):
                      color="black" if ok else "red", fontsize=9)
         ax.axis("off")
     fig.suptitle(f"test accuracy {run.test_accuracy:.2%}; mistakes in red")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return str(path)
+    return save_or_return(fig, path)
 
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]

@@ -96,7 +96,7 @@ def weight_update_example(lr=0.1, sigmoid_value=None):
 
 def plot_network(ex, path):
     """The 3-3-3 network: each node with its output, each link with its weight."""
-    from ..plotting import _pyplot
+    from ..plotting import _pyplot, save_or_return
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -119,10 +119,7 @@ def plot_network(ex, path):
     ax.set(xlim=(-0.4, 2.4), ylim=(-0.4, 2.7), aspect="equal")
     ax.axis("off")
     ax.set_title("link width = weight; node = its output (sigmoid, no biases)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return str(path)
+    return save_or_return(fig, path)
 
 
 def _vector(v, digits=4):

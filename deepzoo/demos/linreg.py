@@ -86,7 +86,7 @@ def plot_linreg(run, path=None, seed=0, n=40):
 
     Saves a PNG to ``path``; without a path the figure is left open and returned.
     """
-    from ..plotting import _pyplot
+    from ..plotting import _pyplot, save_or_return
 
     plt = _pyplot()
     x, t = house_prices(n, seed)
@@ -111,12 +111,7 @@ def plot_linreg(run, path=None, seed=0, n=40):
     right.plot([w_best], [b_best], "k*", ms=12, label="minimum")
     right.set(xlabel="w", ylabel="b", title="error surface E(w, b) (log scale)")
     right.legend()
-    fig.tight_layout()
-    if path is None:
-        return fig
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return str(path)
+    return save_or_return(fig, path)
 
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]

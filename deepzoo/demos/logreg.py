@@ -57,7 +57,7 @@ def train_logistic(x, t, lr=0.5, epochs=500, seed=0, scale=1.0):
 
 def plot_logreg(rooms_run, bread_run, path, seed=0):
     """The probability curve over the area, and the brioche/baguette boundary (PNG)."""
-    from ..plotting import _pyplot
+    from ..plotting import _pyplot, save_or_return
 
     plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
@@ -76,10 +76,7 @@ def plot_logreg(rooms_run, bread_run, path, seed=0):
     right.set(xlabel="width (cm)", ylabel="length (cm)", title="brioche (red) or baguette (blue)",
               ylim=(xb[:, 1].min() - 5, xb[:, 1].max() + 5))
     right.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return str(path)
+    return save_or_return(fig, path)
 
 
 def _signed(value, digits=2):
