@@ -9,7 +9,7 @@ from .. import initializers
 from ..backend.conv_ops import output_size
 from ..errors import ConfigError, ShapeError
 from .base import Layer, check_positive_int, describe_shape
-from .dense import activation_config, activation_from_config
+from .dense import weights_config, with_activation
 
 
 def pair(layer: str, arg: str, value) -> tuple:
@@ -166,14 +166,9 @@ class Conv2D(Layer):
             "strides": list(self.strides),
             "padding": self.padding if isinstance(self.padding, str) else list(self.padding),
             "dilation_rate": list(self.dilation_rate),
-            "activation": activation_config(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.name_of(self.kernel_initializer),
-            "bias_initializer": initializers.name_of(self.bias_initializer),
+            **weights_config(self),
         }
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["activation"] = activation_from_config(config.get("activation"))
-        return cls(**config)
+        return cls(**with_activation(config))

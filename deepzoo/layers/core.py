@@ -7,7 +7,7 @@ import math
 from .. import activations as act
 from ..errors import ConfigError
 from .base import Layer
-from .dense import activation_config, activation_from_config
+from .dense import activation_config, with_activation
 
 
 class Activation(Layer):
@@ -50,9 +50,7 @@ class Activation(Layer):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["activation"] = activation_from_config(config["activation"])
-        return cls(**config)
+        return cls(**with_activation(config))
 
 
 class Dropout(Layer):

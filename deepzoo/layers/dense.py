@@ -89,20 +89,11 @@ class Dense(Layer):
         return y, backward
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "activation": activation_config(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.name_of(self.kernel_initializer),
-            "bias_initializer": initializers.name_of(self.bias_initializer),
-        }
+        return {**super().get_config(), "units": self.units, **weights_config(self)}
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["activation"] = activation_from_config(config.get("activation"))
-        return cls(**config)
+        return cls(**with_activation(config))
 
 
 class Maxout(Layer):
@@ -167,14 +158,27 @@ class Maxout(Layer):
         return y, backward
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "units": self.units,
-            "pieces": self.pieces,
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.name_of(self.kernel_initializer),
-            "bias_initializer": initializers.name_of(self.bias_initializer),
-        }
+        return {**super().get_config(), "units": self.units, "pieces": self.pieces,
+                **weights_config(self)}
+
+
+def weights_config(layer) -> dict:
+    """The config shared by layers with a kernel and a bias: activation (if the layer has
+    one), ``use_bias`` and the initializers' names."""
+    config = {}
+    if hasattr(layer, "activation"):
+        config["activation"] = activation_config(layer.activation)
+    config.update(use_bias=layer.use_bias,
+                  kernel_initializer=initializers.name_of(layer.kernel_initializer),
+                  bias_initializer=initializers.name_of(layer.bias_initializer))
+    return config
+
+
+def with_activation(config) -> dict:
+    """A copy of ``config`` whose ``activation`` entry is turned back into an object."""
+    config = dict(config)
+    config["activation"] = activation_from_config(config.get("activation"))
+    return config
 
 
 def activation_config(activation):
