@@ -1,6 +1,7 @@
 """Where a training step of the image models spends its time, layer by layer.
 
     python benchmarks/profile_layers.py
+    python benchmarks/profile_layers.py --system-malloc   # without deepzoo.backend.memory
 
 For the MNIST ConvNet (batch 128) and LeNet-5 (batch 64) it prints each layer's
 forward and backward time (best of 30 steps), then, for the ConvNet's second
@@ -12,6 +13,7 @@ square product.
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from pathlib import Path
@@ -44,6 +46,7 @@ def per_layer(model, batch, reps=30):
     forward = {layer.name: np.inf for layer in model.layers}
     backward = dict(forward)
     steps = []
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(reps):
         begin = time.perf_counter()
         out, backs = x, []
@@ -62,7 +65,9 @@ def per_layer(model, batch, reps=30):
     for layer in model.layers:
         print(f"  {layer.name:<14}{type(layer).__name__:<12} forward {forward[layer.name] * 1e3:6.2f} ms"
               f"   backward {backward[layer.name] * 1e3:6.2f} ms")
-    print(f"  whole step: best {min(steps) * 1e3:.1f} ms, median {np.median(steps) * 1e3:.1f} ms")
+    faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / reps
+    print(f"  whole step: best {min(steps) * 1e3:.1f} ms, median {np.median(steps) * 1e3:.1f} ms, "
+          f"{faults:.0f} page faults per step")
 
 
 def conv_parts():
@@ -98,6 +103,11 @@ def conv_parts():
 
 
 def main():
+    if "--system-malloc" in sys.argv:
+        from deepzoo.backend.numba_cpu import NumbaCPUOps
+
+        deepzoo.set_backend(NumbaCPUOps(keep_freed_memory=False))
+        print("(glibc's default thresholds: freed temporaries go back to the system)")
     print("MNIST ConvNet, batch 128:")
     per_layer(workloads._mnist_cnn_model(), 128)
     print("LeNet-5, batch 64:")

@@ -157,3 +157,17 @@ def test_adam_flushes_denormal_state(ops):
 
 def test_available_backends_listed():
     assert set(deepzoo.available_backends()) >= {"numba", "numpy"}
+
+
+def test_set_backend_accepts_an_ops_instance():
+    from deepzoo.backend import current_backend
+    from deepzoo.backend.numba_cpu import NumbaCPUOps
+
+    before = deepzoo.get_ops("numba")
+    mine = NumbaCPUOps(keep_freed_memory=False)
+    try:
+        assert deepzoo.set_backend(mine) is mine
+        assert deepzoo.get_ops() is mine and current_backend() == "numba"
+        assert deepzoo.Sequential([deepzoo.Dense(1)]).ops is mine
+    finally:
+        deepzoo.set_backend(before)

@@ -57,9 +57,17 @@ def get_ops(name: str | Ops | None = None) -> Ops:
     return _instances[key]
 
 
-def set_backend(name: str) -> Ops:
-    """Make ``name`` the default backend for layers and models created afterwards."""
+def set_backend(name) -> Ops:
+    """Make ``name`` the default backend for layers and models created afterwards.
+
+    ``name`` may also be an Ops instance, e.g. ``NumbaCPUOps(keep_freed_memory=False)``:
+    it then serves as the backend of its name.
+    """
     global _default
+    if isinstance(name, Ops):
+        _instances[name.name] = name
+        _default = name.name
+        return name
     ops = get_ops(name)
     _default = _ALIASES[name.lower()]
     return ops

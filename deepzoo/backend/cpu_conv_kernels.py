@@ -7,7 +7,8 @@ over channels, which are contiguous in memory.
 The kernels are single-threaded on purpose: NumPy's BLAS already runs the
 matrix products on every core, and its worker threads keep spinning for a while
 after each product. A ``prange`` loop right after one competes with them for
-the cores and was measured up to three times slower than a plain loop.
+the cores and runs several times slower than a plain loop
+(``benchmarks/kernel_notes.py``).
 """
 
 from numba import njit

@@ -3,9 +3,9 @@
 Training allocates the same large temporaries at every step (a convolution's
 output and its gradients: tens of MB per batch). glibc's allocator returns blocks
 this large to the operating system when they are freed, so every step faults
-the same memory back in page by page: 2,700 page faults and 10 ms of system time
-per step of the MNIST ConvNet, measured on a 2-core machine (97 -> 82 ms per
-step once the memory is kept).
+the same memory back in page by page: about 2,800 page faults and 10 ms of system
+time per step of the MNIST ConvNet on a 2-core machine, 18 once the memory is kept
+(``benchmarks/profile_layers.py``, with and without ``--system-malloc``).
 
 :func:`keep_freed_memory` raises glibc's thresholds (``mallopt``) so that blocks
 up to 64 MB come from the heap and up to 512 MB of free heap stay mapped. It
