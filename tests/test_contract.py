@@ -11,7 +11,7 @@ def test_layer_contract(ops, name):
     cls = registry.layers.get(name)
     if cls.example_input_shape is None:
         pytest.skip(f"layer '{name}' declares no example_input_shape")
-    check_layer(cls(**cls.example_args), cls.example_input_shape, ops=ops)
+    check_layer(cls.from_config(cls.example_args), cls.example_input_shape, ops=ops)
 
 
 @pytest.mark.parametrize("name", registry.activations.names())

@@ -57,8 +57,8 @@ class Layer:
 
     #: name used when none is given (subclasses set it)
     default_name = "layer"
-    #: constructor arguments and a per-sample input shape for a small example of
-    #: the layer; the shared contract test (:mod:`deepzoo.testing`) builds it
+    #: a config (``from_config``) and a per-sample input shape for a small example
+    #: of the layer; the shared contract test (:mod:`deepzoo.testing`) builds it
     example_args: dict = {}
     example_input_shape: tuple | None = None
 

@@ -16,14 +16,11 @@ class TimeDistributed(Layer):
     """
 
     default_name = "time_distributed"
+    example_args = {"layer": {"class_name": "dense", "config": {"units": 2, "activation": "tanh"}}}
     example_input_shape = (3, 4)
 
-    def __init__(self, layer=None, **kwargs):
+    def __init__(self, layer, **kwargs):
         super().__init__(**kwargs)
-        if layer is None:  # the contract test builds one with its defaults
-            from .dense import Dense
-
-            layer = Dense(2, activation="tanh")
         if not isinstance(layer, Layer):
             raise ConfigError(f"layer '{self.name}': TimeDistributed wraps a Layer, received "
                               f"{type(layer).__name__}")
