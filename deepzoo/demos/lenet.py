@@ -12,12 +12,10 @@ original RBF output units. Adam (learning rate 0.001), batches of 64.
 
 from __future__ import annotations
 
-import click
-
 from ..layers import Conv2D, Dense, Flatten, MaxPool2D
 from ..model import Sequential
 from ..optimizers import Adam
-from .mnist_common import mnist_options, report, train_on_mnist
+from .mnist_common import mnist_command, train_on_mnist
 
 
 def build_lenet(seed=0, device=None):
@@ -40,12 +38,8 @@ def train_lenet(epochs=15, batch_size=64, validation_split=0.1, seed=0, limit=No
                           test_limit=test_limit, data_dir=data_dir, verbose=verbose)
 
 
-@click.command(help=__doc__ + "\nLecture: 'Neural networks' (LeNet-5).")
-@mnist_options(epochs=15, batch_size=64, validation_split=0.1)
-def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet,
-            save_path):
-    run = train_lenet(epochs, batch_size, validation_split, seed, limit, device, data_dir, 0 if quiet else 1)
-    report(run, plot_dir, "LeNet-5", save_path)
-
-
-command.lecture = "LeNet-5 on MNIST ('Neural networks')"
+command = mnist_command(
+    train_lenet, epochs=15, batch_size=64, validation_split=0.1, title="LeNet-5",
+    help=__doc__ + "\nLecture: 'Neural networks' (LeNet-5).",
+    lecture="LeNet-5 on MNIST ('Neural networks')",
+)

@@ -8,12 +8,10 @@ batches of 128, 12 epochs.
 
 from __future__ import annotations
 
-import click
-
 from ..layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from ..model import Sequential
 from ..optimizers import Adadelta
-from .mnist_common import mnist_options, report, train_on_mnist
+from .mnist_common import mnist_command, train_on_mnist
 
 
 def build_cnn(seed=0, device=None):
@@ -36,12 +34,8 @@ def train_cnn(epochs=12, batch_size=128, validation_split=0.1, seed=0, limit=Non
                           test_limit=test_limit, data_dir=data_dir, verbose=verbose)
 
 
-@click.command(help=__doc__ + "\nLecture: 'Neural network: easy coding in Keras'.")
-@mnist_options(epochs=12, batch_size=128, validation_split=0.1)
-def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet,
-            save_path):
-    run = train_cnn(epochs, batch_size, validation_split, seed, limit, device, data_dir, 0 if quiet else 1)
-    report(run, plot_dir, "MNIST ConvNet", save_path)
-
-
-command.lecture = "the Keras MNIST ConvNet, 1,199,882 parameters ('easy coding in Keras')"
+command = mnist_command(
+    train_cnn, epochs=12, batch_size=128, validation_split=0.1, title="MNIST ConvNet",
+    help=__doc__ + "\nLecture: 'Neural network: easy coding in Keras'.",
+    lecture="the Keras MNIST ConvNet, 1,199,882 parameters ('easy coding in Keras')",
+)

@@ -102,3 +102,18 @@ def mnist_options(epochs, batch_size, validation_split):
         return function
 
     return decorate
+
+
+def mnist_command(train, *, epochs, batch_size, validation_split, title, help, lecture):
+    """The ``deepzoo demo`` command of one MNIST demo: its options, a run of ``train``, the report."""
+
+    @click.command(help=help)
+    @mnist_options(epochs=epochs, batch_size=batch_size, validation_split=validation_split)
+    def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet,
+                save_path):
+        run = train(epochs=epochs, batch_size=batch_size, validation_split=validation_split, seed=seed,
+                    limit=limit, device=device, data_dir=data_dir, verbose=0 if quiet else 1)
+        report(run, plot_dir, title, save_path)
+
+    command.lecture = lecture
+    return command

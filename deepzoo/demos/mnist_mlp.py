@@ -8,12 +8,10 @@ Dense(10, softmax), trained with Adam on categorical cross-entropy, batches of
 
 from __future__ import annotations
 
-import click
-
 from ..layers import Dense, Dropout
 from ..model import Sequential
 from ..optimizers import Adam
-from .mnist_common import mnist_options, report, train_on_mnist
+from .mnist_common import mnist_command, train_on_mnist
 
 
 def build_mlp(seed=0, device=None):
@@ -35,12 +33,8 @@ def train_mlp(epochs=10, batch_size=64, validation_split=0.15, seed=0, limit=Non
                           test_limit=test_limit, data_dir=data_dir, verbose=verbose)
 
 
-@click.command(help=__doc__ + "\nLecture: 'Intro to AI 3: deep learning'.")
-@mnist_options(epochs=10, batch_size=64, validation_split=0.15)
-def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet,
-            save_path):
-    run = train_mlp(epochs, batch_size, validation_split, seed, limit, device, data_dir, 0 if quiet else 1)
-    report(run, plot_dir, "MNIST MLP 784-512-512-10", save_path)
-
-
-command.lecture = "MNIST MLP with dropout, loss curves, confusion matrix ('Intro to AI 3')"
+command = mnist_command(
+    train_mlp, epochs=10, batch_size=64, validation_split=0.15, title="MNIST MLP 784-512-512-10",
+    help=__doc__ + "\nLecture: 'Intro to AI 3: deep learning'.",
+    lecture="MNIST MLP with dropout, loss curves, confusion matrix ('Intro to AI 3')",
+)
