@@ -116,19 +116,9 @@ def _malloc_status() -> str:
 
 
 def _cuda_status() -> str:
-    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
-        return "simulator (NUMBA_ENABLE_CUDASIM=1): kernels run on the CPU, no GPU is used"
-    try:
-        from numba import cuda
-    except ImportError:
-        return "not available: numba-cuda is not installed"
-    try:
-        if cuda.is_available():
-            name = cuda.get_current_device().name.decode()
-            return f"GPU seen: {name} (deepzoo's CUDA backend is not in this release)"
-        return "no usable GPU (no NVIDIA driver or device found)"
-    except Exception as exc:
-        return f"no usable GPU ({type(exc).__name__}: {exc})"
+    from .backend import cuda_status
+
+    return cuda_status().describe()
 
 
 @main.command()

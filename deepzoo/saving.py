@@ -276,8 +276,12 @@ def _layers_checked_against_arrays(archive, meta):
     return layers
 
 
-def load_model(path, *, max_bytes=4 << 30):
-    """Read a model written by :meth:`Sequential.save` (compiled, if it was)."""
+def load_model(path, *, device=None, max_bytes=4 << 30):
+    """Read a model written by :meth:`Sequential.save` (compiled, if it was).
+
+    ``device`` is where the loaded model computes (as for :class:`Sequential`);
+    a file saved from one device loads on any other.
+    """
     from .model import Sequential
 
     archive = _Archive(path, max_bytes)
@@ -290,7 +294,7 @@ def load_model(path, *, max_bytes=4 << 30):
         description = meta["model"]
         model = Sequential([layer for layer, _ in planned], name=description["name"],
                            input_shape=tuple(description["input_shape"]), dtype=description["dtype"],
-                           seed=np.random.default_rng())
+                           seed=np.random.default_rng(), device=device)
         model.build()
         for layer, shapes in planned:
             layer.set_weights({key: archive.array(f"weights/{layer.name}/{key}", shape)

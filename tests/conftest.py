@@ -5,14 +5,68 @@ import numpy as np
 import pytest
 
 import deepzoo
+from deepzoo.backend import cuda_status
 
 FIXTURES = Path(__file__).parent / "fixtures"
+CUDA = cuda_status()
 
 
-@pytest.fixture(params=deepzoo.available_backends())
+def _backend_params():
+    """Every backend; 'cuda' is marked ``cuda`` and skipped, with the reason, where it cannot run."""
+    params = [name for name in deepzoo.available_backends() if name != "cuda"]
+    skip = pytest.mark.skipif(not CUDA.usable, reason=f"no CUDA: {CUDA.reason}")
+    return params + [pytest.param("cuda", marks=[pytest.mark.cuda, skip])]
+
+
+@pytest.fixture(params=_backend_params())
 def ops(request):
-    """Every backend available on this machine, in turn."""
+    """Every backend, in turn (the CUDA one on a GPU or under NUMBA_ENABLE_CUDASIM=1)."""
     return deepzoo.get_ops(request.param)
+
+
+class HostArrays:
+    """A device Ops that takes and gives host arrays, so op tests can treat every backend alike.
+
+    Each call copies the NumPy arguments to the device (one copy per distinct array, so
+    ``out=x`` stays in place), runs the op, copies every argument back into its host array
+    (ops write their results into arguments) and returns host arrays.
+    """
+
+    def __init__(self, ops):
+        self.ops = ops
+
+    def __getattr__(self, name):
+        attr = getattr(self.ops, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            copies = {}
+
+            def to_device(a):
+                if not isinstance(a, np.ndarray):
+                    return a
+                if id(a) not in copies:
+                    copies[id(a)] = (a, self.ops.asarray(a))
+                return copies[id(a)][1]
+
+            result = attr(*[to_device(a) for a in args], **{k: to_device(v) for k, v in kwargs.items()})
+            for host, device in copies.values():
+                host[...] = self.ops.to_host(device)
+            if isinstance(result, tuple):
+                return tuple(self._host(r) for r in result)
+            return self._host(result)
+
+        return call
+
+    def _host(self, value):
+        return self.ops.to_host(value) if hasattr(value, "copy_to_host") else value
+
+
+@pytest.fixture
+def host_ops(ops):
+    """``ops`` callable with NumPy arrays, whichever device it computes on."""
+    return ops if ops.device == "cpu" else HostArrays(ops)
 
 
 @pytest.fixture(scope="session")
@@ -27,4 +81,5 @@ def rng():
 
 
 def pytest_report_header(config):
-    return f"deepzoo {deepzoo.__version__}; DEEPZOO_DATA={os.environ.get('DEEPZOO_DATA', '(unset)')}"
+    return (f"deepzoo {deepzoo.__version__}; DEEPZOO_DATA={os.environ.get('DEEPZOO_DATA', '(unset)')}; "
+            f"cuda: {CUDA.describe()}")

@@ -5,8 +5,12 @@ import inspect
 import pkgutil
 
 import deepzoo
+from deepzoo.backend import cuda_status
 
 SKIP_MODULES = {"deepzoo.__main__"}
+if not cuda_status().usable:  # the kernel modules compile for a GPU when imported
+    SKIP_MODULES |= {"deepzoo.backend.cuda_kernels", "deepzoo.backend.cuda_conv_kernels",
+                     "deepzoo.backend.cuda_recurrent_kernels"}
 
 
 def public_objects():

@@ -32,7 +32,8 @@ def test_recurrent_layers_match_torch(ops, torch_ref, name, cls, sequences, shap
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_lstm_step_ops_equal_reference(ops, dtype):
+def test_lstm_step_ops_equal_reference(host_ops, dtype):
+    ops = host_ops
     ref, rng = Ops(), np.random.default_rng(0)
     n, u = 5, 7
     z = (rng.standard_normal((n, 4 * u)) * 3).astype(dtype)

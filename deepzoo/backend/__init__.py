@@ -7,11 +7,14 @@
     :class:`~deepzoo.backend.numba_cpu.NumbaCPUOps`: numba kernels, NumPy's BLAS.
 ``"numpy"`` (alias ``"reference"``)
     :class:`~deepzoo.backend.ops.Ops`: the readable NumPy reference.
-``"cuda"``
-    NVIDIA GPUs through numba's CUDA target. Not part of this release: asking for
-    it raises :class:`~deepzoo.errors.BackendError` with the reason.
+``"cuda"`` (alias ``"gpu"``)
+    :class:`~deepzoo.backend.numba_cuda.NumbaCUDAOps`: CUDA kernels through numba's
+    CUDA target (``pip install 'deepzoo[cuda]'``). Where no GPU can be used, asking
+    for it raises :class:`~deepzoo.errors.BackendError` with the reason
+    (:func:`cuda_status` says it without raising).
 
-The numba backend is imported only when first used, so ``import deepzoo`` stays fast.
+Each backend is imported only when first used, so ``import deepzoo`` stays fast
+and never touches numba's CUDA target.
 """
 
 from __future__ import annotations
@@ -27,7 +30,15 @@ _default = "numba"
 
 def available_backends() -> list[str]:
     """The backend names :func:`get_ops` accepts on this machine."""
-    return ["numba", "numpy"]
+    return ["numba", "numpy"] + (["cuda"] if cuda_status().usable else [])
+
+
+def cuda_status():
+    """Whether the CUDA backend can run here, and why not: a
+    :class:`~deepzoo.backend.cuda_target.CudaStatus`."""
+    from .cuda_target import status
+
+    return status()
 
 
 def get_ops(name: str | Ops | None = None) -> Ops:
@@ -42,16 +53,15 @@ def get_ops(name: str | Ops | None = None) -> Ops:
             f"'numpy' (or 'reference'), 'cuda'"
         )
     key = _ALIASES[name.lower()]
-    if key == "cuda":
-        raise BackendError(
-            "the 'cuda' backend is not available in this version of deepzoo: GPU support "
-            "through numba-cuda is not implemented yet. Use device='cpu'."
-        )
     if key not in _instances:
         if key == "numba":
             from .numba_cpu import NumbaCPUOps
 
             _instances[key] = NumbaCPUOps()
+        elif key == "cuda":
+            from .numba_cuda import NumbaCUDAOps  # raises BackendError when unusable
+
+            _instances[key] = NumbaCUDAOps()
         else:
             _instances[key] = Ops()
     return _instances[key]
@@ -74,5 +84,5 @@ def set_backend(name) -> Ops:
 
 
 def current_backend() -> str:
-    """The name of the default backend (``"numba"`` or ``"numpy"``)."""
+    """The name of the default backend (``"numba"``, ``"numpy"`` or ``"cuda"``)."""
     return _default

@@ -23,7 +23,7 @@ from ..datasets.addition import addition, decode
 from ..layers import LSTM, Dense, RepeatVector, TimeDistributed
 from ..model import Sequential
 from ..optimizers import Adam
-from .common import finish, save_option
+from .common import device_option, finish, save_option
 
 
 def build_adder(digits=3, same_digits=True, seed=0, device=None, encoder=100, decoder=50):
@@ -87,7 +87,7 @@ def train_adder(samples=5000, test_samples=1000, digits=3, same_digits=True, rev
 @click.option("--no-early-stopping", is_flag=True,
               help="Train all epochs; with --samples 1000 the network learns its training "
                    "questions by heart and fails on new ones.")
-@click.option("--device", default="cpu", show_default=True, help="cpu (numba), numpy or cuda.")
+@device_option
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Save the training and validation curves (PNG).")
 @click.option("--quiet", is_flag=True, help="No progress display.")

@@ -16,6 +16,7 @@ import numpy as np
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import Adam
+from .common import device_option
 
 
 def target(x):
@@ -23,12 +24,12 @@ def target(x):
     return np.sin(x)
 
 
-def fit_sine(units, epochs=5000, seed=0, n=200):
+def fit_sine(units, epochs=5000, seed=0, n=200, device=None):
     """Fit :func:`target` with ``units`` sigmoid units; returns x, the fit and its largest error."""
     x = np.linspace(0, 2 * np.pi, n)[:, None]
     t = target(x)
     model = Sequential([Dense(units, activation="sigmoid"), Dense(1)], input_shape=(1,),
-                       dtype="float64", seed=seed)
+                       dtype="float64", seed=seed, device=device)
     model.compile(optimizer=Adam(0.02), loss="mean_squared_error")
     model.fit(x / np.pi - 1, t, batch_size=n, epochs=epochs, verbose=0)  # inputs in [-1, 1]
     fit = model.predict(x / np.pi - 1)
@@ -42,11 +43,12 @@ def fit_sine(units, epochs=5000, seed=0, n=200):
 @click.option("--seed", default=0, show_default=True, help="Seed of the initial weights.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Save each fit and its error (PNG).")
-def command(units, epochs, seed, plot_path):
+@device_option
+def command(units, epochs, seed, plot_path, device):
     sizes = [int(u) for u in units.split(",")]
     fits = []
     for size in sizes:
-        x, fit, error = fit_sine(size, epochs, seed)
+        x, fit, error = fit_sine(size, epochs, seed, device=device)
         fits.append((size, fit, error))
         click.echo(f"{size:>3} sigmoid units: largest error {error:.4f}")
     if plot_path:

@@ -13,6 +13,11 @@ save_option = click.option("--save", "save_path", type=click.Path(dir_okay=False
                                 "deepzoo.load_model, or use it with `deepzoo predict`).")
 
 
+device_option = click.option("--device", default="cpu", show_default=True,
+                             help="Where to train: cpu (numba), numpy (the reference) or cuda "
+                                  "(an NVIDIA GPU, with deepzoo[cuda]).")
+
+
 def finish(model, save_path=None) -> None:
     """Save the model if asked, then end the command if training did not complete.
 

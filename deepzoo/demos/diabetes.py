@@ -21,7 +21,7 @@ from ..datasets import load_pima, train_test_split
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import Adam
-from .common import finish, save_option
+from .common import device_option, finish, save_option
 
 
 @dataclass
@@ -67,7 +67,7 @@ def train_diabetes(epochs=150, batch_size=10, seed=0, standardise=True, data_dir
 @click.option("--seed", default=0, show_default=True, help="Seed of the split, the weights and shuffling.")
 @click.option("--seeds", default=1, show_default=True, help="Repeat with this many seeds and average.")
 @click.option("--raw", is_flag=True, help="Do not standardise the inputs (see what it costs).")
-@click.option("--device", default="cpu", show_default=True, help="cpu (numba), numpy or cuda.")
+@device_option
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Folder with pima-indians-diabetes.csv (default: DEEPZOO_DATA, then the cache).")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,

@@ -20,7 +20,7 @@ from ..datasets import load_mnist
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import SGD
-from .common import finish, save_option
+from .common import device_option, finish, save_option
 
 
 def scale_inputs(images):
@@ -95,7 +95,7 @@ def plot_digits(run, path, count=24):
 @click.option("--lr", default=0.3, show_default=True, help="Learning rate.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the initial weights and shuffling.")
 @click.option("--limit", type=int, default=None, help="Train on the first N images only.")
-@click.option("--device", default="cpu", show_default=True, help="cpu (numba), numpy or cuda.")
+@device_option
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Folder with the MNIST files (default: DEEPZOO_DATA, then the cache).")
 @click.option("--quiet", is_flag=True, help="No progress display.")

@@ -20,6 +20,7 @@ from ..callbacks import Callback
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import SGD
+from .common import device_option
 
 
 def house_prices(n=40, seed=0, w=2.5, b=0.3, noise=0.15):
@@ -64,11 +65,11 @@ class LinregRun:
         return f"converged: within 1% of the least error after {len(self.errors)} steps"
 
 
-def fit_line(lr=0.01, epochs=200, seed=0, n=40):
+def fit_line(lr=0.01, epochs=200, seed=0, n=40, device=None):
     """Gradient descent from w = b = 0 on the whole data set each step."""
     x, t = house_prices(n, seed)
     model = Sequential([Dense(1, kernel_initializer="zeros")], input_shape=(1,), dtype="float64",
-                       seed=seed)
+                       seed=seed, device=device)
     model.compile(optimizer=SGD(lr), loss="sum_squared_error")
     path = _Path()
     model.fit(x, t, batch_size=len(x), epochs=epochs, shuffle=False, verbose=0, callbacks=[path])
@@ -122,8 +123,9 @@ def plot_linreg(run, path=None, seed=0, n=40):
 @click.option("--seed", default=0, show_default=True, help="Seed of the generated flats.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Save the fitted line and the error surface with the descent's path (PNG).")
-def command(lr, epochs, seed, plot_path):
-    run = fit_line(lr, epochs, seed)
+@device_option
+def command(lr, epochs, seed, plot_path, device):
+    run = fit_line(lr, epochs, seed, device=device)
     click.echo(f"least-squares line: price = {run.best[0]:.3f} * area + {run.best[1]:.3f}, "
                f"error E = {run.best[2]:.4f}")
     if run.diverged_at is None:

@@ -17,6 +17,7 @@ import numpy as np
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import SGD
+from .common import device_option
 
 
 def flats(n=60, seed=0):
@@ -44,10 +45,10 @@ class LogregRun:
     model: Sequential
 
 
-def train_logistic(x, t, lr=0.5, epochs=500, seed=0, scale=1.0):
+def train_logistic(x, t, lr=0.5, epochs=500, seed=0, scale=1.0, device=None):
     """One sigmoid unit on (x / scale), full-batch gradient descent on cross-entropy."""
     model = Sequential([Dense(1, activation="sigmoid", kernel_initializer="zeros")],
-                       input_shape=(x.shape[1],), dtype="float64", seed=seed)
+                       input_shape=(x.shape[1],), dtype="float64", seed=seed, device=device)
     model.compile(optimizer=SGD(lr), loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(x / scale, t, batch_size=len(x), epochs=epochs, shuffle=False, verbose=0)
     weights = model.layers[0].get_weights()
@@ -90,15 +91,16 @@ def _signed(value, digits=2):
 @click.option("--seed", default=0, show_default=True, help="Seed of the generated data.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Save the probability curve and the decision boundary (PNG).")
-def command(lr, epochs, seed, plot_path):
+@device_option
+def command(lr, epochs, seed, plot_path, device):
     x, t = flats(seed=seed)
-    rooms = train_logistic(x, t, lr, epochs, seed)
+    rooms = train_logistic(x, t, lr, epochs, seed, device=device)
     threshold = -rooms.bias / rooms.weights[0]
     click.echo(f"rooms from area: P(3 rooms) = sigmoid({rooms.weights[0]:.2f} * area {_signed(rooms.bias)}) "
                f"(area in 100 m^2)")
     click.echo(f"  decision threshold: {threshold * 100:.1f} m^2; training accuracy {rooms.accuracy:.1%}")
     xb, tb = breads(seed=seed)
-    bread = train_logistic(xb, tb, lr, epochs, seed, scale=10.0)  # cm -> tens of cm
+    bread = train_logistic(xb, tb, lr, epochs, seed, scale=10.0, device=device)  # cm -> tens of cm
     w1, w2 = bread.weights
     click.echo(f"brioche or baguette: boundary {w1:.3f} * width {_signed(w2, 3)} * length "
                f"{_signed(bread.bias)} = 0; training accuracy {bread.accuracy:.1%}")

@@ -16,7 +16,7 @@ import numpy as np
 from ..callbacks import TerminateOnNaN
 from ..datasets import load_mnist, one_hot
 from ..metrics import confusion_matrix
-from .common import finish, save_option
+from .common import device_option, finish, save_option
 
 
 @dataclass
@@ -88,8 +88,7 @@ def mnist_options(epochs, batch_size, validation_split):
             click.option("--seed", default=0, show_default=True, help="Seed of weights, shuffling, dropout."),
             click.option("--limit", type=int, default=None,
                          help="Train on the first N training images only (quick runs)."),
-            click.option("--device", default="cpu", show_default=True,
-                         help="Where to compute: cpu (numba), numpy (reference) or cuda."),
+            device_option,
             click.option("--data-dir", type=click.Path(file_okay=False), default=None,
                          help="Folder with the MNIST files (default: DEEPZOO_DATA, then the cache)."),
             click.option("--plot", "plot_dir", type=click.Path(file_okay=False), default=None,

@@ -20,7 +20,7 @@ from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import SGD
 from ..progress import ProgressBar
-from .common import finish, save_option
+from .common import device_option, finish, save_option
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 T = np.array([[0], [1], [1], [0]], dtype=np.float32)
@@ -72,9 +72,11 @@ def truth_table(result: XorResult) -> str:
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="Save the decision boundary and the loss curve to this PNG file.")
 @click.option("--quiet", is_flag=True, help="Print only the table and the final loss.")
+@device_option
 @save_option
-def command(seed, epochs, lr, hidden, plot_path, quiet, save_path):
-    result = train_xor(seed=seed, epochs=epochs, lr=lr, hidden=hidden, verbose=0 if quiet else 1)
+def command(seed, epochs, lr, hidden, plot_path, quiet, device, save_path):
+    result = train_xor(seed=seed, epochs=epochs, lr=lr, hidden=hidden, device=device,
+                       verbose=0 if quiet else 1)
     finish(result.model, save_path)
     click.echo(truth_table(result))
     click.echo(f"final loss: {result.final_loss:.5f}")

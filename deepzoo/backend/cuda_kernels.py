@@ -1,0 +1,388 @@
+"""CUDA kernels for the dense parts of :class:`~deepzoo.backend.numba_cuda.NumbaCUDAOps`.
+
+Each ``@cuda.jit`` kernel here computes what the method of the same name in
+:class:`~deepzoo.backend.ops.Ops` computes; read that one first. They are pure
+functions over device arrays: no state, no knowledge of layers.
+
+Patterns used throughout:
+
+* **Grid-stride loops.** ``for i in range(cuda.grid(1), n, cuda.gridsize(1))``:
+  each thread handles items ``i, i + stride, ...``, so any launch size covers any
+  array and the result does not depend on it.
+* **Flat views.** Elementwise kernels take 1-D views of contiguous arrays.
+* **One thread per row** for row-wise work over short rows (softmax over classes,
+  a loss over one sample's outputs); the per-row loss values are summed on the
+  host in float64.
+* **Shared-memory tiles** for the matrix product: see :func:`gemm_kernel`.
+
+Only plain arithmetic, ``math`` functions, shared memory and ``syncthreads``
+are used: no warp intrinsics, so every kernel also runs in numba's simulator.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+from numba import types
+
+from .cuda_target import require
+
+cuda = require()
+
+
+# --------------------------------------------------------------- elementwise
+def _map1(fn):
+    """A kernel ``out[i] = fn(x[i], alpha)`` over flat arrays."""
+    device_fn = cuda.jit(device=True)(fn)
+
+    @cuda.jit
+    def kernel(x, alpha, out):
+        for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+            out[i] = device_fn(x[i], alpha)
+
+    return kernel
+
+
+def _map2(fn):
+    """A kernel ``out[i] = fn(a[i], b[i], alpha)`` over flat arrays."""
+    device_fn = cuda.jit(device=True)(fn)
+
+    @cuda.jit
+    def kernel(a, b, alpha, out):
+        for i in range(cuda.grid(1), a.size, cuda.gridsize(1)):
+            out[i] = device_fn(a[i], b[i], alpha)
+
+    return kernel
+
+
+def _sigmoid(x, alpha):
+    # the exponential of a non-positive number never overflows
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+linear = _map1(lambda x, alpha: x)
+step = _map1(lambda x, alpha: 1.0 if x >= 0 else 0.0)
+sigmoid = _map1(_sigmoid)
+tanh = _map1(lambda x, alpha: math.tanh(x))
+relu = _map1(lambda x, alpha: x if x > 0 else 0.0)
+leaky_relu = _map1(lambda x, alpha: x if x > 0 else alpha * x)
+elu = _map1(lambda x, alpha: x if x > 0 else alpha * math.expm1(x))
+scale = _map1(lambda x, alpha: alpha * x)
+fill = _map1(lambda x, alpha: alpha)
+
+# backwards: a = dL/dy, b = y (the forward's output)
+step_backward = _map2(lambda dy, y, alpha: 0.0)
+sigmoid_backward = _map2(lambda dy, y, alpha: dy * y * (1.0 - y))
+tanh_backward = _map2(lambda dy, y, alpha: dy * (1.0 - y * y))
+relu_backward = _map2(lambda dy, y, alpha: dy if y > 0 else 0.0)
+leaky_relu_backward = _map2(lambda dy, y, alpha: dy if y > 0 else alpha * dy)
+elu_backward = _map2(lambda dy, y, alpha: dy if y > 0 else dy * (y + alpha))
+multiply = _map2(lambda a, b, alpha: a * b)
+add = _map2(lambda a, b, alpha: a + b)
+
+
+@cuda.jit
+def add_bias(y, bias):
+    """``y[r, j] += bias[j]`` with ``y`` flat."""
+    f = bias.size
+    for i in range(cuda.grid(1), y.size, cuda.gridsize(1)):
+        y[i] += bias[i % f]
+
+
+@cuda.jit
+def sum_rows(dy, out, accumulate):
+    """``out[j] (+)= sum_r dy[r, j]``: one thread per column, reading rows in turn."""
+    rows, cols = dy.shape
+    for j in range(cuda.grid(1), cols, cuda.gridsize(1)):
+        total = 0.0
+        for r in range(rows):
+            total += dy[r, j]
+        out[j] = out[j] + total if accumulate else total
+
+
+@cuda.jit
+def all_finite(x, flag):
+    """Clear ``flag[0]`` if any element is infinite or NaN."""
+    for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+        if math.isinf(x[i]) or math.isnan(x[i]):
+            flag[0] = 0
+
+
+# -------------------------------------------------------------- row-wise ops
+@cuda.jit
+def softmax_rows(x, out):
+    for r in range(cuda.grid(1), x.shape[0], cuda.gridsize(1)):
+        top = x[r, 0]
+        for j in range(1, x.shape[1]):
+            top = max(top, x[r, j])
+        total = 0.0
+        for j in range(x.shape[1]):
+            e = math.exp(x[r, j] - top)
+            out[r, j] = e
+            total += e
+        for j in range(x.shape[1]):
+            out[r, j] /= total
+
+
+@cuda.jit
+def softmax_backward_rows(dy, y, out):
+    for r in range(cuda.grid(1), dy.shape[0], cuda.gridsize(1)):
+        dot = 0.0
+        for j in range(dy.shape[1]):
+            dot += dy[r, j] * y[r, j]
+        for j in range(dy.shape[1]):
+            out[r, j] = y[r, j] * (dy[r, j] - dot)
+
+
+@cuda.jit
+def maxout(z, y, which):
+    """``z`` is ``(rows, pieces)``: the largest piece of each row, and its index."""
+    for r in range(cuda.grid(1), z.shape[0], cuda.gridsize(1)):
+        best, arg = z[r, 0], 0
+        for p in range(1, z.shape[1]):
+            if z[r, p] > best:
+                best, arg = z[r, p], p
+        y[r] = best
+        which[r] = arg
+
+
+@cuda.jit
+def maxout_backward(dy, which, dz):
+    for r in range(cuda.grid(1), dz.shape[0], cuda.gridsize(1)):
+        for p in range(dz.shape[1]):
+            dz[r, p] = dy[r] if p == which[r] else 0.0
+
+
+@cuda.jit
+def one_hot(labels, out):
+    for r in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
+        for j in range(out.shape[1]):
+            out[r, j] = 1.0 if j == labels[r] else 0.0
+
+
+# -------------------------------------------------------------------- losses
+# Each writes the gradient and, per row, the row's share of the loss's sum.
+@cuda.jit
+def squared_error(y, t, factor, grad, row_loss):
+    """``row_loss[r] = sum_j (y - t)**2``; ``grad = factor * (y - t)``."""
+    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
+        total = 0.0
+        for j in range(y.shape[1]):
+            d = y[r, j] - t[r, j]
+            total += d * d
+            grad[r, j] = factor * d
+        row_loss[r] = total
+
+
+@cuda.jit
+def binary_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
+    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
+        total = 0.0
+        for j in range(y.shape[1]):
+            p = min(max(y[r, j], eps), 1.0 - eps)
+            target = t[r, j]
+            total -= target * math.log(p) + (1.0 - target) * math.log(1.0 - p)
+            if from_logits:
+                grad[r, j] = (y[r, j] - target) * scale
+            else:
+                grad[r, j] = (p - target) / (p * (1.0 - p)) * scale
+        row_loss[r] = total
+
+
+@cuda.jit
+def categorical_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
+    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
+        total = 0.0
+        for j in range(y.shape[1]):
+            p = min(max(y[r, j], eps), 1.0)
+            total -= t[r, j] * math.log(p)
+            if from_logits:
+                grad[r, j] = (y[r, j] - t[r, j]) * scale
+            else:
+                grad[r, j] = -t[r, j] / p * scale
+        row_loss[r] = total
+
+
+@cuda.jit
+def sparse_categorical_crossentropy(y, labels, eps, from_logits, scale, grad, row_loss):
+    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
+        label = labels[r]
+        for j in range(y.shape[1]):
+            target = 1.0 if j == label else 0.0
+            if from_logits:
+                grad[r, j] = (y[r, j] - target) * scale
+            else:
+                grad[r, j] = -target / min(max(y[r, j], eps), 1.0) * scale
+        row_loss[r] = -math.log(min(max(y[r, label], eps), 1.0))
+
+
+# ------------------------------------------------------------------- metrics
+@cuda.jit(device=True)
+def _argmax(x, r):
+    best, arg = x[r, 0], 0
+    for j in range(1, x.shape[1]):
+        if x[r, j] > best:
+            best, arg = x[r, j], j
+    return arg
+
+
+@cuda.jit
+def argmax_equal(y, t, hits):
+    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
+        hits[r] = 1 if _argmax(y, r) == _argmax(t, r) else 0
+
+
+@cuda.jit
+def argmax_label(y, labels, hits):
+    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
+        hits[r] = 1 if _argmax(y, r) == labels[r] else 0
+
+
+@cuda.jit
+def threshold_equal(y, t, threshold, hits):
+    for i in range(cuda.grid(1), y.size, cuda.gridsize(1)):
+        hits[i] = 1 if (y[i] > threshold) == (t[i] > threshold) else 0
+
+
+# --------------------------------------------------------- optimizer updates
+# In place on flat views of a parameter, its gradient and its state; each
+# leaves the gradient at zero, ready for the next batch.
+@cuda.jit
+def sgd(p, g, lr):
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        p[i] -= lr * g[i]
+        g[i] = 0.0
+
+
+@cuda.jit
+def sgd_momentum(p, g, v, lr, momentum, nesterov):
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        v[i] = momentum * v[i] + g[i]
+        p[i] -= lr * (g[i] + momentum * v[i] if nesterov else v[i])
+        g[i] = 0.0
+
+
+@cuda.jit
+def adagrad(p, g, acc, lr, eps):
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        acc[i] += g[i] * g[i]
+        p[i] -= lr * g[i] / (math.sqrt(acc[i]) + eps)
+        g[i] = 0.0
+
+
+@cuda.jit
+def rmsprop(p, g, ms, lr, rho, eps):
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        ms[i] = rho * ms[i] + (1.0 - rho) * g[i] * g[i]
+        p[i] -= lr * g[i] / (math.sqrt(ms[i]) + eps)
+        g[i] = 0.0
+
+
+@cuda.jit
+def adadelta(p, g, ms, md, lr, rho, eps):
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        ms[i] = rho * ms[i] + (1.0 - rho) * g[i] * g[i]
+        delta = math.sqrt(md[i] + eps) / math.sqrt(ms[i] + eps) * g[i]
+        md[i] = rho * md[i] + (1.0 - rho) * delta * delta
+        p[i] -= lr * delta
+        g[i] = 0.0
+
+
+@cuda.jit
+def adam(p, g, m, v, lr, beta1, beta2, eps, correction1, correction2):
+    """``correction1 = 1 - beta1**t`` and ``correction2 = 1 - beta2**t`` come from the host."""
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        m[i] = beta1 * m[i] + (1.0 - beta1) * g[i]
+        v[i] = beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
+        p[i] -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
+        g[i] = 0.0
+
+
+# ------------------------------------------------------------ matrix product
+#: the tiled product: each block computes a BLOCK x BLOCK tile of C with
+#: THREADS_SIDE x THREADS_SIDE threads, each thread PER_THREAD x PER_THREAD outputs
+BLOCK, K_TILE, PER_THREAD = 64, 16, 4
+THREADS_SIDE = BLOCK // PER_THREAD
+
+
+@functools.cache
+def gemm_kernel(dtype):
+    """The tiled product ``C (+)= op(A) @ op(B)`` for arrays of ``dtype`` (a NumPy dtype).
+
+    Launch with ``gemm_launch``. Each block loads a ``K_TILE``-deep slice of the
+    rows of ``op(A)`` and the columns of ``op(B)`` that its tile needs into shared
+    memory, then every thread multiplies them into a 4 x 4 block of accumulators
+    held in registers. Thread ``(tx, ty)`` owns rows ``ty + 16 i`` and columns
+    ``tx + 16 j`` of the tile, so neighbouring threads read neighbouring shared
+    words. Elements outside the matrices load as zeros, so any shape works.
+    """
+    nb_type = types.float32 if str(dtype) == "float32" else types.float64
+
+    @cuda.jit
+    def gemm(a, b, c, trans_a, trans_b, accumulate):
+        m, n = c.shape
+        k = a.shape[0] if trans_a else a.shape[1]
+        a_tile = cuda.shared.array((K_TILE, BLOCK), nb_type)  # [kk, row]
+        b_tile = cuda.shared.array((K_TILE, BLOCK), nb_type)  # [kk, col]
+        acc = cuda.local.array((PER_THREAD, PER_THREAD), nb_type)
+        tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
+        tid = ty * THREADS_SIDE + tx
+        row0, col0 = cuda.blockIdx.y * BLOCK, cuda.blockIdx.x * BLOCK
+        for i in range(PER_THREAD):
+            for j in range(PER_THREAD):
+                acc[i, j] = 0
+        for k0 in range(0, k, K_TILE):
+            # 256 threads load the 16 x 64 slices, four elements each
+            for load in range(tid, K_TILE * BLOCK, THREADS_SIDE * THREADS_SIDE):
+                kk, rc = load // BLOCK, load % BLOCK
+                kg, rg, cg = k0 + kk, row0 + rc, col0 + rc
+                if kg < k and rg < m:
+                    a_tile[kk, rc] = a[kg, rg] if trans_a else a[rg, kg]
+                else:
+                    a_tile[kk, rc] = 0
+                if kg < k and cg < n:
+                    b_tile[kk, rc] = b[cg, kg] if trans_b else b[kg, cg]
+                else:
+                    b_tile[kk, rc] = 0
+            cuda.syncthreads()
+            for kk in range(K_TILE):
+                for i in range(PER_THREAD):
+                    a_value = a_tile[kk, ty + THREADS_SIDE * i]
+                    for j in range(PER_THREAD):
+                        acc[i, j] += a_value * b_tile[kk, tx + THREADS_SIDE * j]
+            cuda.syncthreads()
+        for i in range(PER_THREAD):
+            r = row0 + ty + THREADS_SIDE * i
+            for j in range(PER_THREAD):
+                col = col0 + tx + THREADS_SIDE * j
+                if r < m and col < n:
+                    c[r, col] = c[r, col] + acc[i, j] if accumulate else acc[i, j]
+
+    return gemm
+
+
+def gemm_launch(m, n):
+    """``(grid, block)`` for :func:`gemm_kernel` producing an ``m x n`` result."""
+    return (-(-n // BLOCK), -(-m // BLOCK)), (THREADS_SIDE, THREADS_SIDE)
+
+
+@cuda.jit
+def gemm_simple(a, b, c, trans_a, trans_b, accumulate):
+    """The same product, one output at a time per thread, without shared memory.
+
+    The simulator runs ``syncthreads`` as a barrier between Python threads,
+    which costs milliseconds, so it runs whole models with this kernel; the op
+    tests run :func:`gemm_kernel` there too, on small shapes.
+    """
+    m, n = c.shape
+    k = a.shape[0] if trans_a else a.shape[1]
+    for idx in range(cuda.grid(1), m * n, cuda.gridsize(1)):
+        r, col = idx // n, idx % n
+        total = 0.0
+        for kk in range(k):
+            total += (a[kk, r] if trans_a else a[r, kk]) * (b[col, kk] if trans_b else b[kk, col])
+        c[r, col] = c[r, col] + total if accumulate else total

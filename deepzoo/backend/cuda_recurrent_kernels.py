@@ -1,0 +1,85 @@
+"""CUDA kernels for recurrent layers: axis swaps, repeats and the fused LSTM step.
+
+Their meaning is that of :mod:`deepzoo.backend.recurrent_ops`. The LSTM kernels
+give one thread each (sample, unit) pair: it computes that unit's four gates,
+its cell state and its output in one pass, with no intermediate arrays.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .cuda_target import require
+
+cuda = require()
+
+
+@cuda.jit
+def swap_leading_axes(x, out):
+    """``out[b, a, r] = x[a, b, r]`` for ``x`` of shape ``(A, B, R)``."""
+    a_size, b_size, inner = x.shape
+    for idx in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        r = idx % inner
+        a = (idx // inner) % a_size
+        b = idx // (inner * a_size)
+        out[b, a, r] = x[a, b, r]
+
+
+@cuda.jit
+def repeat_steps(x, out):
+    """``out[n, t, f] = x[n, f]``."""
+    _, steps, f = out.shape
+    for idx in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        out[idx // (steps * f), (idx // f) % steps, idx % f] = x[idx // (steps * f), idx % f]
+
+
+@cuda.jit
+def sum_steps(dy, out):
+    """``out[n, f] = sum_t dy[n, t, f]``."""
+    _, steps, f = dy.shape
+    for idx in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        total = 0.0
+        for t in range(steps):
+            total += dy[idx // f, t, idx % f]
+        out[idx // f, idx % f] = total
+
+
+@cuda.jit(device=True)
+def _sigmoid(x):
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+@cuda.jit
+def lstm_step(z, c_prev, h, c, gates, tanh_c):
+    """One step for every (sample, unit): the four gates, the new cell and output."""
+    n, u = c_prev.shape
+    for idx in range(cuda.grid(1), n * u, cuda.gridsize(1)):
+        s, k = idx // u, idx % u
+        i = _sigmoid(z[s, k])
+        f = _sigmoid(z[s, u + k])
+        g = math.tanh(z[s, 2 * u + k])
+        o = _sigmoid(z[s, 3 * u + k])
+        gates[s, k], gates[s, u + k], gates[s, 2 * u + k], gates[s, 3 * u + k] = i, f, g, o
+        cell = f * c_prev[s, k] + i * g
+        c[s, k] = cell
+        tanh_c[s, k] = math.tanh(cell)
+        h[s, k] = o * tanh_c[s, k]
+
+
+@cuda.jit
+def lstm_step_backward(dh, dc_next, gates, c_prev, tanh_c, dz, dc_prev):
+    n, u = c_prev.shape
+    for idx in range(cuda.grid(1), n * u, cuda.gridsize(1)):
+        s, k = idx // u, idx % u
+        i, f = gates[s, k], gates[s, u + k]
+        g, o = gates[s, 2 * u + k], gates[s, 3 * u + k]
+        t = tanh_c[s, k]
+        dc = dc_next[s, k] + dh[s, k] * o * (1.0 - t * t)
+        dz[s, k] = dc * g * i * (1.0 - i)
+        dz[s, u + k] = dc * c_prev[s, k] * f * (1.0 - f)
+        dz[s, 2 * u + k] = dc * i * (1.0 - g * g)
+        dz[s, 3 * u + k] = dh[s, k] * t * o * (1.0 - o)
+        dc_prev[s, k] = dc * f

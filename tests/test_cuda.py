@@ -1,0 +1,195 @@
+"""The CUDA backend: whole models against the CPU, the CLI, and clear errors without a GPU.
+
+Every single op of ``NumbaCUDAOps`` is compared with the reference in ``test_ops.py``,
+``test_conv.py``, ``test_recurrent.py`` and the PyTorch tests, through the ``ops`` fixture.
+Without a GPU, run these with ``NUMBA_ENABLE_CUDASIM=1 pytest -m cuda`` (numba's
+simulator); on a machine with one, plain ``pytest`` runs them on it.
+"""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import deepzoo
+from deepzoo import BackendError
+from deepzoo.backend import cuda_status
+from deepzoo.cli import main
+
+CUDA = cuda_status()
+requires_cuda = pytest.mark.skipif(not CUDA.usable, reason=f"no CUDA: {CUDA.reason}")
+requires_gpu = pytest.mark.skipif(not CUDA.usable or CUDA.simulator,
+                                  reason=f"needs a real GPU ({CUDA.reason or 'none found'})")
+
+
+def cuda_ops(**kwargs):
+    from deepzoo.backend.numba_cuda import NumbaCUDAOps
+
+    return NumbaCUDAOps(**kwargs)
+
+
+# ------------------------------------------------------- the tiled product
+@pytest.mark.cuda
+@requires_cuda
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (5, 17, 3), (66, 20, 65)])
+def test_tiled_matmul_equals_numpy_on_shapes_that_do_not_divide_the_tiles(
+        dtype, trans_a, trans_b, accumulate, m, k, n):
+    ops, rng = cuda_ops(tiled_matmul=True), np.random.default_rng(m + k + n)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    start = rng.standard_normal((m, n)).astype(dtype)
+    out = ops.asarray(start)
+    ops.matmul(ops.asarray(a.T.copy() if trans_a else a), ops.asarray(b.T.copy() if trans_b else b),
+               trans_a, trans_b, out=out, accumulate=accumulate)
+    expected = a @ b + (start if accumulate else 0)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(ops.to_host(out), expected, rtol=rtol, atol=rtol * k)
+
+
+# ------------------------------------------------ one step of every demo model
+def loss_and_gradients(model, x, y):
+    """The batch loss and a host copy of every parameter's gradient (left in place for a step)."""
+    ops = model.ops
+    if not model.built:
+        model.build(x.shape[1:])
+    out, backwards = ops.asarray(x), []
+    for layer in model.layers:
+        out, backward = layer.forward(out, training=True)
+        backwards.append(backward)
+    value, grad = model.loss.forward(ops, out, ops.asarray(y), fused=model.fused_output)
+    for backward in reversed(backwards):
+        grad = backward(grad)
+    return value, {name: np.array(ops.to_host(g)) for name, _, g in model._named_params}
+
+
+def _images(rng, n, flat):
+    x = rng.random((n, 28, 28, 1), dtype=np.float32)
+    return x.reshape(n, 784) if flat else x
+
+
+def _one_hot(rng, n, classes):
+    return np.eye(classes, dtype=np.float32)[rng.integers(0, classes, n)]
+
+
+def _demo_models():
+    from deepzoo.demos import addition, diabetes, digits, lenet, mnist_cnn, mnist_mlp
+
+    rng = np.random.default_rng(0)
+    return {  # name: (builder taking seed and device, x, y)
+        "mnist-mlp": (mnist_mlp.build_mlp, _images(rng, 2, True), _one_hot(rng, 2, 10)),
+        "mnist-cnn": (mnist_cnn.build_cnn, _images(rng, 1, False), _one_hot(rng, 1, 10)),
+        "lenet": (lenet.build_lenet, _images(rng, 2, False), _one_hot(rng, 2, 10)),
+        "digits": (lambda seed, device: digits.build_digits_network(seed=seed, device=device),
+                   _images(rng, 2, True), _one_hot(rng, 2, 10) * 0.98 + 0.01),
+        "diabetes": (diabetes.build_diabetes_network, rng.standard_normal((3, 8)).astype(np.float32),
+                     rng.integers(0, 2, (3, 1)).astype(np.float32)),
+        "addition": (lambda seed, device: addition.build_adder(seed=seed, device=device),
+                     np.eye(11, dtype=np.float32)[rng.integers(0, 11, (2, 7))],
+                     np.eye(11, dtype=np.float32)[rng.integers(0, 11, (2, 4))]),
+    }
+
+
+@pytest.mark.cuda
+@requires_cuda
+@pytest.mark.parametrize("name", ["mnist-mlp", "mnist-cnn", "lenet", "digits", "diabetes", "addition"])
+def test_one_training_step_of_each_demo_model_matches_the_cpu(name):
+    build, x, y = _demo_models()[name]
+    cpu, gpu = build(seed=0, device="cpu"), build(seed=0, device="cuda")
+    value_cpu, grads_cpu = loss_and_gradients(cpu, x, y)
+    value_gpu, grads_gpu = loss_and_gradients(gpu, x, y)
+    assert value_gpu == pytest.approx(value_cpu, rel=1e-4)
+    assert grads_gpu.keys() == grads_cpu.keys()
+    for key, g in grads_cpu.items():
+        scale = max(1e-3, float(np.abs(g).max()))
+        np.testing.assert_allclose(grads_gpu[key], g, rtol=1e-3, atol=1e-4 * scale, err_msg=key)
+    for model in (cpu, gpu):  # and the optimizer's update with these gradients
+        model.optimizer.step(model.ops, model._named_params)
+    for layer_cpu, layer_gpu in zip(cpu.layers, gpu.layers):
+        for key, w in layer_cpu.get_weights().items():
+            np.testing.assert_allclose(layer_gpu.get_weights()[key], w, rtol=1e-4, atol=1e-5,
+                                       err_msg=f"{layer_cpu.name}/{key}")
+
+
+@pytest.mark.cuda
+@requires_cuda
+@pytest.mark.parametrize("train", ["xor", "linreg", "logreg", "approximation"])
+def test_small_demos_train_alike_on_cuda_and_cpu(train):
+    from deepzoo.demos import approximation, linreg, logreg, xor
+
+    if train == "xor":
+        runs = [xor.train_xor(epochs=20, device=d).history.history["loss"] for d in ("cpu", "cuda")]
+    elif train == "linreg":
+        runs = [linreg.fit_line(epochs=20, device=d).errors for d in ("cpu", "cuda")]
+    elif train == "logreg":
+        x, t = logreg.flats()
+        runs = [logreg.train_logistic(x, t, epochs=20, device=d).weights for d in ("cpu", "cuda")]
+    else:
+        runs = [approximation.fit_sine(3, epochs=20, n=16, device=d)[1] for d in ("cpu", "cuda")]
+    np.testing.assert_allclose(runs[1], runs[0], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.cuda
+@requires_cuda
+def test_xor_demo_runs_end_to_end_on_cuda(tmp_path):
+    path = tmp_path / "xor.dzm"
+    result = CliRunner().invoke(main, ["demo", "xor", "--device", "cuda", "--quiet", "--save", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count(" ok") == 4, result.output
+    model = deepzoo.load_model(path)  # saved from the GPU, loaded on the CPU
+    assert ((model.predict(np.array([[0, 0], [0, 1], [1, 0], [1, 1]])) > 0.5).ravel()
+            == [False, True, True, False]).all()
+
+
+@pytest.mark.cuda
+@requires_cuda
+def test_weights_stay_on_the_device_and_results_come_back_as_numpy(tmp_path):
+    from deepzoo.backend.cuda_target import is_device_array
+
+    model = deepzoo.Sequential([deepzoo.Dense(4, activation="relu"), deepzoo.Dense(2, activation="softmax")],
+                               input_shape=(3,), seed=1, device="cuda")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)
+    labels = (x[:, 0] > 0).astype(int)
+    model.fit(x, labels, batch_size=8, epochs=2, verbose=0)
+    assert all(is_device_array(p) for layer in model.layers for p in layer.params.values())
+    states = [s for state in model.optimizer.state.values() for s in state.values()
+              if not isinstance(s, (int, float))]
+    assert states and all(is_device_array(s) for s in states)
+    predictions = model.predict(x)
+    assert type(predictions) is np.ndarray and predictions.shape == (20, 2)
+    model.save(tmp_path / "m.dzm")
+    again = deepzoo.load_model(tmp_path / "m.dzm", device="cuda")
+    np.testing.assert_allclose(again.predict(x), predictions, rtol=1e-6)
+
+
+@pytest.mark.cuda
+@requires_gpu
+def test_a_large_product_on_the_gpu_equals_numpy():
+    ops, rng = cuda_ops(), np.random.default_rng(0)
+    a = rng.standard_normal((1000, 777)).astype(np.float32)
+    b = rng.standard_normal((777, 513)).astype(np.float32)
+    np.testing.assert_allclose(ops.to_host(ops.matmul(ops.asarray(a), ops.asarray(b))), a @ b,
+                               rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.cuda
+@requires_gpu
+def test_the_mnist_convnet_learns_on_the_gpu():
+    from deepzoo.demos.mnist_cnn import train_cnn
+
+    run = train_cnn(epochs=1, limit=6000, device="cuda", verbose=0)
+    assert run.test_accuracy > 0.9
+
+
+# ----------------------------------------------------------- without a GPU
+@pytest.mark.skipif(CUDA.usable, reason="CUDA can be used here")
+def test_asking_for_cuda_without_it_says_why():
+    with pytest.raises(BackendError, match="device 'cuda' cannot be used: .*Use device='cpu'"):
+        deepzoo.Sequential([deepzoo.Dense(1)], device="cuda")
+    result = CliRunner().invoke(main, ["demo", "xor", "--device", "cuda", "--quiet"])
+    assert result.exit_code == 1
+    assert CUDA.reason in result.output and "Traceback" not in result.output
+    info = CliRunner().invoke(main, ["info"]).output
+    assert f"not available: {CUDA.reason}" in info
+    assert "cuda" not in deepzoo.available_backends()
