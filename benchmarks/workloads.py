@@ -125,7 +125,7 @@ def deepzoo_cnn_inference(n):
     return time.perf_counter() - start
 
 
-def _adder_data(n, digits=3):
+def adder_data(n, digits=3):
     rng = np.random.default_rng(0)
     x = np.eye(11, dtype=np.float32)[rng.integers(0, 11, (n, 2 * digits + 1))]
     labels = rng.integers(0, 10, (n, digits + 1))
@@ -135,7 +135,7 @@ def _adder_data(n, digits=3):
 def _deepzoo_adder(n, encoder, decoder, answer):
     import deepzoo as dz
 
-    x, labels = _adder_data(n)
+    x, labels = adder_data(n)
     y = np.eye(11, dtype=np.float32)[labels[:, :answer]]
     model = dz.Sequential([dz.LSTM(encoder), dz.RepeatVector(answer),
                            dz.LSTM(decoder, return_sequences=True),
@@ -152,7 +152,7 @@ def deepzoo_adder_inference(n):
     """Predictions of the lecture's adder for ``n`` questions, batches of 32."""
     import deepzoo as dz
 
-    x, _ = _adder_data(n)
+    x, _ = adder_data(n)
     model = dz.Sequential([dz.LSTM(100), dz.RepeatVector(3), dz.LSTM(50, return_sequences=True),
                            dz.TimeDistributed(dz.Dense(11, activation="softmax"))],
                           input_shape=(7, 11), seed=0)
@@ -173,7 +173,7 @@ def deepzoo_adder_keras(n):
 
 
 # ----------------------------------------------------------------- PyTorch
-def _torch_loop(model, loss_fn, opt, x, y, batch_size, shuffle=True, seed=0):
+def torch_loop(model, loss_fn, opt, x, y, batch_size, shuffle=True, seed=0):
     import torch
 
     n = len(x)
@@ -199,10 +199,10 @@ def torch_xor(steps):
     x, y = torch.from_numpy(XOR_X), torch.from_numpy(XOR_Y)
     loss_fn = nn.BCELoss()
     for _ in range(5):
-        _torch_loop(model, loss_fn, opt, x, y, 4, shuffle=False)
+        torch_loop(model, loss_fn, opt, x, y, 4, shuffle=False)
     start = time.perf_counter()
     for _ in range(steps):
-        _torch_loop(model, loss_fn, opt, x, y, 4, shuffle=False)
+        torch_loop(model, loss_fn, opt, x, y, 4, shuffle=False)
     return time.perf_counter() - start
 
 
@@ -212,15 +212,22 @@ def torch_mnist_mlp(n):
 
     torch.manual_seed(0)
     x, _, labels = mnist_like(n)
-    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 512),
-                          nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 10))
+    model = torch_mlp_model()
     opt = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy, fused, as in deepzoo
     xt, yt = torch.from_numpy(x), torch.from_numpy(labels)
-    _torch_loop(model, loss_fn, opt, xt[:256], yt[:256], 64)
+    torch_loop(model, loss_fn, opt, xt[:256], yt[:256], 64)
     start = time.perf_counter()
-    _torch_loop(model, loss_fn, opt, xt, yt, 64)
+    torch_loop(model, loss_fn, opt, xt, yt, 64)
     return time.perf_counter() - start
+
+
+def torch_mlp_model():
+    """The lecture's MLP; its softmax is inside the loss."""
+    from torch import nn
+
+    return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 512),
+                         nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 10))
 
 
 def torch_online_sigmoid(n):
@@ -233,13 +240,14 @@ def torch_online_sigmoid(n):
     model = nn.Sequential(nn.Linear(784, 100), nn.Sigmoid(), nn.Linear(100, 10), nn.Sigmoid())
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    _torch_loop(model, nn.MSELoss(), opt, xt[:16], yt[:16], 1)
+    torch_loop(model, nn.MSELoss(), opt, xt[:16], yt[:16], 1)
     start = time.perf_counter()
-    _torch_loop(model, nn.MSELoss(), opt, xt, yt, 1)
+    torch_loop(model, nn.MSELoss(), opt, xt, yt, 1)
     return time.perf_counter() - start
 
 
-def _torch_cnn():
+def torch_cnn_model():
+    """The Keras MNIST ConvNet; its softmax is inside the loss."""
     from torch import nn
 
     return nn.Sequential(
@@ -266,9 +274,9 @@ def _torch_images(model, make_optimizer, n, batch_size):
     xt = torch.from_numpy(x.reshape(-1, 1, 28, 28))  # PyTorch's own layout: channels first
     yt = torch.from_numpy(labels)
     opt = make_optimizer(model.parameters())
-    _torch_loop(model, nn.CrossEntropyLoss(), opt, xt[:2 * batch_size], yt[:2 * batch_size], batch_size)
+    torch_loop(model, nn.CrossEntropyLoss(), opt, xt[:2 * batch_size], yt[:2 * batch_size], batch_size)
     start = time.perf_counter()
-    _torch_loop(model, nn.CrossEntropyLoss(), opt, xt, yt, batch_size)
+    torch_loop(model, nn.CrossEntropyLoss(), opt, xt, yt, batch_size)
     return time.perf_counter() - start
 
 
@@ -276,7 +284,7 @@ def torch_mnist_cnn(n):
     import torch
 
     torch.manual_seed(0)
-    return _torch_images(_torch_cnn(), lambda p: torch.optim.Adadelta(p, lr=1.0, rho=0.95), n, 128)
+    return _torch_images(torch_cnn_model(), lambda p: torch.optim.Adadelta(p, lr=1.0, rho=0.95), n, 128)
 
 
 def torch_lenet(n):
@@ -290,7 +298,7 @@ def torch_cnn_inference(n):
     import torch
 
     torch.manual_seed(0)
-    model = _torch_cnn().eval()
+    model = torch_cnn_model().eval()
     x = torch.from_numpy(mnist_like(n)[0].reshape(-1, 1, 28, 28))
     with torch.no_grad():
         model(x[:256])
@@ -300,8 +308,8 @@ def torch_cnn_inference(n):
     return time.perf_counter() - start
 
 
-def _torch_adder(n, encoder, decoder, answer):
-    import torch
+def torch_adder_model(encoder, decoder, answer):
+    """LSTM encoder, repeated summary, LSTM decoder, a Dense per step (softmax in the loss)."""
     from torch import nn
 
     class Adder(nn.Module):
@@ -315,21 +323,28 @@ def _torch_adder(n, encoder, decoder, answer):
             _, (h, _) = self.encoder(x)
             repeated = h[-1].unsqueeze(1).expand(-1, answer, -1)
             y, _ = self.decoder(repeated)
-            return self.out(y).reshape(-1, 11)  # softmax is inside the loss
+            return self.out(y).reshape(-1, 11)
+
+    return Adder()
+
+
+def _torch_adder(n, encoder, decoder, answer):
+    import torch
+    from torch import nn
 
     torch.manual_seed(0)
-    x, labels = _adder_data(n)
+    x, labels = adder_data(n)
     xt, yt = torch.from_numpy(x), torch.from_numpy(labels[:, :answer].reshape(-1, answer))
-    model = Adder()
+    model = torch_adder_model(encoder, decoder, answer)
     opt = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
 
     def loss(out, y):
         return loss_fn(out, y.reshape(-1))
 
-    _torch_loop(model, loss, opt, xt[:64], yt[:64], 32)
+    torch_loop(model, loss, opt, xt[:64], yt[:64], 32)
     start = time.perf_counter()
-    _torch_loop(model, loss, opt, xt, yt, 32)
+    torch_loop(model, loss, opt, xt, yt, 32)
     return time.perf_counter() - start
 
 
@@ -340,7 +355,7 @@ def torch_adder_inference(n):
     torch.manual_seed(0)
     encoder, decoder, out = nn.LSTM(11, 100, batch_first=True), nn.LSTM(100, 50, batch_first=True), \
         nn.Linear(50, 11)
-    x = torch.from_numpy(_adder_data(n)[0])
+    x = torch.from_numpy(adder_data(n)[0])
 
     def predict(batch):
         _, (h, _) = encoder(batch)
