@@ -59,6 +59,8 @@ GEOMETRIES = [  # (x shape, kernel, strides, dilation, pads)
     ((2, 7, 6, 5), (3, 2), (2, 1), (1, 2), ((1, 0), (2, 1))),
     ((3, 9, 8, 1), (5, 5), (1, 1), (1, 1), ((2, 2), (2, 2))),
     ((1, 6, 6, 8), (2, 2), (2, 2), (1, 1), ((0, 0), (0, 0))),
+    ((2, 9, 8, 1), (3, 2), (1, 1), (2, 3), ((1, 2), (0, 3))),  # stride 1, dilated: direct on the CPU
+    ((2, 8, 7, 1), (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1))),  # 40 filters: im2col on the CPU
 ]
 
 
@@ -73,7 +75,8 @@ def test_conv_and_pool_ops_equal_reference(host_ops, geometry, dtype):
     x = rng.standard_normal(shape).astype(dtype)
     cols = ref.im2col(x, kernel, strides, dilation, pads)
     np.testing.assert_array_equal(ops.im2col(x, kernel, strides, dilation, pads), cols)
-    kernel_values = rng.standard_normal((*kernel, shape[3], 3)).astype(dtype)
+    filters = 40 if geometry == len(GEOMETRIES) - 1 else 3
+    kernel_values = rng.standard_normal((*kernel, shape[3], filters)).astype(dtype)
     z = ops.conv2d(x, kernel_values, strides, dilation, pads)
     np.testing.assert_allclose(z, ref.conv2d(x, kernel_values, strides, dilation, pads), rtol=1e-5, atol=1e-5)
     dz = rng.standard_normal(z.shape).astype(dtype)
@@ -81,6 +84,9 @@ def test_conv_and_pool_ops_equal_reference(host_ops, geometry, dtype):
     dxs = [o.conv2d_backward(x, z, dz, kernel_values, strides, dilation, pads, g)
            for o, g in ((ops, grads[0]), (ref, grads[1]))]
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-3)
+    alone = np.ones_like(kernel_values)  # the kernel gradient alone, as for a first layer
+    assert ops.conv2d_backward(x, z, dz, kernel_values, strides, dilation, pads, alone, need_dx=False) is None
+    np.testing.assert_allclose(alone, grads[1], rtol=1e-5, atol=1e-3)
     np.testing.assert_allclose(dxs[0], dxs[1], rtol=1e-5, atol=1e-5)
     dcols = rng.standard_normal(cols.shape).astype(dtype)
     np.testing.assert_allclose(ops.col2im(dcols, shape, kernel, strides, dilation, pads),

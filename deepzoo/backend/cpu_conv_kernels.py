@@ -11,6 +11,7 @@ the cores and runs several times slower than a plain loop
 (``benchmarks/kernel_notes.py``).
 """
 
+import numpy as np
 from numba import njit
 
 _opts = {"cache": True, "error_model": "numpy"}
@@ -68,12 +69,17 @@ def col2im(cols, kh, kw, sh, sw, dh, dw, oh, ow, dxp):
 
 @njit(**_opts)
 def max_pool(x, ph, pw, sh, sw, top, left, y, which):
-    """``y`` = window maxima; ``which`` = index ``p * pw + q`` of the winning tap."""
+    """``y`` = window maxima; ``which`` = index ``p * pw + q`` of the winning tap.
+
+    The channel loops run over one pixel's channel vector (a slice), which keeps
+    their indices non-negative: numba then drops its negative-index checks.
+    """
     n, h, w, c = x.shape
     oh, ow = y.shape[1], y.shape[2]
     for b in range(n):
         for i in range(oh):
             for j in range(ow):
+                out, won = y[b, i, j], which[b, i, j]
                 first = True
                 for p in range(ph):
                     ih = i * sh - top + p
@@ -83,18 +89,17 @@ def max_pool(x, ph, pw, sh, sw, top, left, y, which):
                         iw = j * sw - left + q
                         if iw < 0 or iw >= w:
                             continue
-                        tap = p * pw + q
+                        tap, pixel = p * pw + q, x[b, ih, iw]
                         if first:
                             for ch in range(c):
-                                y[b, i, j, ch] = x[b, ih, iw, ch]
-                                which[b, i, j, ch] = tap
+                                out[ch] = pixel[ch]
+                                won[ch] = tap
                             first = False
                         else:
                             for ch in range(c):
-                                v = x[b, ih, iw, ch]
-                                better = v > y[b, i, j, ch]
-                                y[b, i, j, ch] = v if better else y[b, i, j, ch]
-                                which[b, i, j, ch] = tap if better else which[b, i, j, ch]
+                                better = pixel[ch] > out[ch]
+                                out[ch] = pixel[ch] if better else out[ch]
+                                won[ch] = tap if better else won[ch]
 
 
 @njit(**_opts)
@@ -110,6 +115,7 @@ def max_pool_backward(dy, which, ph, pw, sh, sw, top, left, tiled, dx):
     for b in range(n):
         for i in range(oh):
             for j in range(ow):
+                grad, won = dy[b, i, j], which[b, i, j]
                 for p in range(ph):
                     ih = i * sh - top + p
                     if ih < 0 or ih >= h:
@@ -118,15 +124,14 @@ def max_pool_backward(dy, which, ph, pw, sh, sw, top, left, tiled, dx):
                         iw = j * sw - left + q
                         if iw < 0 or iw >= w:
                             continue
-                        tap = p * pw + q
+                        tap, pixel = p * pw + q, dx[b, ih, iw]
                         if tiled:
                             for ch in range(c):
-                                dx[b, ih, iw, ch] = dy[b, i, j, ch] if which[b, i, j, ch] == tap \
-                                    else dy[b, i, j, ch] * 0
+                                pixel[ch] = grad[ch] if won[ch] == tap else grad[ch] * 0
                         else:
                             for ch in range(c):
-                                if which[b, i, j, ch] == tap:
-                                    dx[b, ih, iw, ch] += dy[b, i, j, ch]
+                                if won[ch] == tap:
+                                    pixel[ch] += grad[ch]
 
 
 @njit(**_opts)
@@ -152,3 +157,99 @@ def avg_pool(x, ph, pw, sh, sw, top, left, y, backward):
                             for iw in range(j0, j1):
                                 total += x[b, ih, iw, ch]
                         y[b, i, j, ch] = total / count
+
+
+# ------------------------------------------------------ direct, stride 1
+# For thin convolutions (few channels in and out, stride 1) one matrix product
+# with 6 or 16 columns keeps BLAS far from its rate, and the columns cost more to
+# build than the product. These kernels work on *planes* instead: the padded
+# input of shape (N, C, HP * WP), one row-major plane per channel. With stride 1,
+# output (i, j) at tap (p, q) reads plane position (i + p * dh) * WP + j + q * dw,
+# so for a fixed tap the whole output plane reads one contiguous run of the input
+# plane, shifted by p * dh * WP + q * dw. Running over that run position t, with
+# output (i, j) at t = i * WP + j, turns each tap into one long vector loop. The
+# WP - OW positions at the end of each row are not outputs: they are computed
+# and dropped (the forward), or given a zero gradient (the backwards).
+# Slices of the planes keep the loop indices non-negative, so numba drops its
+# negative-index checks and the loops vectorise.
+
+
+@njit(**_opts)
+def conv_planes(planes, kernel, wp, dh, dw, oh, ow, bias, z):
+    """``z`` (N * OH * OW, F) = the convolution of ``planes`` with ``kernel`` (KH, KW, C, F), plus ``bias``."""
+    n, c, _ = planes.shape
+    kh, kw, _, f = kernel.shape
+    span = (oh - 1) * wp + ow
+    acc = np.empty((f, span), dtype=planes.dtype)
+    for b in range(n):
+        acc[:] = 0
+        for ch in range(c):
+            plane = planes[b, ch]
+            for p in range(kh):
+                for q in range(kw):
+                    run = plane[p * dh * wp + q * dw:p * dh * wp + q * dw + span]
+                    for o in range(f):
+                        tap, out = kernel[p, q, ch, o], acc[o]
+                        for t in range(span):
+                            out[t] += run[t] * tap
+        for i in range(oh):
+            for j in range(ow):
+                row = z[(b * oh + i) * ow + j]
+                for o in range(f):
+                    row[o] = acc[o, i * wp + j] + bias[o]
+
+
+@njit(**_opts)
+def _spread_rows(dz, b, oh, ow, wp, dzt):
+    """Image ``b``'s rows of ``dz`` as planes (F, span) laid out like the input's runs."""
+    for i in range(oh):
+        for j in range(ow):
+            row = dz[(b * oh + i) * ow + j]
+            for o in range(dzt.shape[0]):
+                dzt[o, i * wp + j] = row[o]
+
+
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+def conv_planes_kernel_grad(planes, dz, wp, dh, dw, oh, ow, grad_kernel):
+    """``grad_kernel[p, q, c, f] += sum_n,i,j x[n, i + p dh, j + q dw, c] * dz[n, i, j, f]``.
+
+    Each sum is a dot product of an input run with a gradient plane; ``reassoc``
+    lets numba split it into vector lanes (the order of the additions changes).
+    """
+    n, c, _ = planes.shape
+    kh, kw, _, f = grad_kernel.shape
+    span = (oh - 1) * wp + ow
+    dzt = np.zeros((f, span), dtype=planes.dtype)  # the dropped positions stay zero
+    for b in range(n):
+        _spread_rows(dz, b, oh, ow, wp, dzt)
+        for ch in range(c):
+            plane = planes[b, ch]
+            for p in range(kh):
+                for q in range(kw):
+                    run = plane[p * dh * wp + q * dw:p * dh * wp + q * dw + span]
+                    for o in range(f):
+                        g, total = dzt[o], planes.dtype.type(0)
+                        for t in range(span):
+                            total += run[t] * g[t]
+                        grad_kernel[p, q, ch, o] += total
+
+
+@njit(**_opts)
+def conv_planes_input_grad(dz, kernel, wp, dh, dw, oh, ow, grad_planes):
+    """``grad_planes`` (N, C, HP * WP), zeroed by the caller, += the input gradient:
+    each tap adds ``kernel[p, q, c, :] . dz`` back onto the run it read."""
+    n, c, _ = grad_planes.shape
+    kh, kw, _, f = kernel.shape
+    span = (oh - 1) * wp + ow
+    dzt = np.zeros((f, span), dtype=dz.dtype)
+    for b in range(n):
+        _spread_rows(dz, b, oh, ow, wp, dzt)
+        for ch in range(c):
+            plane = grad_planes[b, ch]
+            for p in range(kh):
+                for q in range(kw):
+                    run = plane[p * dh * wp + q * dw:p * dh * wp + q * dw + span]
+                    for o in range(f):
+                        tap, g = kernel[p, q, ch, o], dzt[o]
+                        for t in range(span):
+                            run[t] += g[t] * tap
