@@ -35,19 +35,25 @@ def im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols):
 
 
 @njit(**_opts)
-def im2col_one_channel(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols):
-    """:func:`im2col` for a single-channel image ``xp`` of shape (N, H, W): a grey
-    picture's row of taps is then contiguous, and no channel loop of length one is
-    left in the innermost position."""
-    n = xp.shape[0]
+def im2col_runs(xp, kh, kw, sh, sw, dh, oh, ow, cols):
+    """:func:`im2col` without dilation along the width, for images with few channels.
+
+    Then the ``kw`` taps of one kernel row, with all their channels, are one
+    contiguous run of ``kw * c`` values in both ``xp`` and ``cols``: each is copied
+    as one loop over slices, which numba vectorises. (With many channels the plain
+    loop nest is faster: ``benchmarks/README.md``.)
+    """
+    n, hp, wp, c = xp.shape
+    run = kw * c
     for b in range(n):
         for i in range(oh):
-            for j in range(ow):
-                row = (b * oh + i) * ow + j
-                for p in range(kh):
-                    ih = i * sh + p * dh
-                    for q in range(kw):
-                        cols[row, p * kw + q] = xp[b, ih, j * sw + q * dw]
+            for p in range(kh):
+                line = xp[b, i * sh + p * dh].reshape(wp * c)
+                for j in range(ow):
+                    src = line[j * sw * c:j * sw * c + run]
+                    dst = cols[(b * oh + i) * ow + j, p * run:(p + 1) * run]
+                    for t in range(run):
+                        dst[t] = src[t]
 
 
 @njit(**_opts)
@@ -65,6 +71,22 @@ def col2im(cols, kh, kw, sh, sw, dh, dw, oh, ow, dxp):
                         base = (p * kw + q) * c
                         for ch in range(c):
                             dxp[b, ih, iw, ch] += cols[row, base + ch]
+
+
+@njit(**_opts)
+def col2im_runs(cols, kh, kw, sh, sw, dh, oh, ow, dxp):
+    """:func:`col2im` in the runs of :func:`im2col_runs` (``dxp`` must start at zero)."""
+    n, hp, wp, c = dxp.shape
+    run = kw * c
+    for b in range(n):
+        for i in range(oh):
+            for p in range(kh):
+                line = dxp[b, i * sh + p * dh].reshape(wp * c)
+                for j in range(ow):
+                    dst = line[j * sw * c:j * sw * c + run]
+                    src = cols[(b * oh + i) * ow + j, p * run:(p + 1) * run]
+                    for t in range(run):
+                        dst[t] += src[t]
 
 
 @njit(**_opts)

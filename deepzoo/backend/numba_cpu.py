@@ -36,6 +36,9 @@ _CHUNK_BYTES = 4 << 20
 # LeNet-5's first layer, 5x5 into 6 filters, 2.2 times faster forward and 3.5 times
 # backward. With more channels or filters the product wins (benchmarks/README.md).
 _DIRECT_FILTERS = 16
+# im2col and col2im copy whole runs of taps for images with at most this many
+# channels (3x faster with 6 channels, 2x slower with 32: benchmarks/README.md).
+_RUN_CHANNELS = 8
 # Optimizer state below this magnitude is flushed to zero (see cpu_kernels).
 _TINY = {np.dtype("float32"): 1e-30, np.dtype("float64"): 1e-300}
 
@@ -326,9 +329,9 @@ class NumbaCPUOps(Ops):
             np.empty((x.shape[0] * oh * ow, kh * kw * x.shape[3]), dtype=x.dtype)
         # padding once up front (a copy the size of the input) spares the loop nest a
         # bounds check on every element of the columns, which are KH * KW times larger
-        xp = self._pad(x, pads)
-        if x.shape[3] == 1:
-            kc.im2col_one_channel(xp.reshape(xp.shape[:3]), kh, kw, sh, sw, dh, dw, oh, ow, cols)
+        xp = np.ascontiguousarray(self._pad(x, pads))
+        if dw == 1 and x.shape[3] <= _RUN_CHANNELS:
+            kc.im2col_runs(xp, kh, kw, sh, sw, dh, oh, ow, cols)
         else:
             kc.im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols)
         return cols
@@ -343,12 +346,15 @@ class NumbaCPUOps(Ops):
         (kh, kw), (sh, sw), (dh, dw), (oh, ow) = self._geometry(dx.shape, kernel, strides,
                                                                 dilation, pads)
         (top, bottom), (left, right) = pads
-        if top == bottom == left == right == 0:
-            kc.col2im(cols, kh, kw, sh, sw, dh, dw, oh, ow, dx)
-            return
         n, h, w, c = dx.shape
-        dxp = np.zeros((n, h + top + bottom, w + left + right, c), dtype=dx.dtype)
-        kc.col2im(cols, kh, kw, sh, sw, dh, dw, oh, ow, dxp)
+        padded = not top == bottom == left == right == 0
+        dxp = np.zeros((n, h + top + bottom, w + left + right, c), dtype=dx.dtype) if padded else dx
+        if dw == 1 and c <= _RUN_CHANNELS:
+            kc.col2im_runs(cols, kh, kw, sh, sw, dh, oh, ow, dxp)
+        else:
+            kc.col2im(cols, kh, kw, sh, sw, dh, dw, oh, ow, dxp)
+        if not padded:
+            return
         dx += dxp[:, top:top + h, left:left + w, :]
 
     def max_pool2d(self, x, pool, strides, pads):
