@@ -39,6 +39,9 @@ _DIRECT_FILTERS = 16
 # im2col and col2im copy whole runs of taps for images with at most this many
 # channels (3x faster with 6 channels, 2x slower with 32: benchmarks/README.md).
 _RUN_CHANNELS = 8
+# float32 values in one AVX2 register: max pooling of fewer channels keeps each
+# window's maximum in a register instead (see cpu_conv_kernels).
+_VECTOR_LANES = 8
 # Optimizer state below this magnitude is flushed to zero (see cpu_kernels).
 _TINY = {np.dtype("float32"): 1e-30, np.dtype("float64"): 1e-300}
 
@@ -361,7 +364,8 @@ class NumbaCPUOps(Ops):
         _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)
         y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
         which = np.empty(y.shape, dtype=np.int32)
-        kc.max_pool(x, pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0], y, which)
+        kernel = kc.max_pool_few_channels if x.shape[3] < _VECTOR_LANES else kc.max_pool
+        kernel(x, pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0], y, which)
         return y, which
 
     def max_pool2d_backward(self, dy, which, x_shape, pool, strides, pads):
