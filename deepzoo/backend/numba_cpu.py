@@ -29,8 +29,13 @@ from .ops import Ops
 
 # Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS.
 _THIN_BATCH = 8
-# A convolution's columns are built for this many bytes of images at a time.
-_CHUNK_BYTES = 4 << 20
+# A convolution's columns are built for about this many bytes of images at a time,
+# so that they are still in the cache when the product reads them ...
+_CHUNK_BYTES = 1 << 20
+# ... but for at least this many rows, so that each product is large enough for BLAS
+# (LeNet-5, batch 64: 5.7 ms a step, against 6.6 ms with 4 MB chunks; the ConvNet's
+# second layer keeps its chunks of 4 to 6 images and its 84 ms).
+_CHUNK_ROWS = 2048
 # Stride-1 convolutions of one-channel images into at most this many filters run
 # as direct loops over planes (see cpu_conv_kernels) instead of im2col + BLAS:
 # LeNet-5's first layer, 5x5 into 6 filters, 2.2 times faster forward and 3.5 times
@@ -239,7 +244,8 @@ class NumbaCPUOps(Ops):
         """Images per chunk, and a columns buffer for one chunk (reused across calls)."""
         (kh, kw), _, _, (oh, ow) = self._geometry(x_shape, kernel, strides, dilation, pads)
         rows, width = oh * ow, kh * kw * x_shape[3]
-        images = max(1, min(x_shape[0], _CHUNK_BYTES // (rows * width * np.dtype(dtype).itemsize)))
+        fit = _CHUNK_BYTES // (rows * width * np.dtype(dtype).itemsize)
+        images = max(1, min(x_shape[0], max(fit, -(-_CHUNK_ROWS // rows))))
         key = ("cols", np.dtype(dtype))
         if key not in self._scratch or self._scratch[key].size < images * rows * width:
             self._scratch[key] = np.empty(images * rows * width, dtype=dtype)
