@@ -22,6 +22,12 @@ from .cuda_target import require
 cuda = require()
 
 
+@cuda.jit(device=True)
+def _unravel(idx, h, w, c):
+    """Flat index -> (image, row, column, channel) in an (N, h, w, c) array."""
+    return idx // (c * w * h), (idx // (c * w)) % h, (idx // c) % w, idx % c
+
+
 # --------------------------------------------------------------- convolution
 @cuda.jit
 def im2col(x, kh, kw, sh, sw, dh, dw, top, left, oh, ow, cols):
@@ -56,10 +62,7 @@ def col2im(cols, kh, kw, sh, sw, dh, dw, top, left, oh, ow, dx):
     n, h, w, c = dx.shape
     width = kh * kw * c
     for idx in range(cuda.grid(1), dx.size, cuda.gridsize(1)):
-        ch = idx % c
-        x_in = (idx // c) % w
-        y_in = (idx // (c * w)) % h
-        image = idx // (c * w * h)
+        image, y_in, x_in, ch = _unravel(idx, h, w, c)
         total = 0.0
         for i in range(kh):
             o_y = _source(y_in, top, i, dh, sh, oh)
@@ -79,10 +82,7 @@ def max_pool(x, ph, pw, sh, sw, top, left, y, which):
     n, h, w, c = x.shape
     _, oh, ow, _ = y.shape
     for idx in range(cuda.grid(1), y.size, cuda.gridsize(1)):
-        ch = idx % c
-        o_x = (idx // c) % ow
-        o_y = (idx // (c * ow)) % oh
-        image = idx // (c * ow * oh)
+        image, o_y, o_x, ch = _unravel(idx, oh, ow, c)
         best, arg = -math.inf, 0
         for i in range(ph):
             y_in = o_y * sh - top + i
@@ -101,10 +101,7 @@ def max_pool_backward(dy, which, ph, pw, sh, sw, top, left, dx):
     n, h, w, c = dx.shape
     _, oh, ow, _ = dy.shape
     for idx in range(cuda.grid(1), dx.size, cuda.gridsize(1)):
-        ch = idx % c
-        x_in = (idx // c) % w
-        y_in = (idx // (c * w)) % h
-        image = idx // (c * w * h)
+        image, y_in, x_in, ch = _unravel(idx, h, w, c)
         total = 0.0
         for i in range(ph):
             o_y = _source(y_in, top, i, 1, sh, oh)
@@ -130,10 +127,7 @@ def avg_pool(x, ph, pw, sh, sw, top, left, y):
     n, h, w, c = x.shape
     _, oh, ow, _ = y.shape
     for idx in range(cuda.grid(1), y.size, cuda.gridsize(1)):
-        ch = idx % c
-        o_x = (idx // c) % ow
-        o_y = (idx // (c * ow)) % oh
-        image = idx // (c * ow * oh)
+        image, o_y, o_x, ch = _unravel(idx, oh, ow, c)
         total = 0.0
         for i in range(ph):
             y_in = o_y * sh - top + i
@@ -151,10 +145,7 @@ def avg_pool_backward(dy, ph, pw, sh, sw, top, left, dx):
     n, h, w, c = dx.shape
     _, oh, ow, _ = dy.shape
     for idx in range(cuda.grid(1), dx.size, cuda.gridsize(1)):
-        ch = idx % c
-        x_in = (idx // c) % w
-        y_in = (idx // (c * w)) % h
-        image = idx // (c * w * h)
+        image, y_in, x_in, ch = _unravel(idx, h, w, c)
         total = 0.0
         for i in range(ph):
             o_y = _source(y_in, top, i, 1, sh, oh)
