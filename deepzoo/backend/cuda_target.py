@@ -74,6 +74,9 @@ def _probe() -> CudaStatus:
         return CudaStatus(False, False, None, f"the CUDA driver reported an error: {_one_line(exc)}")
     if isinstance(name, bytes):
         name = name.decode()
+    # the small models of the lectures launch small grids: numba would warn about
+    # low occupancy on nearly every kernel of them
+    config.CUDA_LOW_OCCUPANCY_WARNINGS = False
     return CudaStatus(True, False, str(name), "")
 
 
