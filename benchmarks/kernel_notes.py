@@ -1,4 +1,4 @@
-"""Two measurements behind choices in deepzoo's numba kernels.
+"""Measurements behind choices in deepzoo's numba kernels.
 
     python benchmarks/kernel_notes.py
 
@@ -7,6 +7,10 @@
    are single-threaded).
 2. ``math.tanh`` inside a numba loop does not vectorise; NumPy's ``tanh`` does
    (why the LSTM step leaves ``tanh`` to NumPy).
+3. Thin convolutions and pooling, each kernel against the one it replaced, on
+   both sides of the limit where ``NumbaCPUOps`` switches between them: direct
+   convolution on planes against im2col + BLAS, im2col in runs against the loop
+   nest, max pooling with the taps innermost against the channels innermost.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import time
 
 import numpy as np
 from numba import njit, prange
+
+from deepzoo.backend import cpu_conv_kernels as kc
 
 
 @njit(parallel=True, cache=True)
@@ -48,6 +54,43 @@ def best(fn, repeat=20):
     return min(times)
 
 
+def conv_kernels(rng, n, size, c, f, k):
+    """Direct convolution on planes against im2col + BLAS (stride 1, input already padded)."""
+    xp = rng.random((n, size, size, c), dtype=np.float32)
+    kernel = rng.standard_normal((k, k, c, f)).astype(np.float32)
+    o = size - k + 1
+    planes = np.ascontiguousarray(xp.transpose(0, 3, 1, 2)).reshape(n, c, size * size)
+    z, bias = np.empty((n * o * o, f), np.float32), np.zeros(f, np.float32)
+    cols = np.empty((n * o * o, k * k * c), np.float32)
+
+    def columns_and_product():
+        kc.im2col(xp, k, k, 1, 1, 1, 1, o, o, cols)
+        np.matmul(cols, kernel.reshape(-1, f), out=z)
+
+    direct = best(lambda: kc.conv_planes(planes, kernel, size, 1, 1, o, o, bias, z))
+    print(f"conv {c} -> {f} channels, {k}x{k}, batch {n}: direct on planes {direct * 1e3:.2f} ms, "
+          f"im2col + BLAS {best(columns_and_product) * 1e3:.2f} ms")
+
+
+def im2col_kernels(rng, n, size, c):
+    x = rng.random((n, size, size, c), dtype=np.float32)
+    o = size - 2
+    cols = np.empty((n * o * o, 9 * c), np.float32)
+    runs = best(lambda: kc.im2col_runs(x, 3, 3, 1, 1, 1, o, o, cols))
+    nest = best(lambda: kc.im2col(x, 3, 3, 1, 1, 1, 1, o, o, cols))
+    print(f"im2col 3x3 of {n} x {size} x {size} x {c}: runs {runs * 1e3:.2f} ms, "
+          f"loop nest {nest * 1e3:.2f} ms")
+
+
+def pool_kernels(rng, c):
+    x = rng.random((64, 28, 28, c), dtype=np.float32)
+    y, which = np.empty((64, 14, 14, c), np.float32), np.empty((64, 14, 14, c), np.int32)
+    few = best(lambda: kc.max_pool_few_channels(x, 2, 2, 2, 2, 0, 0, y, which))
+    plain = best(lambda: kc.max_pool(x, 2, 2, 2, 2, 0, 0, y, which))
+    print(f"max pool 2x2 of 64 x 28 x 28 x {c}: taps innermost {few * 1e3:.2f} ms, "
+          f"channels innermost {plain * 1e3:.2f} ms")
+
+
 def main():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((73728, 64)).astype(np.float32)
@@ -73,6 +116,12 @@ def main():
     in_numpy = best(lambda: np.tanh(z, out=zo))
     print(f"tanh of a 32 x 400 gate block: math.tanh in numba {in_numba * 1e6:.1f} us, "
           f"numpy.tanh {in_numpy * 1e6:.1f} us")
+    for shape in ((64, 32, 1, 6, 5), (64, 14, 6, 16, 5), (128, 28, 1, 32, 3)):
+        conv_kernels(rng, *shape)
+    for shape in ((64, 14, 6), (128, 26, 32)):
+        im2col_kernels(rng, *shape)
+    for channels in (6, 8, 16):
+        pool_kernels(rng, channels)
 
 
 if __name__ == "__main__":
