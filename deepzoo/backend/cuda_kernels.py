@@ -326,8 +326,9 @@ def gemm_kernel(dtype):
     def gemm(a, b, c, trans_a, trans_b, accumulate):
         m, n = c.shape
         k = a.shape[0] if trans_a else a.shape[1]
-        a_tile = cuda.shared.array((K_TILE, BLOCK), nb_type)  # [kk, row]
-        b_tile = cuda.shared.array((K_TILE, BLOCK), nb_type)  # [kk, col]
+        # one spare column, so that 16 threads storing down a column hit 16 banks
+        a_tile = cuda.shared.array((K_TILE, BLOCK + 1), nb_type)  # [kk, row]
+        b_tile = cuda.shared.array((K_TILE, BLOCK + 1), nb_type)  # [kk, col]
         acc = cuda.local.array((PER_THREAD, PER_THREAD), nb_type)
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
         tid = ty * THREADS_SIDE + tx
@@ -336,18 +337,28 @@ def gemm_kernel(dtype):
             for j in range(PER_THREAD):
                 acc[i, j] = 0
         for k0 in range(0, k, K_TILE):
-            # 256 threads load the 16 x 64 slices, four elements each
+            # 256 threads load the two 16 x 64 slices, four elements each. Neighbouring
+            # threads take neighbouring addresses of the matrix in memory (coalesced
+            # reads): along k when k is its last axis, along rows or columns otherwise.
             for load in range(tid, K_TILE * BLOCK, THREADS_SIDE * THREADS_SIDE):
-                kk, rc = load // BLOCK, load % BLOCK
-                kg, rg, cg = k0 + kk, row0 + rc, col0 + rc
-                if kg < k and rg < m:
-                    a_tile[kk, rc] = a[kg, rg] if trans_a else a[rg, kg]
+                if trans_a:  # a is (k, m)
+                    kk, r = load // BLOCK, load % BLOCK
+                else:  # a is (m, k)
+                    kk, r = load % K_TILE, load // K_TILE
+                inside = k0 + kk < k and row0 + r < m
+                if trans_a:
+                    a_tile[kk, r] = a[k0 + kk, row0 + r] if inside else 0
                 else:
-                    a_tile[kk, rc] = 0
-                if kg < k and cg < n:
-                    b_tile[kk, rc] = b[cg, kg] if trans_b else b[kg, cg]
+                    a_tile[kk, r] = a[row0 + r, k0 + kk] if inside else 0
+                if trans_b:  # b is (n, k)
+                    kk, col = load % K_TILE, load // K_TILE
+                else:  # b is (k, n)
+                    kk, col = load // BLOCK, load % BLOCK
+                inside = k0 + kk < k and col0 + col < n
+                if trans_b:
+                    b_tile[kk, col] = b[col0 + col, k0 + kk] if inside else 0
                 else:
-                    b_tile[kk, rc] = 0
+                    b_tile[kk, col] = b[k0 + kk, col0 + col] if inside else 0
             cuda.syncthreads()
             for kk in range(K_TILE):
                 for i in range(PER_THREAD):
