@@ -58,8 +58,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="10,000 samples instead of 60,000")
     parser.add_argument("--repeat", type=int, default=2, help="runs per figure (best is kept)")
     parser.add_argument("--only", nargs="*", help="workload names to run (xor, mnist_mlp, "
-                        "online_sigmoid, mnist_cnn, lenet, cnn_inference, adder_lecture, adder_keras, "
-                        "adder_inference)")
+                        "online_sigmoid, mnist_cnn, lenet, cnn_inference, lenet_inference, "
+                        "adder_lecture, adder_keras, adder_inference)")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
     args = parser.parse_args()
 
@@ -93,6 +93,7 @@ def main():
          args.repeat),
         ("9. LSTM adder (lecture) inference, batch 32 (5,000 questions)", "adder_inference", 5000, 1,
          args.repeat),
+        ("10. LeNet-5 inference, batch 256 (10,000 images)", "lenet_inference", 10_000, 1, args.repeat),
     ]
     if args.only:
         cases = [case for case in cases if case[1] in args.only]

@@ -115,14 +115,20 @@ def deepzoo_lenet(n):
     return _deepzoo_images(_lenet_model(), dz.Adam(0.001), n, 64)
 
 
-def deepzoo_cnn_inference(n):
-    x, _, _ = mnist_like(n)
-    model = _mnist_cnn_model()
-    x = x.reshape(-1, 28, 28, 1)
+def _deepzoo_inference(model, n):
+    x = mnist_like(n)[0].reshape(-1, 28, 28, 1)
     model.predict(x[:256], batch_size=256)
     start = time.perf_counter()
     model.predict(x, batch_size=256)
     return time.perf_counter() - start
+
+
+def deepzoo_cnn_inference(n):
+    return _deepzoo_inference(_mnist_cnn_model(), n)
+
+
+def deepzoo_lenet_inference(n):
+    return _deepzoo_inference(_lenet_model(), n)
 
 
 def adder_data(n, digits=3):
@@ -294,18 +300,31 @@ def torch_lenet(n):
     return _torch_images(_torch_lenet(), lambda p: torch.optim.Adam(p, lr=0.001), n, 64)
 
 
-def torch_cnn_inference(n):
+def _torch_inference(model, n):
     import torch
 
-    torch.manual_seed(0)
-    model = torch_cnn_model().eval()
     x = torch.from_numpy(mnist_like(n)[0].reshape(-1, 1, 28, 28))
+    model.eval()
     with torch.no_grad():
         model(x[:256])
         start = time.perf_counter()
         for i in range(0, n, 256):
             torch.softmax(model(x[i:i + 256]), dim=1).numpy()
     return time.perf_counter() - start
+
+
+def torch_cnn_inference(n):
+    import torch
+
+    torch.manual_seed(0)
+    return _torch_inference(torch_cnn_model(), n)
+
+
+def torch_lenet_inference(n):
+    import torch
+
+    torch.manual_seed(0)
+    return _torch_inference(_torch_lenet(), n)
 
 
 def torch_adder_model(encoder, decoder, answer):
