@@ -38,7 +38,7 @@ class CategoricalAccuracy(Metric):
 
     def update(self, ops, y, t):
         self.total += ops.count_argmax_equal(y, t)
-        self.count += y.size // y.shape[len(y.shape) - 1]
+        self.count += t.size // t.shape[t.ndim - 1]  # positions: all but the class axis
 
 
 class SparseCategoricalAccuracy(Metric):
@@ -48,7 +48,7 @@ class SparseCategoricalAccuracy(Metric):
 
     def update(self, ops, y, labels):
         self.total += ops.count_argmax_label(y, labels)
-        self.count += y.size // y.shape[len(y.shape) - 1]
+        self.count += labels.size
 
 
 class BinaryAccuracy(Metric):

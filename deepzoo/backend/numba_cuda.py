@@ -60,13 +60,14 @@ class NumbaCUDAOps(Ops):
                   arrays[0].dtype.type(alpha), self._flat(out))
         return out
 
-    def _empty_like(self, x, dtype=None):
-        return target.empty(x.shape, x.dtype if dtype is None else dtype)
+    @staticmethod
+    def _empty_like(x):
+        return target.empty(x.shape, x.dtype)
 
     @staticmethod
     def _rows(x):
-        # shape[len - 1], not shape[-1]: the simulator's shapes refuse negative indices
-        return x.reshape(-1, x.shape[len(x.shape) - 1])
+        # shape[ndim - 1], not shape[-1]: the simulator's shapes refuse negative indices
+        return x.reshape(-1, x.shape[x.ndim - 1])
 
     # ------------------------------------------------------------------ memory
     def alloc(self, shape, dtype="float32"):
@@ -190,7 +191,7 @@ class NumbaCUDAOps(Ops):
 
     # ------------------------------------------------------------------ maxout
     def maxout(self, z):
-        pieces = z.shape[len(z.shape) - 1]
+        pieces = z.shape[z.ndim - 1]
         rows = z.reshape(-1, pieces)
         y = target.empty(z.shape[:-1], z.dtype)
         which = target.empty(z.shape[:-1], np.int32)
@@ -231,13 +232,13 @@ class NumbaCUDAOps(Ops):
         return total / y.size, grad
 
     def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False):
-        positions = y.size // y.shape[len(y.shape) - 1]
+        positions = self._rows(y).shape[0]
         total, grad = self._row_loss(self.k.categorical_crossentropy, y, self._rows(t), eps,
                                      from_softmax_logits, 1.0 / positions)
         return total / positions, grad
 
     def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False):
-        positions = y.size // y.shape[len(y.shape) - 1]
+        positions = self._rows(y).shape[0]
         labels = target.to_device(labels)
         total, grad = self._row_loss(self.k.sparse_categorical_crossentropy, y, self._flat(labels),
                                      eps, from_softmax_logits, 1.0 / positions)
