@@ -9,19 +9,25 @@
    (why the LSTM step leaves ``tanh`` to NumPy).
 3. Thin convolutions and pooling, each kernel against the one it replaced, on
    both sides of the limit where ``NumbaCPUOps`` switches between them: direct
-   convolution on planes against im2col + BLAS, im2col in runs against the loop
-   nest, max pooling with the taps innermost against the channels innermost.
+   convolution on planes (forward and kernel gradient) against im2col + BLAS,
+   im2col in runs against the loop nest, max pooling with the taps innermost
+   against the channels innermost.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
 
 from deepzoo.backend import cpu_conv_kernels as kc
+
+sys.path.insert(0, str(Path(__file__).parent))
+from timing import best  # noqa: E402
 
 
 @njit(parallel=True, cache=True)
@@ -44,16 +50,6 @@ def tanh_in_numba(x, out):
         out.flat[i] = math.tanh(x.flat[i])
 
 
-def best(fn, repeat=20):
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def conv_kernels(rng, n, size, c, f, k):
     """Direct convolution on planes against im2col + BLAS (stride 1, input already padded)."""
     xp = rng.random((n, size, size, c), dtype=np.float32)
@@ -67,9 +63,17 @@ def conv_kernels(rng, n, size, c, f, k):
         kc.im2col(xp, k, k, 1, 1, 1, 1, o, o, cols)
         np.matmul(cols, kernel.reshape(-1, f), out=z)
 
+    dz, grad = rng.standard_normal(z.shape).astype(np.float32), np.zeros_like(kernel)
+
+    def columns_and_gradient():
+        kc.im2col(xp, k, k, 1, 1, 1, 1, o, o, cols)
+        grad.reshape(-1, f)[...] += cols.T @ dz
+
     direct = best(lambda: kc.conv_planes(planes, kernel, size, 1, 1, o, o, bias, z))
-    print(f"conv {c} -> {f} channels, {k}x{k}, batch {n}: direct on planes {direct * 1e3:.2f} ms, "
-          f"im2col + BLAS {best(columns_and_product) * 1e3:.2f} ms")
+    direct_grad = best(lambda: kc.conv_planes_kernel_grad(planes, dz, size, 1, 1, o, o, grad))
+    print(f"conv {c} -> {f} channels, {k}x{k}, batch {n}: forward direct on planes {direct * 1e3:.2f} ms, "
+          f"im2col + BLAS {best(columns_and_product) * 1e3:.2f} ms; kernel gradient on planes "
+          f"{direct_grad * 1e3:.2f} ms, im2col + BLAS {best(columns_and_gradient) * 1e3:.2f} ms")
 
 
 def im2col_kernels(rng, n, size, c):

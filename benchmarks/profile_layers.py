@@ -4,7 +4,8 @@
     python benchmarks/profile_layers.py --system-malloc   # without deepzoo.backend.memory
 
 For the MNIST ConvNet (batch 128) and LeNet-5 (batch 64) it prints each layer's
-forward and backward time (best of 30 steps), then, for the ConvNet's second
+forward and backward time (best of 30 steps), LeNet-5's forward pass alone at
+the inference batch of 256 (as ``run.py``'s workload 10), then, for the ConvNet's second
 convolution, the parts of its work measured one by one (building the columns,
 the three matrix products, scattering the input gradient back) and the rate of
 its matrix products against the rate this machine's BLAS reaches on a large
@@ -23,18 +24,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 import workloads  # noqa: E402
+from timing import best  # noqa: E402
 
 import deepzoo  # noqa: E402
-
-
-def best(fn, repeat=20):
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def per_layer(model, batch, reps=30):
@@ -68,6 +60,21 @@ def per_layer(model, batch, reps=30):
     faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / reps
     print(f"  whole step: best {min(steps) * 1e3:.1f} ms, median {np.median(steps) * 1e3:.1f} ms, "
           f"{faults:.0f} page faults per step")
+
+
+def inference_per_layer(model, batch, reps=30):
+    model.build()
+    x = np.random.default_rng(0).random((batch, 28, 28, 1), dtype=np.float32)
+    times = {layer.name: np.inf for layer in model.layers}
+    for _ in range(reps):
+        out = x
+        for layer in model.layers:
+            start = time.perf_counter()
+            out, _ = layer.forward(out)
+            times[layer.name] = min(times[layer.name], time.perf_counter() - start)
+    for layer in model.layers:
+        print(f"  {layer.name:<14}{type(layer).__name__:<12} forward {times[layer.name] * 1e3:6.2f} ms")
+    print(f"  sum: {sum(times.values()) * 1e3:.1f} ms")
 
 
 def conv_parts():
@@ -112,6 +119,8 @@ def main():
     per_layer(workloads._mnist_cnn_model(), 128)
     print("LeNet-5, batch 64:")
     per_layer(workloads._lenet_model(), 64)
+    print("LeNet-5 inference, batch 256:")
+    inference_per_layer(workloads._lenet_model(), 256)
     print("second convolution of the ConvNet (128 x 26 x 26 x 32 -> 64 channels, 3 x 3):")
     conv_parts()
 

@@ -1,8 +1,13 @@
 """numba kernels for convolution and pooling on channels-last images.
 
 Same meaning as the NumPy versions in :mod:`deepzoo.backend.conv_ops` (read those
-first). Each kernel walks the output positions once, with the innermost loop
-over channels, which are contiguous in memory.
+first). The general kernels walk the output positions once, with the innermost
+loop over channels, which are contiguous in memory. Images with few channels
+get their own kernels (``im2col_runs``, ``col2im_runs``,
+``max_pool_few_channels`` and the direct convolution on planes at the end):
+there a channel loop is too short to vectorise. ``benchmarks/kernel_notes.py``
+times each against the general one on both sides of the limit where
+:class:`~deepzoo.backend.numba_cpu.NumbaCPUOps` switches.
 
 The kernels are single-threaded on purpose: NumPy's BLAS already runs the
 matrix products on every core, and its worker threads keep spinning for a while
@@ -41,7 +46,7 @@ def im2col_runs(xp, kh, kw, sh, sw, dh, oh, ow, cols):
     Then the ``kw`` taps of one kernel row, with all their channels, are one
     contiguous run of ``kw * c`` values in both ``xp`` and ``cols``: each is copied
     as one loop over slices, which numba vectorises. (With many channels the plain
-    loop nest is faster: ``benchmarks/README.md``.)
+    loop nest is faster: ``benchmarks/kernel_notes.py``.)
     """
     n, hp, wp, c = xp.shape
     run = kw * c

@@ -33,16 +33,15 @@ _THIN_BATCH = 8
 # so that they are still in the cache when the product reads them ...
 _CHUNK_BYTES = 1 << 20
 # ... but for at least this many rows, so that each product is large enough for BLAS
-# (LeNet-5, batch 64: 5.7 ms a step, against 6.6 ms with 4 MB chunks; the ConvNet's
-# second layer keeps its chunks of 4 to 6 images and its 84 ms).
+# (the ConvNet's second layer then still takes 4 images at a time).
 _CHUNK_ROWS = 2048
 # Stride-1 convolutions of one-channel images into at most this many filters run
-# as direct loops over planes (see cpu_conv_kernels) instead of im2col + BLAS:
-# LeNet-5's first layer, 5x5 into 6 filters, 2.2 times faster forward and 3.5 times
-# backward. With more channels or filters the product wins (benchmarks/README.md).
+# as direct loops over planes (see cpu_conv_kernels) instead of im2col + BLAS, as
+# LeNet-5's first layer does. With more channels or filters the product wins
+# (benchmarks/kernel_notes.py).
 _DIRECT_FILTERS = 16
 # im2col and col2im copy whole runs of taps for images with at most this many
-# channels (3x faster with 6 channels, 2x slower with 32: benchmarks/README.md).
+# channels (faster with 6, slower with 32: benchmarks/kernel_notes.py).
 _RUN_CHANNELS = 8
 # float32 values in one AVX2 register: max pooling of fewer channels keeps each
 # window's maximum in a register instead (see cpu_conv_kernels).
