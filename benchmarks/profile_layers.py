@@ -2,6 +2,7 @@
 
     python benchmarks/profile_layers.py
     python benchmarks/profile_layers.py --system-malloc   # without deepzoo.backend.memory
+    python benchmarks/profile_layers.py --threads 1       # deepzoo's kernels on one thread
 
 For the MNIST ConvNet (batch 128) and LeNet-5 (batch 64) it prints each layer's
 forward and backward time (best of 30 steps), LeNet-5's forward pass alone at
@@ -110,11 +111,15 @@ def conv_parts():
 
 
 def main():
-    if "--system-malloc" in sys.argv:
-        from deepzoo.backend.numba_cpu import NumbaCPUOps
+    from deepzoo.backend.numba_cpu import NumbaCPUOps
 
-        deepzoo.set_backend(NumbaCPUOps(keep_freed_memory=False))
+    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else None
+    keep = "--system-malloc" not in sys.argv
+    deepzoo.set_backend(NumbaCPUOps(keep_freed_memory=keep, threads=threads))
+    if not keep:
         print("(glibc's default thresholds: freed temporaries go back to the system)")
+    if threads is not None:
+        print(f"({threads} thread(s) for deepzoo's kernels)")
     print("MNIST ConvNet, batch 128:")
     per_layer(workloads._mnist_cnn_model(), 128)
     print("LeNet-5, batch 64:")

@@ -73,12 +73,14 @@ def info():
     """Versions, BLAS, threads and whether a CUDA GPU can be used."""
     import numpy as np
 
+    from .backend.threads import cpu_count
+
     try:
         import numba
 
-        numba_version, threads = numba.__version__, numba.config.NUMBA_NUM_THREADS
+        numba_version = numba.__version__
     except ImportError as exc:  # pragma: no cover - numba is a dependency
-        numba_version, threads = f"not importable ({exc})", "?"
+        numba_version = f"not importable ({exc})"
     rows = [
         ("deepzoo", __version__),
         ("python", f"{platform.python_version()} ({platform.machine()})"),
@@ -86,7 +88,7 @@ def info():
         ("numba", numba_version),
         ("blas", _blas_name()),
         ("cpu cores", str(os.cpu_count())),
-        ("numba threads", str(threads)),
+        ("cpu threads", f"{cpu_count()} (NumbaCPUOps(threads=...) sets another count)"),
         ("backend", "numba (cpu)"),
         ("malloc", _malloc_status()),
         ("cuda", _cuda_status()),

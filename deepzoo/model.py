@@ -258,16 +258,17 @@ class Sequential:
     def _train_epoch(self, x, y, batch_size, shuffle, callbacks, interrupt):
         """One pass over ``(x, y)``; returns the epoch's logs and the number of steps taken."""
         ops, n = self.ops, len(x)
-        if shuffle:
-            order = self.rng.permutation(n)
-            x, y = x[order], y[order]
+        # each batch is gathered when it is used, not the whole shuffled set up front:
+        # that would write and read again a copy of all the training data every epoch
+        order = self.rng.permutation(n) if shuffle else None
         for metric in self.metrics:
             metric.reset()
         loss_sum, logs, steps = 0.0, {}, -(-n // batch_size)
         for step in range(steps):
             start = step * batch_size
-            xb = ops.asarray(x[start:start + batch_size])
-            yb = ops.asarray(y[start:start + batch_size])
+            rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+            xb = ops.asarray(x[rows])
+            yb = ops.asarray(y[rows])
             loss_sum += self.train_on_batch(xb, yb) * len(xb)
             logs = {"loss": loss_sum / min(start + batch_size, n)}
             for metric in self.metrics:

@@ -12,15 +12,41 @@ CUDA = cuda_status()
 
 
 def _backend_params():
-    """Every backend; 'cuda' is marked ``cuda`` and skipped, with the reason, where it cannot run."""
+    """Every backend; 'cuda' is marked ``cuda`` and skipped, with the reason, where it cannot run.
+
+    'numba-split' is the numba backend on three threads, with every batch cut into
+    the smallest pieces, so that each op's split over threads is checked on small shapes.
+    """
     params = [name for name in deepzoo.available_backends() if name != "cuda"]
     skip = pytest.mark.skipif(not CUDA.usable, reason=f"no CUDA: {CUDA.reason}")
-    return params + [pytest.param("cuda", marks=[pytest.mark.cuda, skip])]
+    return params + ["numba-split", pytest.param("cuda", marks=[pytest.mark.cuda, skip])]
+
+
+_SPLIT_OPS = []
+
+
+def split_everything(monkeypatch):
+    """A numba Ops on three threads that splits every op it can (smallest parts)."""
+    from deepzoo.backend import numba_cpu
+
+    for name in ("_PART_MACS", "_PART_VALUES", "_PART_PRODUCT", "_BLAS_ONE_THREAD"):
+        monkeypatch.setattr(numba_cpu, name, 1)
+    if not _SPLIT_OPS:  # one instance for the session: its helper threads live as long
+        _SPLIT_OPS.append(numba_cpu.NumbaCPUOps(threads=3))
+    return _SPLIT_OPS[0]
+
+
+@pytest.fixture
+def split_ops(monkeypatch):
+    """The 'numba-split' backend alone."""
+    return split_everything(monkeypatch)
 
 
 @pytest.fixture(params=_backend_params())
-def ops(request):
+def ops(request, monkeypatch):
     """Every backend, in turn (the CUDA one on a GPU or under NUMBA_ENABLE_CUDASIM=1)."""
+    if request.param == "numba-split":
+        return split_everything(monkeypatch)
     return deepzoo.get_ops(request.param)
 
 

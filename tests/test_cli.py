@@ -39,7 +39,7 @@ def test_list_every_kind_and_one_kind(cli):
 
 def test_info_reports_versions_blas_and_gpu(cli):
     output = cli("info").output
-    for key in ("deepzoo", "python", "numpy", "numba", "blas", "numba threads", "cuda"):
+    for key in ("deepzoo", "python", "numpy", "numba", "blas", "cpu threads", "cuda"):
         assert re.search(rf"^{key}\s", output, re.M), key
 
 

@@ -78,7 +78,10 @@ def test_conv_and_pool_ops_equal_reference(host_ops, geometry, dtype):
     filters = 40 if geometry == len(GEOMETRIES) - 1 else 3
     kernel_values = rng.standard_normal((*kernel, shape[3], filters)).astype(dtype)
     z = ops.conv2d(x, kernel_values, strides, dilation, pads)
-    np.testing.assert_allclose(z, ref.conv2d(x, kernel_values, strides, dilation, pads), rtol=1e-5, atol=1e-5)
+    # float32 sums of up to 288 products of outputs near 30: BLAS adds them in an order
+    # that depends on the shape of each product, which a split over threads changes
+    atol = 1e-4 if dtype == np.float32 else 1e-5
+    np.testing.assert_allclose(z, ref.conv2d(x, kernel_values, strides, dilation, pads), rtol=1e-5, atol=atol)
     dz = rng.standard_normal(z.shape).astype(dtype)
     grads = [np.ones_like(kernel_values), np.ones_like(kernel_values)]
     dxs = [o.conv2d_backward(x, z, dz, kernel_values, strides, dilation, pads, g)
@@ -87,7 +90,7 @@ def test_conv_and_pool_ops_equal_reference(host_ops, geometry, dtype):
     alone = np.ones_like(kernel_values)  # the kernel gradient alone, as for a first layer
     assert ops.conv2d_backward(x, z, dz, kernel_values, strides, dilation, pads, alone, need_dx=False) is None
     np.testing.assert_allclose(alone, grads[1], rtol=1e-5, atol=1e-3)
-    np.testing.assert_allclose(dxs[0], dxs[1], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dxs[0], dxs[1], rtol=1e-5, atol=atol)
     dcols = rng.standard_normal(cols.shape).astype(dtype)
     np.testing.assert_allclose(ops.col2im(dcols, shape, kernel, strides, dilation, pads),
                                ref.col2im(dcols, shape, kernel, strides, dilation, pads), rtol=1e-5, atol=1e-6)

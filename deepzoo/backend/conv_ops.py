@@ -42,7 +42,10 @@ class ConvOps:
         (top, bottom), (left, right) = pads
         if top == bottom == left == right == 0:
             return x
-        return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
+        n, h, w, c = x.shape
+        xp = np.full((n, top + h + bottom, left + w + right, c), value, dtype=x.dtype)
+        xp[:, top:top + h, left:left + w, :] = x  # (np.pad does the same with more Python)
+        return xp
 
     @staticmethod
     def _geometry(shape, kernel, strides, dilation, pads):

@@ -19,7 +19,7 @@ the cores and runs several times slower than a plain loop
 import numpy as np
 from numba import njit
 
-_opts = {"cache": True, "error_model": "numpy"}
+_opts = {"cache": True, "error_model": "numpy", "nogil": True}
 
 
 @njit(**_opts)
@@ -267,7 +267,7 @@ def _spread_rows(dz, b, oh, ow, wp, dzt):
                 dzt[o, i * wp + j] = row[o]
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+@njit(cache=True, error_model="numpy", nogil=True, fastmath={"reassoc", "contract", "nsz"})
 def conv_planes_kernel_grad(planes, dz, wp, dh, dw, oh, ow, grad_kernel):
     """``grad_kernel[p, q, c, f] += sum_n,i,j x[n, i + p dh, j + q dw, c] * dz[n, i, j, f]``.
 

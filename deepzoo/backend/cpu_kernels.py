@@ -23,8 +23,8 @@ import math
 
 from numba import njit
 
-_fast = {"cache": True, "error_model": "numpy", "fastmath": True}
-_exact = {"cache": True, "error_model": "numpy"}
+_fast = {"cache": True, "error_model": "numpy", "fastmath": True, "nogil": True}
+_exact = {"cache": True, "error_model": "numpy", "nogil": True}
 
 
 # ----------------------------------------------------------- bias and sums

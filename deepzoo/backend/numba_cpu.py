@@ -6,7 +6,11 @@ Every method here has the meaning its namesake has in :class:`~deepzoo.backend.o
 * matrix products stay in NumPy, which hands them to its BLAS;
 * elementwise maths, losses and optimizer updates run as one-pass ``@njit``
   kernels from :mod:`deepzoo.backend.cpu_kernels`, writing into arrays they are
-  given instead of allocating temporaries.
+  given instead of allocating temporaries;
+* convolutions, pooling and large products are cut into pieces along the batch
+  and run on all cores at once (:mod:`deepzoo.backend.threads`); BLAS itself
+  runs on one thread inside them. ``NumbaCPUOps(threads=1)`` keeps everything
+  on the calling thread.
 
 Importing this module imports numba but compiles nothing: each kernel compiles
 the first time a model calls it, and the result is cached on disk.
@@ -21,11 +25,13 @@ import threading
 
 import numpy as np
 
+from ..errors import ConfigError
 from . import cpu_conv_kernels as kc
 from . import cpu_kernels as k
 from . import cpu_recurrent_kernels as kr
 from . import memory
 from .ops import Ops
+from .threads import Workers, cpu_count, one_blas_thread
 
 # Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS.
 _THIN_BATCH = 8
@@ -46,18 +52,40 @@ _RUN_CHANNELS = 8
 # float32 values in one AVX2 register: max pooling of fewer channels keeps each
 # window's maximum in a register instead (see cpu_conv_kernels).
 _VECTOR_LANES = 8
+# Work is split over threads only in parts large enough to repay handing them to
+# a thread (tens of microseconds): at least this many multiply-adds of a
+# convolution, ...
+_PART_MACS = 1 << 20
+# ... input values of a pooling layer, ...
+_PART_VALUES = 1 << 16
+# ... or multiply-adds of a matrix product, which BLAS does faster.
+_PART_PRODUCT = 1 << 23
+# OpenBLAS runs products of at most this many multiply-adds on the calling thread
+# by itself; larger ones deepzoo runs with one BLAS thread per part (see threads.py).
+_BLAS_ONE_THREAD = 65536 * 4
 # Optimizer state below this magnitude is flushed to zero (see cpu_kernels).
 _TINY = {np.dtype("float32"): 1e-30, np.dtype("float64"): 1e-300}
 
 
 class NumbaCPUOps(Ops):
-    """CPU operations compiled with numba. Falls back to :class:`Ops` for the rest."""
+    """CPU operations compiled with numba. Falls back to :class:`Ops` for the rest.
+
+    ``threads``: how many threads share one op (default: every core this process
+    may use). The results do not depend on timing; with another thread count, sums
+    over a batch may differ in their last bits, since they are added in other pieces.
+    """
 
     name = "numba"
 
-    def __init__(self, keep_freed_memory=True):
+    def __init__(self, keep_freed_memory=True, threads=None):
         if keep_freed_memory:
             memory.keep_freed_memory()
+        if threads is None:
+            threads = cpu_count()
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ConfigError(f"NumbaCPUOps: threads must be a positive integer, received {threads!r}")
+        self.threads = threads
+        self._workers = Workers(threads)
         # Reused temporaries: one product per (shape, dtype), bounded by the number of
         # distinct parameter shapes in use, and one columns buffer per dtype. They are
         # per thread, so that two models trained in two threads never share one.
@@ -80,7 +108,18 @@ class NumbaCPUOps(Ops):
         a = a.T if trans_a else a
         b = b.T if trans_b else b
         if out is None:
-            return a @ b
+            out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+        # rows of the product are independent: each thread computes some of them
+        per_row = a.shape[1] * b.shape[1]
+        if a.shape[0] * per_row <= _BLAS_ONE_THREAD:
+            return self._matmul(a, b, out, accumulate)
+        with one_blas_thread():
+            self._split(a.shape[0], lambda start, stop: self._matmul(a[start:stop], b, out[start:stop],
+                                                                     accumulate), per_row, _PART_PRODUCT)
+        return out
+
+    def _matmul(self, a, b, out, accumulate):
+        """``out (+)= a @ b`` on this thread."""
         if not accumulate:
             return np.matmul(a, b, out=out)
         key = (out.shape, out.dtype)
@@ -239,6 +278,12 @@ class NumbaCPUOps(Ops):
                dt(1 / np.sqrt(1 - beta2**step)), dt(eps), dt(_TINY[param.dtype]))
 
     # --------------------------------------------------- convolution, pooling
+    def _split(self, n, work, per_item, least):
+        """``work(start, stop)`` over parts of ``range(n)``, one part per thread, each part
+        holding at least ``least`` units of work at ``per_item`` units per item; returns
+        the parts' results in order."""
+        return self._workers.split(n, work, -(-least // max(1, per_item)))
+
     def _chunks(self, x_shape, kernel, strides, dilation, pads, dtype):
         """Images per chunk, and a columns buffer for one chunk (reused across calls)."""
         (kh, kw), _, _, (oh, ow) = self._geometry(x_shape, kernel, strides, dilation, pads)
@@ -254,27 +299,44 @@ class NumbaCPUOps(Ops):
     def _direct(x_shape, kernel_shape, strides):
         return tuple(strides) == (1, 1) and x_shape[3] == 1 and kernel_shape[3] <= _DIRECT_FILTERS
 
-    def _planes(self, x, pads):
-        """The padded input as planes (N, C, HP * WP), and WP."""
-        xp = self._pad(x, pads)
-        n, hp, wp, c = xp.shape
-        return np.ascontiguousarray(xp.transpose(0, 3, 1, 2)).reshape(n, c, hp * wp), wp
+    @staticmethod
+    def _planes(x, pads):
+        """The input zero-padded and channels-first, as planes (N, C, HP * WP); and WP."""
+        n, h, w, c = x.shape
+        (top, bottom), (left, right) = pads
+        hp, wp = top + h + bottom, left + w + right
+        planes = np.zeros((n, c, hp, wp), dtype=x.dtype)
+        planes[:, :, top:top + h, left:left + w] = x.transpose(0, 3, 1, 2)
+        return planes.reshape(n, c, hp * wp), wp
 
     def conv2d(self, x, kernel, strides, dilation, pads, bias=None, activation=None):
+        (kh, kw), _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation, pads)
+        rows = oh * ow
+        z = np.empty((x.shape[0] * rows, kernel.shape[3]), dtype=x.dtype)
+
+        def part(start, stop):
+            self._conv2d_into(x[start:stop], kernel, strides, dilation, pads, bias, activation,
+                              z[start * rows:stop * rows])
+
+        with one_blas_thread():
+            self._split(x.shape[0], part, rows * kernel.size, _PART_MACS)
+        return z
+
+    def _conv2d_into(self, x, kernel, strides, dilation, pads, bias, activation, z):
+        """:meth:`conv2d` of the images ``x`` into their output rows ``z``, on this thread."""
         if self._direct(x.shape, kernel.shape, strides):
             _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation, pads)
             planes, wp = self._planes(x, pads)
-            z = np.empty((x.shape[0] * oh * ow, kernel.shape[3]), dtype=x.dtype)
             if bias is None:
                 bias = np.zeros(kernel.shape[3], dtype=x.dtype)
             kc.conv_planes(planes, kernel, wp, dilation[0], dilation[1], oh, ow, bias, z)
-            return z if activation is None else activation.apply(self, z, out=z)
+            if activation is not None:
+                activation.apply(self, z, out=z)
+            return
         # A few images at a time, so that their columns, and then their outputs, stay
         # in the cache between im2col, the product, the bias and the activation.
-        f = kernel.shape[3]
-        k2 = kernel.reshape(-1, f)
+        k2 = kernel.reshape(-1, kernel.shape[3])
         images, rows, cols = self._chunks(x.shape, kernel.shape[:2], strides, dilation, pads, x.dtype)
-        z = np.empty((x.shape[0] * rows, f), dtype=x.dtype)
         for start in range(0, x.shape[0], images):
             stop = min(start + images, x.shape[0])
             part = self.im2col(x[start:stop], kernel.shape[:2], strides, dilation, pads,
@@ -285,19 +347,44 @@ class NumbaCPUOps(Ops):
                 k.add_bias(out, bias)
             if activation is not None:
                 activation.apply(self, out, out=out)
-        return z
 
     def conv2d_backward(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel,
                         grad_bias=None, activation=None, need_dx=True):
+        _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation, pads)
+        rows = oh * ow
+        dx = np.zeros(x.shape, dtype=x.dtype) if need_dx else None
+
+        def part(start, stop):
+            # the first part adds into the gradients themselves, the others into zeros
+            first = start == 0
+            gk = grad_kernel if first else np.zeros_like(grad_kernel)
+            gb = grad_bias if first or grad_bias is None else np.zeros_like(grad_bias)
+            r = slice(start * rows, stop * rows)
+            self._conv2d_backward_into(x[start:stop], None if y is None else y[r], dy[r], kernel,
+                                       strides, dilation, pads, gk, gb, activation,
+                                       None if dx is None else dx[start:stop])
+            return gk, gb
+
+        with one_blas_thread():
+            partial = self._split(x.shape[0], part, rows * kernel.size * (3 if need_dx else 2), _PART_MACS)
+        for gk, gb in partial[1:]:  # in order, so the sum does not depend on timing
+            k.add_into(grad_kernel, gk)
+            if gb is not None:
+                k.add_into(grad_bias, gb)
+        return dx
+
+    def _conv2d_backward_into(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel,
+                              grad_bias, activation, dx):
+        """:meth:`conv2d_backward` of the images ``x``, adding into ``dx`` (zeros) unless it is None."""
         if self._direct(x.shape, kernel.shape, strides):
-            return self._conv2d_backward_direct(x, y, dy, kernel, dilation, pads, grad_kernel, grad_bias,
-                                                activation, need_dx)
+            self._conv2d_backward_direct(x, y, dy, kernel, dilation, pads, grad_kernel, grad_bias,
+                                         activation, dx)
+            return
         f = kernel.shape[3]
         k2, g2 = kernel.reshape(-1, f), grad_kernel.reshape(-1, f)
         images, rows, cols = self._chunks(x.shape, kernel.shape[:2], strides, dilation, pads, x.dtype)
         dz = np.empty((images * rows, f), dtype=x.dtype) if activation is not None else None
-        dcols = np.empty_like(cols) if need_dx else None
-        dx = np.zeros(x.shape, dtype=x.dtype) if need_dx else None
+        dcols = np.empty_like(cols) if dx is not None else None
         for start in range(0, x.shape[0], images):
             stop = min(start + images, x.shape[0])
             m, part_rows = (stop - start) * rows, slice(start * rows, stop * rows)
@@ -306,29 +393,27 @@ class NumbaCPUOps(Ops):
             if grad_bias is not None:
                 k.sum_rows(dz_part, grad_bias, True)
             part = self.im2col(x[start:stop], kernel.shape[:2], strides, dilation, pads, out=cols[:m])
-            self.matmul(part, dz_part, trans_a=True, out=g2, accumulate=True)
-            if need_dx:
+            self._matmul(part.T, dz_part, g2, True)
+            if dx is not None:
                 np.matmul(dz_part, k2.T, out=dcols[:m])
                 self._col2im_into(dcols[:m], dx[start:stop], kernel.shape[:2], strides, dilation, pads)
-        return dx
 
     def _conv2d_backward_direct(self, x, y, dy, kernel, dilation, pads, grad_kernel, grad_bias,
-                                activation, need_dx):
-        """:meth:`conv2d_backward` for stride 1 and thin shapes, on planes (see cpu_conv_kernels)."""
+                                activation, dx):
+        """:meth:`_conv2d_backward_into` for stride 1 and thin shapes, on planes (see cpu_conv_kernels)."""
         _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], (1, 1), dilation, pads)
         dz = dy if activation is None else activation.backward(self, dy, y)
         if grad_bias is not None:
             k.sum_rows(dz, grad_bias, True)
         planes, wp = self._planes(x, pads)
         kc.conv_planes_kernel_grad(planes, dz, wp, dilation[0], dilation[1], oh, ow, grad_kernel)
-        if not need_dx:
-            return None
+        if dx is None:
+            return
         grad_planes = np.zeros_like(planes)
         kc.conv_planes_input_grad(dz, kernel, wp, dilation[0], dilation[1], oh, ow, grad_planes)
         n, h, w, c = x.shape
         (top, _), (left, _) = pads
-        grad = grad_planes.reshape(n, c, -1, wp)[:, :, top:top + h, left:left + w]
-        return np.ascontiguousarray(grad.transpose(0, 2, 3, 1))
+        dx += grad_planes.reshape(n, c, -1, wp)[:, :, top:top + h, left:left + w].transpose(0, 2, 3, 1)
 
     def im2col(self, x, kernel, strides, dilation, pads, out=None):
         (kh, kw), (sh, sw), (dh, dw), (oh, ow) = self._geometry(x.shape, kernel, strides,
@@ -370,7 +455,9 @@ class NumbaCPUOps(Ops):
         y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
         which = np.empty(y.shape, dtype=np.int32)
         kernel = kc.max_pool_few_channels if x.shape[3] < _VECTOR_LANES else kc.max_pool
-        kernel(x, pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0], y, which)
+        self._split(x.shape[0], lambda start, stop: kernel(
+            x[start:stop], pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0],
+            y[start:stop], which[start:stop]), x[0].size, _PART_VALUES)
         return y, which
 
     def max_pool2d_backward(self, dy, which, x_shape, pool, strides, pads):
@@ -378,19 +465,24 @@ class NumbaCPUOps(Ops):
         tiled = tuple(strides) == tuple(pool) and pads == ((0, 0), (0, 0)) and \
             dy.shape[1] * pool[0] == x_shape[1] and dy.shape[2] * pool[1] == x_shape[2]
         dx = np.empty(x_shape, dtype=dy.dtype) if tiled else np.zeros(x_shape, dtype=dy.dtype)
-        kc.max_pool_backward(dy, which, pool[0], pool[1], strides[0], strides[1], pads[0][0],
-                             pads[1][0], tiled, dx)
+        self._split(x_shape[0], lambda start, stop: kc.max_pool_backward(
+            dy[start:stop], which[start:stop], pool[0], pool[1], strides[0], strides[1],
+            pads[0][0], pads[1][0], tiled, dx[start:stop]), dx[0].size, _PART_VALUES)
         return dx
 
     def avg_pool2d(self, x, pool, strides, pads):
         _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)
         y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
-        kc.avg_pool(x, pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0], y, False)
+        self._split(x.shape[0], lambda start, stop: kc.avg_pool(
+            x[start:stop], pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0],
+            y[start:stop], False), x[0].size, _PART_VALUES)
         return y
 
     def avg_pool2d_backward(self, dy, x_shape, pool, strides, pads):
         dx = np.zeros(x_shape, dtype=dy.dtype)
-        kc.avg_pool(dx, pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0], dy, True)
+        self._split(x_shape[0], lambda start, stop: kc.avg_pool(
+            dx[start:stop], pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0],
+            dy[start:stop], True), dx[0].size, _PART_VALUES)
         return dx
 
     # ------------------------------------------------------------- recurrent

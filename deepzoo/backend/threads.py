@@ -1,0 +1,149 @@
+"""Spreading one operation over the CPU's cores, and keeping BLAS out of their way.
+
+:class:`~deepzoo.backend.numba_cpu.NumbaCPUOps` cuts a batch of images into a
+few pieces per core; every thread runs the same single-threaded numba kernel on
+one piece after another (``Workers.split``). The kernels are compiled with
+``nogil=True``, so the pieces really run at the same time. Each piece writes its
+own slice of the output, and a sum over the batch (a kernel gradient) gets one
+partial sum per piece, added in the order of the pieces: the result depends on
+the number of threads, never on timing.
+
+Why threads of our own rather than numba's ``prange`` or a multi-threaded BLAS:
+on a small machine every core is busy with deepzoo's work, and a thread pool
+whose idle threads spin while they wait for work takes the cores from the
+others. After a multi-threaded product, OpenBLAS's workers spin for a while,
+and a ``prange`` loop run then is several times slower; after a ``prange``
+loop, numba's OpenMP workers spin for milliseconds in turn, and a product split
+over threads right then is slower too (``benchmarks/kernel_notes.py`` measures
+both). So deepzoo runs BLAS on one thread inside its ops
+(:func:`one_blas_thread`) and splits the large products over these threads as
+well; idle threads here wait on a queue and use no CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from contextlib import contextmanager
+
+from threadpoolctl import ThreadpoolController
+
+
+def cpu_count() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Workers:
+    """``count`` threads (the caller plus ``count - 1`` helpers) that share one job.
+
+    A job is cut into a few pieces per thread, and each thread takes the next
+    piece as soon as it is done with one: a helper that wakes up late (tens of
+    microseconds, more on a virtual machine) then takes fewer pieces instead of
+    holding the caller up. Handing a helper its job is a put on a queue of its
+    own; a ``concurrent.futures`` pool costs several times more, which matters
+    for kernels of a fraction of a millisecond. One job at a time: a caller that
+    finds the helpers busy (another thread's job, or a piece that splits again)
+    does its whole job alone.
+    """
+
+    pieces_per_thread = 4
+
+    def __init__(self, count: int):
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise ValueError(f"the number of threads must be a positive integer, received {count!r}")
+        self.count = count
+        self._busy = threading.Lock()
+        self._helpers = [_Helper(i) for i in range(count - 1)]
+
+    def pieces(self, n: int, min_size: int = 1) -> list[tuple[int, int]]:
+        """``range(n)`` cut into contiguous ``(start, stop)`` pieces of at least ``min_size``
+        items, at most ``pieces_per_thread`` per thread (one piece when ``n`` is small
+        or there is one thread). The cut depends only on ``n``, ``min_size`` and ``count``."""
+        most = 1 if self.count == 1 else self.count * self.pieces_per_thread
+        k = max(1, min(most, n // max(1, min_size)))
+        bounds = [n * i // k for i in range(k + 1)]
+        return list(zip(bounds[:-1], bounds[1:]))
+
+    def split(self, n: int, work, min_size: int = 1) -> list:
+        """Run ``work(start, stop)`` over the pieces of ``range(n)`` on all threads.
+
+        Returns the results in the order of the pieces, whichever thread ran them.
+        Every piece is finished before this returns, also when one fails (the
+        failure is raised then), so no thread still writes into the caller's
+        arrays afterwards.
+        """
+        pieces = self.pieces(n, min_size)
+        if len(pieces) == 1 or not self._busy.acquire(blocking=False):
+            return [work(start, stop) for start, stop in pieces]
+        results = [None] * len(pieces)
+        waiting = iter(range(len(pieces)))  # shared: each next() hands out one piece
+
+        def take_pieces():
+            for i in waiting:
+                results[i] = work(*pieces[i])
+
+        helpers = self._helpers[:len(pieces) - 1]
+        try:
+            for helper in helpers:
+                helper.jobs.put(take_pieces)
+            try:
+                take_pieces()
+            finally:
+                failures = [error for error in (helper.done.get() for helper in helpers) if error]
+        finally:
+            self._busy.release()
+        if failures:
+            raise failures[0]
+        return results
+
+
+class _Helper:
+    """A daemon thread that runs the jobs from its queue and reports each one's failure."""
+
+    def __init__(self, index):
+        self.jobs, self.done = queue.SimpleQueue(), queue.SimpleQueue()
+        threading.Thread(target=self._serve, name=f"deepzoo-{index + 1}", daemon=True).start()
+
+    def _serve(self):
+        while True:
+            job = self.jobs.get()
+            try:
+                job()
+                self.done.put(None)
+            except BaseException as error:  # handed to the caller, which raises it
+                self.done.put(error)
+
+
+_blas = None
+
+
+def _blas_libraries():
+    global _blas
+    if _blas is None:
+        _blas = ThreadpoolController().select(user_api="blas").lib_controllers
+    return _blas
+
+
+@contextmanager
+def one_blas_thread():
+    """Run the BLAS calls inside on the calling thread only; restore the count after.
+
+    Setting the count is a function call into the library (about a microsecond);
+    with one thread, a product wakes none of BLAS's workers, so none spins
+    afterwards.
+    """
+    libraries = _blas_libraries()
+    before = [lib.num_threads for lib in libraries]
+    for lib in libraries:
+        lib.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for lib, count in zip(libraries, before):
+            if count is not None:  # a library that could not tell its count keeps one
+                lib.set_num_threads(count)

@@ -1,0 +1,122 @@
+"""Splitting one op over threads (deepzoo.backend.threads) and what NumbaCPUOps does with it."""
+
+import threading
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from deepzoo.backend.numba_cpu import NumbaCPUOps
+from deepzoo.backend.threads import Workers, one_blas_thread
+from deepzoo.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def workers():
+    return Workers(3)
+
+
+@pytest.mark.parametrize("n, min_size", [(1, 1), (5, 1), (12, 1), (100, 1), (100, 30), (7, 8)])
+def test_pieces_cover_the_range_in_order(workers, n, min_size):
+    pieces = workers.pieces(n, min_size)
+    assert pieces[0][0] == 0 and pieces[-1][1] == n
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))
+    assert len(pieces) <= 3 * Workers.pieces_per_thread
+    assert len(pieces) == 1 or all(stop - start >= min_size for start, stop in pieces)
+
+
+def test_one_thread_makes_one_piece():
+    assert Workers(1).pieces(1000) == [(0, 1000)]
+
+
+def test_split_runs_every_piece_once_and_returns_results_in_order(workers):
+    seen = np.zeros(1000, dtype=int)
+    results = workers.split(1000, lambda start, stop: (seen[start:stop].__iadd__(1), (start, stop))[1])
+    assert results == workers.pieces(1000)
+    assert (seen == 1).all()
+
+
+def test_split_uses_more_than_one_thread(workers):
+    helper_ran = threading.Event()
+
+    def work(start, stop):
+        if threading.current_thread() is threading.main_thread():
+            return helper_ran.wait(timeout=10)  # hold the caller until a helper has run a piece
+        helper_ran.set()
+        return True
+
+    assert all(workers.split(12, work))
+
+
+def test_a_failing_piece_is_raised_after_every_other_piece_ran(workers):
+    done = []
+
+    def work(start, stop):
+        if start == 0:
+            raise ArithmeticError("piece 0 failed")
+        done.append(start)
+
+    with pytest.raises(ArithmeticError, match="piece 0 failed"):
+        workers.split(12, work)
+    assert sorted(done) == [start for start, _ in workers.pieces(12)][1:]
+    # and the helpers are free again
+    assert workers.split(12, lambda start, stop: stop - start) == [1] * 12
+
+
+def test_a_piece_that_splits_again_runs_its_split_alone(workers):
+    inner = workers.split(6, lambda start, stop: sum(workers.split(10, lambda a, b: b - a)))
+    assert inner == [10] * 6
+
+
+def test_two_threads_splitting_at_once_both_get_their_results(workers):
+    out = {}
+
+    def job(key, n):
+        out[key] = workers.split(n, lambda start, stop: list(range(start, stop)))
+
+    threads = [threading.Thread(target=job, args=(k, n)) for k, n in (("a", 50), ("b", 70))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(out["a"], []) == list(range(50)) and sum(out["b"], []) == list(range(70))
+
+
+@pytest.mark.parametrize("count", [0, -1, 1.5, True, "2"])
+def test_bad_thread_counts_are_refused(count):
+    with pytest.raises(ConfigError, match="NumbaCPUOps: threads must be a positive integer"):
+        NumbaCPUOps(threads=count)
+
+
+def _blas_threads():
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+def test_one_blas_thread_inside_and_the_old_count_after():
+    before = _blas_threads()
+    with one_blas_thread():
+        assert all(count == 1 for count in _blas_threads())
+    assert _blas_threads() == before
+
+
+def test_split_kernel_gradients_do_not_depend_on_timing(split_ops):
+    ops = split_ops
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((12, 9, 9, 3)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 3, 5)).astype(np.float32)
+    window = ((1, 1), (1, 1), ((1, 1), (1, 1)))
+    z = ops.conv2d(x, kernel, *window)
+    dz = rng.standard_normal(z.shape).astype(np.float32)
+    runs = []
+    for _ in range(5):
+        grad = np.zeros_like(kernel)
+        dx = ops.conv2d_backward(x, z, dz, kernel, *window, grad)
+        runs.append((grad, dx))
+    for grad, dx in runs[1:]:
+        np.testing.assert_array_equal(grad, runs[0][0])
+        np.testing.assert_array_equal(dx, runs[0][1])
+    one = NumbaCPUOps(threads=1)
+    grad = np.zeros_like(kernel)
+    np.testing.assert_allclose(one.conv2d_backward(x, z, dz, kernel, *window, grad), runs[0][1], rtol=1e-5,
+                               atol=1e-5)
+    np.testing.assert_allclose(grad, runs[0][0], rtol=1e-5, atol=1e-4)
