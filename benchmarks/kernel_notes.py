@@ -2,9 +2,12 @@
 
     python benchmarks/kernel_notes.py
 
-1. A ``prange`` loop run right after a BLAS product competes with OpenBLAS's
-   spinning worker thread; a plain loop does not (why the conv and pool kernels
-   are single-threaded).
+1. Why deepzoo splits its ops over threads of its own (``deepzoo.backend.threads``):
+   a ``prange`` loop run right after a multi-threaded BLAS product competes with
+   OpenBLAS's spinning worker thread; a product split over two threads right
+   after a ``prange`` loop competes with numba's spinning OpenMP worker; and a
+   ``concurrent.futures`` pool takes several times longer than ``Workers`` to
+   hand a thread a piece of work and get it back.
 2. ``math.tanh`` inside a numba loop does not vectorise; NumPy's ``tanh`` does
    (why the LSTM step leaves ``tanh`` to NumPy).
 3. Thin convolutions and pooling, each kernel against the one it replaced, on
@@ -19,12 +22,14 @@ from __future__ import annotations
 import math
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
 
 from deepzoo.backend import cpu_conv_kernels as kc
+from deepzoo.backend.threads import Workers, one_blas_thread
 
 sys.path.insert(0, str(Path(__file__).parent))
 from timing import best  # noqa: E402
@@ -95,8 +100,7 @@ def pool_kernels(rng, c):
           f"channels innermost {plain * 1e3:.2f} ms")
 
 
-def main():
-    rng = np.random.default_rng(0)
+def spinning_threads(rng):
     x = rng.standard_normal((73728, 64)).astype(np.float32)
     out = np.empty_like(x)
     a = rng.standard_normal((4096, 288)).astype(np.float32)
@@ -114,6 +118,51 @@ def main():
         following = min(after_gemm() for _ in range(20))
         print(f"ReLU over 73728 x 64, {name}: alone {alone * 1e3:.2f} ms, "
               f"right after a GEMM {following * 1e3:.2f} ms")
+    workers = Workers(2)
+    m = rng.standard_normal((1024, 1024)).astype(np.float32)
+    product = np.empty_like(m)
+
+    def split_product():
+        with one_blas_thread():
+            workers.split(1024, lambda start, stop: np.matmul(m[start:stop], m, out=product[start:stop]))
+
+    def after_prange():
+        relu_parallel(x[:4096], out[:4096])
+        start = time.perf_counter()
+        split_product()
+        return time.perf_counter() - start
+
+    def quiet():
+        time.sleep(0.05)  # numba's OpenMP workers stop spinning after a few milliseconds
+        start = time.perf_counter()
+        split_product()
+        return time.perf_counter() - start
+
+    print(f"1024 x 1024 product split over 2 threads: quiet {min(quiet() for _ in range(10)) * 1e3:.1f} ms, "
+          f"right after a prange loop {min(after_prange() for _ in range(10)) * 1e3:.1f} ms")
+    pool = ThreadPoolExecutor(1)
+
+    def pool_split():
+        future = pool.submit(len, "a")
+        len("b")
+        future.result()
+
+    def median_us(fn):
+        fn()
+        times = []
+        for _ in range(300):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return np.median(times) * 1e6
+
+    print(f"handing out an empty job in two pieces: Workers {median_us(lambda: workers.split(2, min)):.0f} us, "
+          f"concurrent.futures {median_us(pool_split):.0f} us (median of 300)")
+
+
+def main():
+    rng = np.random.default_rng(0)
+    spinning_threads(rng)
     z = rng.standard_normal((32, 400)).astype(np.float32)
     zo = np.empty_like(z)
     in_numba = best(lambda: tanh_in_numba(z, zo))

@@ -29,7 +29,7 @@ def split_everything(monkeypatch):
     """A numba Ops on three threads that splits every op it can (smallest parts)."""
     from deepzoo.backend import numba_cpu
 
-    for name in ("_PART_MACS", "_PART_VALUES", "_PART_PRODUCT", "_BLAS_ONE_THREAD"):
+    for name in ("_PART_MACS", "_PART_VALUES", "_PART_PRODUCT"):
         monkeypatch.setattr(numba_cpu, name, 1)
     if not _SPLIT_OPS:  # one instance for the session: its helper threads live as long
         _SPLIT_OPS.append(numba_cpu.NumbaCPUOps(threads=3))

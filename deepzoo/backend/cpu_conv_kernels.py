@@ -9,11 +9,10 @@ there a channel loop is too short to vectorise. ``benchmarks/kernel_notes.py``
 times each against the general one on both sides of the limit where
 :class:`~deepzoo.backend.numba_cpu.NumbaCPUOps` switches.
 
-The kernels are single-threaded on purpose: NumPy's BLAS already runs the
-matrix products on every core, and its worker threads keep spinning for a while
-after each product. A ``prange`` loop right after one competes with them for
-the cores and runs several times slower than a plain loop
-(``benchmarks/kernel_notes.py``).
+Each kernel is single-threaded and releases the GIL (``nogil``):
+:class:`~deepzoo.backend.numba_cpu.NumbaCPUOps` runs it on pieces of the batch
+in several threads at once (:mod:`deepzoo.backend.threads` says why not with
+``prange``).
 """
 
 import numpy as np

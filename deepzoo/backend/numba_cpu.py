@@ -60,9 +60,8 @@ _PART_MACS = 1 << 20
 _PART_VALUES = 1 << 16
 # ... or multiply-adds of a matrix product, which BLAS does faster.
 _PART_PRODUCT = 1 << 23
-# OpenBLAS runs products of at most this many multiply-adds on the calling thread
-# by itself; larger ones deepzoo runs with one BLAS thread per part (see threads.py).
-_BLAS_ONE_THREAD = 65536 * 4
+# OpenBLAS runs products of at most this many multiply-adds on the calling thread.
+_BLAS_ALONE = 65536 * 4
 # Optimizer state below this magnitude is flushed to zero (see cpu_kernels).
 _TINY = {np.dtype("float32"): 1e-30, np.dtype("float64"): 1e-300}
 
@@ -86,6 +85,7 @@ class NumbaCPUOps(Ops):
             raise ConfigError(f"NumbaCPUOps: threads must be a positive integer, received {threads!r}")
         self.threads = threads
         self._workers = Workers(threads)
+        self._blas_held = False  # see matmul
         # Reused temporaries: one product per (shape, dtype), bounded by the number of
         # distinct parameter shapes in use, and one columns buffer per dtype. They are
         # per thread, so that two models trained in two threads never share one.
@@ -109,10 +109,18 @@ class NumbaCPUOps(Ops):
         b = b.T if trans_b else b
         if out is None:
             out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
-        # rows of the product are independent: each thread computes some of them
+        # Rows of the product are independent: large products give each thread some
+        # of them, with BLAS on one thread. Smaller ones go to BLAS whole: its own
+        # spinning workers answer faster than deepzoo's threads (an LSTM's products,
+        # step after step). But once this Ops has split work over its threads, BLAS
+        # stays on one thread here too: its workers would spin on the cores that
+        # deepzoo's threads need next (benchmarks/kernel_notes.py).
         per_row = a.shape[1] * b.shape[1]
-        if a.shape[0] * per_row <= _BLAS_ONE_THREAD:
-            return self._matmul(a, b, out, accumulate)
+        if self.threads == 1 or a.shape[0] * per_row < 2 * _PART_PRODUCT:
+            if not self._blas_held or a.shape[0] * per_row <= _BLAS_ALONE:
+                return self._matmul(a, b, out, accumulate)
+            with one_blas_thread():
+                return self._matmul(a, b, out, accumulate)
         with one_blas_thread():
             self._split(a.shape[0], lambda start, stop: self._matmul(a[start:stop], b, out[start:stop],
                                                                      accumulate), per_row, _PART_PRODUCT)
@@ -279,10 +287,13 @@ class NumbaCPUOps(Ops):
 
     # --------------------------------------------------- convolution, pooling
     def _split(self, n, work, per_item, least):
-        """``work(start, stop)`` over parts of ``range(n)``, one part per thread, each part
+        """``work(start, stop)`` over pieces of ``range(n)`` on every thread, each piece
         holding at least ``least`` units of work at ``per_item`` units per item; returns
-        the parts' results in order."""
-        return self._workers.split(n, work, -(-least // max(1, per_item)))
+        the pieces' results in order."""
+        min_size = -(-least // max(1, per_item))
+        if self.threads > 1 and n >= 2 * min_size:
+            self._blas_held = True
+        return self._workers.split(n, work, min_size)
 
     def _chunks(self, x_shape, kernel, strides, dilation, pads, dtype):
         """Images per chunk, and a columns buffer for one chunk (reused across calls)."""
