@@ -44,14 +44,13 @@ class Workers:
     A job is cut into a few pieces per thread, and each thread takes the next
     piece as soon as it is done with one: a helper that wakes up late (tens of
     microseconds, more on a virtual machine) then takes fewer pieces instead of
-    holding the caller up. Handing a helper its job is a put on a queue of its
-    own; a ``concurrent.futures`` pool costs several times more, which matters
-    for kernels of a fraction of a millisecond. One job at a time: a caller that
-    finds the helpers busy (another thread's job, or a piece that splits again)
-    does its whole job alone.
+    holding the caller up. Handing a helper its job is one put on a queue of its
+    own and one get from another. One job at a time: a caller that finds the
+    helpers busy (another thread's job, or a piece that splits again) does its
+    whole job alone.
     """
 
-    pieces_per_thread = 4
+    pieces_per_thread = 2
 
     def __init__(self, count: int):
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
