@@ -93,8 +93,8 @@ def im2col_kernels(rng, n, size, c):
 def pool_kernels(rng, c):
     x = rng.random((64, 28, 28, c), dtype=np.float32)
     y, which = np.empty((64, 14, 14, c), np.float32), np.empty((64, 14, 14, c), np.int32)
-    few = best(lambda: kc.max_pool_few_channels(x, 2, 2, 2, 2, 0, 0, y, which))
-    plain = best(lambda: kc.max_pool(x, 2, 2, 2, 2, 0, 0, y, which))
+    few = best(lambda: kc.max_pool_few_channels(x, 2, 2, 2, 2, 0, 0, y, which, True))
+    plain = best(lambda: kc.max_pool(x, 2, 2, 2, 2, 0, 0, y, which, True))
     print(f"max pool 2x2 of 64 x 28 x 28 x {c}: taps innermost {few * 1e3:.2f} ms, "
           f"channels innermost {plain * 1e3:.2f} ms")
 

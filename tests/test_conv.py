@@ -100,6 +100,9 @@ def test_conv_and_pool_ops_equal_reference(host_ops, geometry, dtype):
     y_ref, which_ref = ref.max_pool2d(x, kernel, strides, pads)
     np.testing.assert_array_equal(y, y_ref)
     np.testing.assert_array_equal(which, which_ref)
+    y_alone, no_which = ops.max_pool2d(x, kernel, strides, pads, with_argmax=False)
+    assert no_which is None
+    np.testing.assert_array_equal(y_alone, y_ref)
     dy = rng.standard_normal(y.shape).astype(dtype)
     np.testing.assert_allclose(ops.max_pool2d_backward(dy, which, shape, kernel, strides, pads),
                                ref.max_pool2d_backward(dy, which_ref, shape, kernel, strides, pads),
@@ -159,3 +162,12 @@ def test_clear_errors_for_bad_shapes_and_arguments():
     model = dz.Sequential([Conv2D(2, 3)], input_shape=(6, 6, 1))
     with pytest.raises(ShapeError, match=r"expects input of shape \(batch, 6, 6, 1\).*\(3, 6, 6\)"):
         model.predict(np.zeros((3, 6, 6)))
+
+
+def test_max_pool_inference_keeps_no_winners_but_its_backward_still_works(ops):
+    x = np.random.default_rng(0).standard_normal((3, 6, 6, 2))
+    dy = np.random.default_rng(1).standard_normal((3, 3, 3, 2))
+    y_train, dx_train = run_layer(MaxPool2D(2), ops, x, dy=dy, training=True)
+    y_infer, dx_infer = run_layer(MaxPool2D(2), ops, x, dy=dy, training=False)
+    np.testing.assert_array_equal(y_infer, y_train)
+    np.testing.assert_array_equal(dx_infer, dx_train)

@@ -99,6 +99,24 @@ def test_one_blas_thread_inside_and_the_old_count_after():
     assert _blas_threads() == before
 
 
+def test_a_second_thread_leaving_does_not_restore_the_count_under_the_first():
+    before = _blas_threads()
+    entered, left = threading.Event(), threading.Event()
+
+    def second():
+        with one_blas_thread():
+            entered.set()
+        left.set()
+
+    with one_blas_thread():
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert entered.wait(timeout=10) and left.wait(timeout=10)
+        assert all(count == 1 for count in _blas_threads())  # still one: the first is inside
+        thread.join()
+    assert _blas_threads() == before
+
+
 def test_split_kernel_gradients_do_not_depend_on_timing(split_ops):
     ops = split_ops
     rng = np.random.default_rng(0)

@@ -128,9 +128,15 @@ class ConvOps:
             windows[:, :, :, i * pw + j, :] = xp[:, rows, columns, :]
         return windows, geometry
 
-    def max_pool2d(self, x, pool, strides, pads):
-        """Largest value of each window; also returns which tap won (for the backward)."""
+    def max_pool2d(self, x, pool, strides, pads, with_argmax=True):
+        """Largest value of each window, and which tap won it (for the backward).
+
+        Returns ``(y, which)``; with ``with_argmax=False`` (inference, where no
+        backward follows) ``which`` is None and backends may skip computing it.
+        """
         windows, _ = self._windows(x, pool, strides, pads, -np.inf)
+        if not with_argmax:
+            return windows.max(axis=3), None
         which = windows.argmax(axis=3)
         return np.take_along_axis(windows, which[:, :, :, None, :], axis=3)[:, :, :, 0, :], which
 

@@ -94,8 +94,9 @@ def col2im_runs(cols, kh, kw, sh, sw, dh, oh, ow, dxp):
 
 
 @njit(**_opts)
-def max_pool(x, ph, pw, sh, sw, top, left, y, which):
-    """``y`` = window maxima; ``which`` = index ``p * pw + q`` of the winning tap.
+def max_pool(x, ph, pw, sh, sw, top, left, y, which, argmax):
+    """``y`` = window maxima; ``which`` = index ``p * pw + q`` of the winning tap
+    (left unwritten when ``argmax`` is false).
 
     The channel loops run over one pixel's channel vector (a slice), which keeps
     their indices non-negative: numba then drops its negative-index checks.
@@ -119,17 +120,22 @@ def max_pool(x, ph, pw, sh, sw, top, left, y, which):
                         if first:
                             for ch in range(c):
                                 out[ch] = pixel[ch]
-                                won[ch] = tap
+                            if argmax:
+                                for ch in range(c):
+                                    won[ch] = tap
                             first = False
-                        else:
+                        elif argmax:
                             for ch in range(c):
                                 better = pixel[ch] > out[ch]
                                 out[ch] = pixel[ch] if better else out[ch]
                                 won[ch] = tap if better else won[ch]
+                        else:
+                            for ch in range(c):
+                                out[ch] = max(out[ch], pixel[ch])
 
 
 @njit(**_opts)
-def max_pool_few_channels(x, ph, pw, sh, sw, top, left, y, which):
+def max_pool_few_channels(x, ph, pw, sh, sw, top, left, y, which, argmax):
     """:func:`max_pool` for images with fewer channels than a vector register holds.
 
     A channel loop of 6 does not fill an 8-lane vector, and running it once per
@@ -151,6 +157,12 @@ def max_pool_few_channels(x, ph, pw, sh, sw, top, left, y, which):
                 out_j, won_j = out[j], won[j]
                 for ch in range(c):
                     best, tap = image[i0, j0, ch], (i0 - top_i) * pw + j0 - left_j
+                    if not argmax:
+                        for ih in range(i0, i1):
+                            for iw in range(j0, j1):
+                                best = max(best, image[ih, iw, ch])
+                        out_j[ch] = best
+                        continue
                     for ih in range(i0, i1):
                         for iw in range(j0, j1):
                             if image[ih, iw, ch] > best:

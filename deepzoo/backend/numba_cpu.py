@@ -321,7 +321,7 @@ class NumbaCPUOps(Ops):
         return planes.reshape(n, c, hp * wp), wp
 
     def conv2d(self, x, kernel, strides, dilation, pads, bias=None, activation=None):
-        (kh, kw), _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation, pads)
+        _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation, pads)
         rows = oh * ow
         z = np.empty((x.shape[0] * rows, kernel.shape[3]), dtype=x.dtype)
 
@@ -461,15 +461,15 @@ class NumbaCPUOps(Ops):
             return
         dx += dxp[:, top:top + h, left:left + w, :]
 
-    def max_pool2d(self, x, pool, strides, pads):
+    def max_pool2d(self, x, pool, strides, pads, with_argmax=True):
         _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)
         y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
-        which = np.empty(y.shape, dtype=np.int32)
+        which = np.empty(y.shape, dtype=np.int32)  # left unwritten without with_argmax
         kernel = kc.max_pool_few_channels if x.shape[3] < _VECTOR_LANES else kc.max_pool
         self._split(x.shape[0], lambda start, stop: kernel(
             x[start:stop], pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0],
-            y[start:stop], which[start:stop]), x[0].size, _PART_VALUES)
-        return y, which
+            y[start:stop], which[start:stop], with_argmax), x[0].size, _PART_VALUES)
+        return y, which if with_argmax else None
 
     def max_pool2d_backward(self, dy, which, x_shape, pool, strides, pads):
         # windows that tile the image exactly write every pixel once: no zeroing needed

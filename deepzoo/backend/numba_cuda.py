@@ -337,11 +337,11 @@ class NumbaCUDAOps(Ops):
         _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)
         return target.empty((x.shape[0], oh, ow, x.shape[3]), x.dtype)
 
-    def max_pool2d(self, x, pool, strides, pads):
+    def max_pool2d(self, x, pool, strides, pads, with_argmax=True):
         y = self._pool_output(x, pool, strides, pads)
         which = target.empty(y.shape, np.int32)
         self._run(self.kc.max_pool, y.size, x, *pool, *strides, pads[0][0], pads[1][0], y, which)
-        return y, which
+        return y, which if with_argmax else None
 
     def max_pool2d_backward(self, dy, which, x_shape, pool, strides, pads):
         dx = target.empty(tuple(x_shape), dy.dtype)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from contextlib import contextmanager
 
 from threadpoolctl import ThreadpoolController
 
@@ -118,31 +117,47 @@ class _Helper:
                 self.done.put(error)
 
 
-_blas = None
+class _OneBlasThread:
+    """BLAS on one thread while any thread is inside; the count it had before, after.
 
-
-def _blas_libraries():
-    global _blas
-    if _blas is None:
-        _blas = ThreadpoolController().select(user_api="blas").lib_controllers
-    return _blas
-
-
-@contextmanager
-def one_blas_thread():
-    """Run the BLAS calls inside on the calling thread only; restore the count after.
-
-    Setting the count is a function call into the library (about a microsecond);
-    with one thread, a product wakes none of BLAS's workers, so none spins
-    afterwards.
+    The count belongs to the whole process, so overlapping uses from several
+    threads (two models trained at once) are counted: the first one in saves and
+    lowers it, the last one out restores it, and a thread that leaves while
+    another is still inside changes nothing.
     """
-    libraries = _blas_libraries()
-    before = [lib.num_threads for lib in libraries]
-    for lib in libraries:
-        lib.set_num_threads(1)
-    try:
-        yield
-    finally:
-        for lib, count in zip(libraries, before):
-            if count is not None:  # a library that could not tell its count keeps one
-                lib.set_num_threads(count)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._saved = []
+        self._libraries = None
+
+    def __enter__(self):
+        with self._lock:
+            if self._inside == 0:
+                if self._libraries is None:
+                    self._libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+                self._saved = [(lib, lib.num_threads) for lib in self._libraries]
+                for lib in self._libraries:
+                    lib.set_num_threads(1)
+            self._inside += 1
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0:
+                for lib, count in self._saved:
+                    if count is not None:  # a library that could not tell its count keeps one
+                        lib.set_num_threads(count)
+
+
+_one_blas_thread = _OneBlasThread()
+
+
+def one_blas_thread():
+    """A context in which NumPy's BLAS runs each product on the calling thread only.
+
+    With one thread a product wakes none of BLAS's workers, so none spins
+    afterwards. Setting the count is a call into the library (microseconds).
+    """
+    return _one_blas_thread

@@ -62,8 +62,14 @@ class MaxPool2D(_Pool2D):
     def forward(self, x, training=False):
         self.check_input(x)
         ops, window = self.ops, (self.pool_size, self.strides, self.pads)
-        y, which = ops.max_pool2d(x, *window)
-        return y, lambda dy: ops.max_pool2d_backward(dy, which, x.shape, *window)
+        # Inference keeps no winners; a backward after it (rare) finds them again.
+        y, which = ops.max_pool2d(x, *window, with_argmax=training)
+
+        def backward(dy):
+            winners = which if which is not None else ops.max_pool2d(x, *window)[1]
+            return ops.max_pool2d_backward(dy, winners, x.shape, *window)
+
+        return y, backward
 
 
 class AveragePooling2D(_Pool2D):
