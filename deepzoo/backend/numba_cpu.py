@@ -301,6 +301,7 @@ class NumbaCPUOps(Ops):
         rows, width = oh * ow, kh * kw * x_shape[3]
         fit = _CHUNK_BYTES // (rows * width * np.dtype(dtype).itemsize)
         images = max(1, min(x_shape[0], max(fit, -(-_CHUNK_ROWS // rows))))
+        images = -(-x_shape[0] // -(-x_shape[0] // images))  # even chunks: 16 + 16, not 21 + 11
         key = ("cols", np.dtype(dtype))
         if key not in self._scratch or self._scratch[key].size < images * rows * width:
             self._scratch[key] = np.empty(images * rows * width, dtype=dtype)
