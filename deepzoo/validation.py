@@ -28,14 +28,23 @@ def numeric_array(name: str, value) -> np.ndarray:
     if array.shape[0] == 0:
         raise DataError(f"{name} is empty: received an array of shape {array.shape}")
     if array.dtype.kind == "f":
-        finite = np.isfinite(array)
-        if not finite.all():
-            where = tuple(int(i) for i in np.argwhere(~finite)[0])
-            raise DataError(
-                f"{name} contains NaN or infinite values (first at index {where}: "
-                f"{array[where]}); remove or fill them before training"
-            )
+        _require_finite(name, array)
     return array
+
+
+def _require_finite(name: str, array: np.ndarray) -> None:
+    # A sum is finite exactly when every term is, unless it overflows; only then is
+    # the elementwise test (a boolean array as large as the data) needed.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(array.sum()):
+            return
+    finite = np.isfinite(array)
+    if not finite.all():
+        where = tuple(int(i) for i in np.argwhere(~finite)[0])
+        raise DataError(
+            f"{name} contains NaN or infinite values (first at index {where}: "
+            f"{array[where]}); remove or fill them before training"
+        )
 
 
 def same_length(x_name: str, x, y_name: str, y) -> None:

@@ -113,6 +113,13 @@ def test_memory_stays_flat_over_epochs():
     assert late - early < 64 * 1024, measure.current  # no growth with the epoch count
 
 
+def test_huge_finite_input_whose_sum_overflows_is_accepted():
+    from deepzoo.validation import numeric_array
+
+    x = np.full((4, 3), 3e38, dtype=np.float32)  # finite, but the sum is not
+    assert numeric_array("x", x) is x
+
+
 @pytest.mark.parametrize("bad", [np.inf, -np.inf])
 def test_infinite_input_is_refused(bad):
     x, y = blobs(16)
