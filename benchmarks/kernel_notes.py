@@ -5,9 +5,11 @@
 1. Why deepzoo splits its ops over threads of its own (``deepzoo.backend.threads``):
    a ``prange`` loop run right after a multi-threaded BLAS product competes with
    OpenBLAS's spinning worker thread; a product split over two threads right
-   after a ``prange`` loop competes with numba's spinning OpenMP worker. And what
-   it costs ``Workers`` to hand a thread a piece of work and get it back (why
-   pieces hold at least about 0.1 ms of work).
+   after a ``prange`` loop competes with numba's spinning OpenMP worker. What it
+   costs ``Workers`` to hand a thread a piece of work and get it back (why
+   pieces hold at least about 0.1 ms of work). And an LSTM step's product, too
+   small to split, with BLAS's own threads against one thread (why such products
+   go to BLAS whole until an Ops has split work).
 2. ``math.tanh`` inside a numba loop does not vectorise; NumPy's ``tanh`` does
    (why the LSTM step leaves ``tanh`` to NumPy).
 3. Thin convolutions and pooling, each kernel against the one it replaced, on
@@ -150,6 +152,19 @@ def spinning_threads(rng):
 
     hand_out = median_us(lambda: workers.split(2, min))
     print(f"handing out an empty job in two pieces with Workers: {hand_out:.0f} us (median of 300)")
+    h, r = rng.standard_normal((32, 100)).astype(np.float32), rng.standard_normal((100, 400)).astype(np.float32)
+    z = np.empty((32, 400), np.float32)
+
+    def steps():
+        for _ in range(100):
+            np.matmul(h, r, out=z)
+
+    def steps_one_thread():
+        with one_blas_thread():
+            steps()
+
+    print(f"100 LSTM step products 32 x 100 by 100 x 400: BLAS's own threads {best(steps) * 1e3:.2f} ms, "
+          f"one BLAS thread {best(steps_one_thread) * 1e3:.2f} ms")
 
 
 def main():

@@ -116,12 +116,11 @@ class NumbaCPUOps(Ops):
         # stays on one thread here too: its workers would spin on the cores that
         # deepzoo's threads need next (benchmarks/kernel_notes.py).
         per_row = a.shape[1] * b.shape[1]
-        if self.threads == 1 or a.shape[0] * per_row < 2 * _PART_PRODUCT:
-            if not self._blas_held or a.shape[0] * per_row <= _BLAS_ALONE:
-                return self._matmul(a, b, out, accumulate)
-            with one_blas_thread():
-                return self._matmul(a, b, out, accumulate)
-        with one_blas_thread():
+        size = a.shape[0] * per_row
+        too_small_to_split = self.threads == 1 or size < 2 * _PART_PRODUCT
+        if size <= _BLAS_ALONE or (too_small_to_split and not self._blas_held):
+            return self._matmul(a, b, out, accumulate)
+        with one_blas_thread():  # one piece when it is too small to split
             self._split(a.shape[0], lambda start, stop: self._matmul(a[start:stop], b, out[start:stop],
                                                                      accumulate), per_row, _PART_PRODUCT)
         return out

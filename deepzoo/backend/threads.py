@@ -13,7 +13,7 @@ on a small machine every core is busy with deepzoo's work, and a thread pool
 whose idle threads spin while they wait for work takes the cores from the
 others. After a multi-threaded product, OpenBLAS's workers spin for a while,
 and a ``prange`` loop run then is several times slower; after a ``prange``
-loop, numba's OpenMP workers spin for milliseconds in turn, and a product split
+loop, numba's OpenMP workers spin for a while in turn, and a product split
 over threads right then is slower too (``benchmarks/kernel_notes.py`` measures
 both). So deepzoo runs BLAS on one thread inside its ops
 (:func:`one_blas_thread`) and splits the large products over these threads as
@@ -52,9 +52,7 @@ class Workers:
     pieces_per_thread = 2
 
     def __init__(self, count: int):
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            raise ValueError(f"the number of threads must be a positive integer, received {count!r}")
-        self.count = count
+        self.count = count  # at least 1 (NumbaCPUOps checks the count it is given)
         self._busy = threading.Lock()
         self._helpers = [_Helper(i) for i in range(count - 1)]
 
