@@ -15,8 +15,8 @@
 3. Thin convolutions and pooling, each kernel against the one it replaced, on
    both sides of the limit where ``NumbaCPUOps`` switches between them: direct
    convolution on planes (forward and kernel gradient) against im2col + BLAS,
-   im2col in runs against the loop nest, max pooling with the taps innermost
-   against the channels innermost.
+   im2col in runs against the loop nest, max pooling over shifted row runs and
+   with the taps innermost against the channels innermost.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def conv_kernels(rng, n, size, c, f, k):
         kc.im2col(xp, k, k, 1, 1, 1, 1, o, o, cols)
         grad.reshape(-1, f)[...] += cols.T @ dz
 
-    direct = best(lambda: kc.conv_planes(planes, kernel, size, 1, 1, o, o, bias, z))
+    direct = best(lambda: kc.conv_planes(planes, kernel, size, 1, 1, o, o, bias, False, z))
     direct_grad = best(lambda: kc.conv_planes_kernel_grad(planes, dz, size, 1, 1, o, o, grad))
     print(f"conv {c} -> {f} channels, {k}x{k}, batch {n}: forward direct on planes {direct * 1e3:.2f} ms, "
           f"im2col + BLAS {best(columns_and_product) * 1e3:.2f} ms; kernel gradient on planes "
@@ -95,10 +95,11 @@ def im2col_kernels(rng, n, size, c):
 def pool_kernels(rng, c):
     x = rng.random((64, 28, 28, c), dtype=np.float32)
     y, which = np.empty((64, 14, 14, c), np.float32), np.empty((64, 14, 14, c), np.int32)
+    rows = best(lambda: kc.max_pool_rows(x, 2, 2, 2, 2, y, which, True))
     few = best(lambda: kc.max_pool_few_channels(x, 2, 2, 2, 2, 0, 0, y, which, True))
     plain = best(lambda: kc.max_pool(x, 2, 2, 2, 2, 0, 0, y, which, True))
-    print(f"max pool 2x2 of 64 x 28 x 28 x {c}: taps innermost {few * 1e3:.2f} ms, "
-          f"channels innermost {plain * 1e3:.2f} ms")
+    print(f"max pool 2x2 of 64 x 28 x 28 x {c}: shifted row runs {rows * 1e3:.2f} ms, "
+          f"taps innermost {few * 1e3:.2f} ms, channels innermost {plain * 1e3:.2f} ms")
 
 
 def spinning_threads(rng):

@@ -171,3 +171,15 @@ def test_max_pool_inference_keeps_no_winners_but_its_backward_still_works(ops):
     y_infer, dx_infer = run_layer(MaxPool2D(2), ops, x, dy=dy, training=False)
     np.testing.assert_array_equal(y_infer, y_train)
     np.testing.assert_array_equal(dx_infer, dx_train)
+
+
+@pytest.mark.parametrize("channels", [3, 8])  # the CPU has kernels for few channels and for many
+@pytest.mark.parametrize("window", [((2, 2), (2, 2), ((0, 0), (0, 0))), ((3, 2), (1, 2), ((0, 0), (0, 0))),
+                                    ((3, 3), (2, 2), ((1, 1), (0, 1)))])
+def test_max_pool_ties_go_to_the_first_tap_in_row_major_order(host_ops, channels, window):
+    # three values only: most windows hold a tie, and the winners must still match
+    x = np.random.default_rng(channels).integers(0, 3, (2, 7, 8, channels)).astype(np.float32)
+    y, which = host_ops.max_pool2d(host_ops.asarray(x), *window)
+    y_ref, which_ref = Ops().max_pool2d(x, *window)
+    np.testing.assert_array_equal(host_ops.to_host(y), y_ref)
+    np.testing.assert_array_equal(host_ops.to_host(which), which_ref)

@@ -136,12 +136,13 @@ def max_pool(x, ph, pw, sh, sw, top, left, y, which, argmax):
 
 @njit(**_opts)
 def max_pool_few_channels(x, ph, pw, sh, sw, top, left, y, which, argmax):
-    """:func:`max_pool` for images with fewer channels than a vector register holds.
+    """:func:`max_pool` for images with fewer channels than a vector register holds,
+    when windows may reach into the padding (:func:`max_pool_rows` serves the rest).
 
     A channel loop of 6 does not fill an 8-lane vector, and running it once per
     tap sends the running maxima through memory every time. Here the taps are
-    the innermost loop and each maximum stays in a register: LeNet-5's first
-    pooling (6 channels) takes 0.49 ms instead of 1.09 ms.
+    the innermost loop and each maximum stays in a register
+    (``benchmarks/kernel_notes.py`` times the three max-pooling kernels).
     """
     n, h, w, c = x.shape
     oh, ow = y.shape[1], y.shape[2]
@@ -169,6 +170,50 @@ def max_pool_few_channels(x, ph, pw, sh, sw, top, left, y, which, argmax):
                                 best, tap = image[ih, iw, ch], (ih - top_i) * pw + iw - left_j
                     out_j[ch] = best
                     won_j[ch] = tap
+
+
+@njit(**_opts)
+def max_pool_rows(x, ph, pw, sh, sw, y, which, argmax):
+    """:func:`max_pool` without padding, one output row at a time, for few channels.
+
+    With channels last, the window starting at column ``j * sw`` reads, at tap
+    ``(p, q)``, the values ``q * c`` further along input row ``i * sh + p`` than
+    tap ``(p, 0)`` does. So for every column at once (strided or not) each tap is
+    one shifted run of the row: ``ph * pw`` long vector loops over a row buffer,
+    then one copy of every ``sw``-th column out of it. Taps are visited in row-major
+    order and only a strictly larger value wins, as in :func:`max_pool`.
+    """
+    n, h, w, c = x.shape
+    oh, ow = y.shape[1], y.shape[2]
+    span = ((ow - 1) * sw + 1) * c  # every window start from the first to the last
+    best = np.empty(span, dtype=x.dtype)
+    won = np.zeros(span, dtype=np.int32)
+    for b in range(n):
+        for i in range(oh):
+            for p in range(ph):
+                line = x[b, i * sh + p].reshape(w * c)
+                for q in range(pw):
+                    run, tap = line[q * c:q * c + span], p * pw + q
+                    if p == 0 and q == 0:
+                        best[:] = run
+                        if argmax:
+                            won[:] = 0
+                    elif argmax:
+                        for t in range(span):
+                            better = run[t] > best[t]
+                            best[t] = run[t] if better else best[t]
+                            won[t] = tap if better else won[t]
+                    else:
+                        for t in range(span):
+                            best[t] = max(best[t], run[t])
+            out, out_won = y[b, i], which[b, i]
+            for j in range(ow):
+                start = j * sw * c
+                for ch in range(c):
+                    out[j, ch] = best[start + ch]
+                if argmax:
+                    for ch in range(c):
+                        out_won[j, ch] = won[start + ch]
 
 
 @njit(**_opts)
@@ -243,82 +288,141 @@ def avg_pool(x, ph, pw, sh, sw, top, left, y, backward):
 # negative-index checks and the loops vectorise.
 
 
+# Each tap's loop adds into a plane of sums that lives in memory (L1), not in a
+# register, so the loops below take four taps (or four filters) per pass over
+# it: one load and one store of the sums serve four multiply-adds.
+
+
 @njit(**_opts)
-def conv_planes(planes, kernel, wp, dh, dw, oh, ow, bias, z):
-    """``z`` (N * OH * OW, F) = the convolution of ``planes`` with ``kernel`` (KH, KW, C, F), plus ``bias``."""
+def _tap_shifts(kh, kw, dh, dw, wp):
+    """Where each tap's run starts in a plane, taps in row-major order."""
+    shifts = np.empty(kh * kw, dtype=np.int64)
+    for p in range(kh):
+        for q in range(kw):
+            shifts[p * kw + q] = p * dh * wp + q * dw
+    return shifts
+
+
+@njit(**_opts)
+def conv_planes(planes, kernel, wp, dh, dw, oh, ow, bias, relu, z):
+    """``z`` (N * OH * OW, F) = the convolution of ``planes`` with ``kernel`` (KH, KW, C, F),
+    plus ``bias``, then ``max(0, .)`` when ``relu`` is true."""
     n, c, _ = planes.shape
     kh, kw, _, f = kernel.shape
-    span = (oh - 1) * wp + ow
+    taps, span = kh * kw, (oh - 1) * wp + ow
+    shifts, weights = _tap_shifts(kh, kw, dh, dw, wp), kernel.reshape(taps, c, f)
     acc = np.empty((f, span), dtype=planes.dtype)
+    zero = planes.dtype.type(0)
     for b in range(n):
         acc[:] = 0
         for ch in range(c):
             plane = planes[b, ch]
-            for p in range(kh):
-                for q in range(kw):
-                    run = plane[p * dh * wp + q * dw:p * dh * wp + q * dw + span]
-                    for o in range(f):
-                        tap, out = kernel[p, q, ch, o], acc[o]
-                        for t in range(span):
-                            out[t] += run[t] * tap
-        for i in range(oh):
-            for j in range(ow):
-                row = z[(b * oh + i) * ow + j]
+            for a in range(0, taps - 3, 4):
+                r0 = plane[shifts[a]:shifts[a] + span]
+                r1 = plane[shifts[a + 1]:shifts[a + 1] + span]
+                r2 = plane[shifts[a + 2]:shifts[a + 2] + span]
+                r3 = plane[shifts[a + 3]:shifts[a + 3] + span]
                 for o in range(f):
-                    row[o] = acc[o, i * wp + j] + bias[o]
+                    out = acc[o]
+                    w0, w1, w2, w3 = weights[a, ch, o], weights[a + 1, ch, o], \
+                        weights[a + 2, ch, o], weights[a + 3, ch, o]
+                    for t in range(span):
+                        out[t] += r0[t] * w0 + r1[t] * w1 + r2[t] * w2 + r3[t] * w3
+            for a in range(taps - taps % 4, taps):
+                run = plane[shifts[a]:shifts[a] + span]
+                for o in range(f):
+                    out, w = acc[o], weights[a, ch, o]
+                    for t in range(span):
+                        out[t] += run[t] * w
+        # out to the rows, one filter at a time: contiguous reads, writes F apart
+        for i in range(oh):
+            rows = z[(b * oh + i) * ow:(b * oh + i + 1) * ow]
+            for o in range(f):
+                sums, column, add = acc[o, i * wp:i * wp + ow], rows[:, o], bias[o]
+                if relu:
+                    for j in range(ow):
+                        column[j] = max(sums[j] + add, zero)
+                else:
+                    for j in range(ow):
+                        column[j] = sums[j] + add
 
 
 @njit(**_opts)
 def _spread_rows(dz, b, oh, ow, wp, dzt):
     """Image ``b``'s rows of ``dz`` as planes (F, span) laid out like the input's runs."""
     for i in range(oh):
-        for j in range(ow):
-            row = dz[(b * oh + i) * ow + j]
-            for o in range(dzt.shape[0]):
-                dzt[o, i * wp + j] = row[o]
+        rows = dz[(b * oh + i) * ow:(b * oh + i + 1) * ow]
+        for o in range(dzt.shape[0]):
+            column, plane = rows[:, o], dzt[o, i * wp:i * wp + ow]
+            for j in range(ow):
+                plane[j] = column[j]
 
 
 @njit(cache=True, error_model="numpy", nogil=True, fastmath={"reassoc", "contract", "nsz"})
 def conv_planes_kernel_grad(planes, dz, wp, dh, dw, oh, ow, grad_kernel):
     """``grad_kernel[p, q, c, f] += sum_n,i,j x[n, i + p dh, j + q dw, c] * dz[n, i, j, f]``.
 
-    Each sum is a dot product of an input run with a gradient plane; ``reassoc``
-    lets numba split it into vector lanes (the order of the additions changes).
+    Each sum is a dot product of an input run with a gradient plane, four taps
+    per pass over the plane; ``reassoc`` lets numba split each sum into vector
+    lanes (the order of the additions changes).
     """
     n, c, _ = planes.shape
     kh, kw, _, f = grad_kernel.shape
-    span = (oh - 1) * wp + ow
+    taps, span = kh * kw, (oh - 1) * wp + ow
+    shifts, grads = _tap_shifts(kh, kw, dh, dw, wp), grad_kernel.reshape(taps, c, f)
     dzt = np.zeros((f, span), dtype=planes.dtype)  # the dropped positions stay zero
+    zero = planes.dtype.type(0)
     for b in range(n):
         _spread_rows(dz, b, oh, ow, wp, dzt)
         for ch in range(c):
             plane = planes[b, ch]
-            for p in range(kh):
-                for q in range(kw):
-                    run = plane[p * dh * wp + q * dw:p * dh * wp + q * dw + span]
-                    for o in range(f):
-                        g, total = dzt[o], planes.dtype.type(0)
-                        for t in range(span):
-                            total += run[t] * g[t]
-                        grad_kernel[p, q, ch, o] += total
+            for a in range(0, taps - 3, 4):
+                r0 = plane[shifts[a]:shifts[a] + span]
+                r1 = plane[shifts[a + 1]:shifts[a + 1] + span]
+                r2 = plane[shifts[a + 2]:shifts[a + 2] + span]
+                r3 = plane[shifts[a + 3]:shifts[a + 3] + span]
+                for o in range(f):
+                    g, s0, s1, s2, s3 = dzt[o], zero, zero, zero, zero
+                    for t in range(span):
+                        s0 += r0[t] * g[t]
+                        s1 += r1[t] * g[t]
+                        s2 += r2[t] * g[t]
+                        s3 += r3[t] * g[t]
+                    grads[a, ch, o] += s0
+                    grads[a + 1, ch, o] += s1
+                    grads[a + 2, ch, o] += s2
+                    grads[a + 3, ch, o] += s3
+            for a in range(taps - taps % 4, taps):
+                run = plane[shifts[a]:shifts[a] + span]
+                for o in range(f):
+                    g, total = dzt[o], zero
+                    for t in range(span):
+                        total += run[t] * g[t]
+                    grads[a, ch, o] += total
 
 
 @njit(**_opts)
 def conv_planes_input_grad(dz, kernel, wp, dh, dw, oh, ow, grad_planes):
     """``grad_planes`` (N, C, HP * WP), zeroed by the caller, += the input gradient:
-    each tap adds ``kernel[p, q, c, :] . dz`` back onto the run it read."""
+    each tap adds ``kernel[p, q, c, :] . dz`` back onto the run it read, four
+    filters per pass over the run."""
     n, c, _ = grad_planes.shape
     kh, kw, _, f = kernel.shape
-    span = (oh - 1) * wp + ow
+    taps, span = kh * kw, (oh - 1) * wp + ow
+    shifts, weights = _tap_shifts(kh, kw, dh, dw, wp), kernel.reshape(taps, c, f)
     dzt = np.zeros((f, span), dtype=dz.dtype)
     for b in range(n):
         _spread_rows(dz, b, oh, ow, wp, dzt)
         for ch in range(c):
             plane = grad_planes[b, ch]
-            for p in range(kh):
-                for q in range(kw):
-                    run = plane[p * dh * wp + q * dw:p * dh * wp + q * dw + span]
-                    for o in range(f):
-                        tap, g = kernel[p, q, ch, o], dzt[o]
-                        for t in range(span):
-                            run[t] += g[t] * tap
+            for a in range(taps):
+                run, w = plane[shifts[a]:shifts[a] + span], weights[a, ch]
+                for o in range(0, f - 3, 4):
+                    g0, g1, g2, g3 = dzt[o], dzt[o + 1], dzt[o + 2], dzt[o + 3]
+                    w0, w1, w2, w3 = w[o], w[o + 1], w[o + 2], w[o + 3]
+                    for t in range(span):
+                        run[t] += g0[t] * w0 + g1[t] * w1 + g2[t] * w2 + g3[t] * w3
+                for o in range(f - f % 4, f):
+                    g, tap = dzt[o], w[o]
+                    for t in range(span):
+                        run[t] += g[t] * tap

@@ -340,8 +340,9 @@ class NumbaCPUOps(Ops):
             planes, wp = self._planes(x, pads)
             if bias is None:
                 bias = np.zeros(kernel.shape[3], dtype=x.dtype)
-            kc.conv_planes(planes, kernel, wp, dilation[0], dilation[1], oh, ow, bias, z)
-            if activation is not None:
+            relu = activation is not None and activation.name == "relu"  # applied in the kernel
+            kc.conv_planes(planes, kernel, wp, dilation[0], dilation[1], oh, ow, bias, relu, z)
+            if activation is not None and not relu:
                 activation.apply(self, z, out=z)
             return
         # A few images at a time, so that their columns, and then their outputs, stay
@@ -465,10 +466,21 @@ class NumbaCPUOps(Ops):
         _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)
         y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
         which = np.empty(y.shape, dtype=np.int32)  # left unwritten without with_argmax
-        kernel = kc.max_pool_few_channels if x.shape[3] < _VECTOR_LANES else kc.max_pool
-        self._split(x.shape[0], lambda start, stop: kernel(
-            x[start:stop], pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0],
-            y[start:stop], which[start:stop], with_argmax), x[0].size, _PART_VALUES)
+        if x.shape[3] >= _VECTOR_LANES:
+            def part(start, stop):
+                kc.max_pool(x[start:stop], *pool, *strides, pads[0][0], pads[1][0], y[start:stop],
+                            which[start:stop], with_argmax)
+        elif not any(pads[0]) and not any(pads[1]):
+            x = np.ascontiguousarray(x)  # its rows are read as flat runs
+
+            def part(start, stop):
+                kc.max_pool_rows(x[start:stop], *pool, *strides, y[start:stop], which[start:stop],
+                                 with_argmax)
+        else:
+            def part(start, stop):
+                kc.max_pool_few_channels(x[start:stop], *pool, *strides, pads[0][0], pads[1][0],
+                                         y[start:stop], which[start:stop], with_argmax)
+        self._split(x.shape[0], part, x[0].size, _PART_VALUES)
         return y, which if with_argmax else None
 
     def max_pool2d_backward(self, dy, which, x_shape, pool, strides, pads):
