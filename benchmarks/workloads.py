@@ -7,7 +7,7 @@ took. The data are random: speed does not depend on what the digits look like.
 ``run.py`` calls this file once per measurement, in a fresh process, so that one
 library's idle threads never compete with the other's for the cores::
 
-    python benchmarks/workloads.py deepzoo xor 5000
+    python benchmarks/workloads.py deepzoo xor 5000 2   # library, workload, size, threads
 """
 
 from __future__ import annotations
