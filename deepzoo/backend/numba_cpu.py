@@ -466,21 +466,16 @@ class NumbaCPUOps(Ops):
         _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)
         y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
         which = np.empty(y.shape, dtype=np.int32)  # left unwritten without with_argmax
-        if x.shape[3] >= _VECTOR_LANES:
-            def part(start, stop):
-                kc.max_pool(x[start:stop], *pool, *strides, pads[0][0], pads[1][0], y[start:stop],
-                            which[start:stop], with_argmax)
-        elif not any(pads[0]) and not any(pads[1]):
+        corner = (pads[0][0], pads[1][0])
+        if x.shape[3] >= _VECTOR_LANES:  # a pixel's channels fill a vector
+            kernel, window = kc.max_pool, (*pool, *strides, *corner)
+        elif not any(pads[0]) and not any(pads[1]):  # few channels: whole rows at a time
             x = np.ascontiguousarray(x)  # its rows are read as flat runs
-
-            def part(start, stop):
-                kc.max_pool_rows(x[start:stop], *pool, *strides, y[start:stop], which[start:stop],
-                                 with_argmax)
+            kernel, window = kc.max_pool_rows, (*pool, *strides)
         else:
-            def part(start, stop):
-                kc.max_pool_few_channels(x[start:stop], *pool, *strides, pads[0][0], pads[1][0],
-                                         y[start:stop], which[start:stop], with_argmax)
-        self._split(x.shape[0], part, x[0].size, _PART_VALUES)
+            kernel, window = kc.max_pool_few_channels, (*pool, *strides, *corner)
+        self._split(x.shape[0], lambda start, stop: kernel(
+            x[start:stop], *window, y[start:stop], which[start:stop], with_argmax), x[0].size, _PART_VALUES)
         return y, which if with_argmax else None
 
     def max_pool2d_backward(self, dy, which, x_shape, pool, strides, pads):
