@@ -142,6 +142,7 @@ def spinning_threads(rng):
 
     print(f"1024 x 1024 product split over 2 threads: quiet {min(quiet() for _ in range(10)) * 1e3:.1f} ms, "
           f"right after a prange loop {min(after_prange() for _ in range(10)) * 1e3:.1f} ms")
+
     def median_us(fn):
         fn()
         times = []

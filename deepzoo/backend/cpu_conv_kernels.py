@@ -3,7 +3,7 @@
 Same meaning as the NumPy versions in :mod:`deepzoo.backend.conv_ops` (read those
 first). The general kernels walk the output positions once, with the innermost
 loop over channels, which are contiguous in memory. Images with few channels
-get their own kernels (``im2col_runs``, ``col2im_runs``,
+get their own kernels (``im2col_runs``, ``col2im_runs``, ``max_pool_rows``,
 ``max_pool_few_channels`` and the direct convolution on planes at the end):
 there a channel loop is too short to vectorise. ``benchmarks/kernel_notes.py``
 times each against the general one on both sides of the limit where
@@ -286,8 +286,7 @@ def avg_pool(x, ph, pw, sh, sw, top, left, y, backward):
 # and dropped (the forward), or given a zero gradient (the backwards).
 # Slices of the planes keep the loop indices non-negative, so numba drops its
 # negative-index checks and the loops vectorise.
-
-
+#
 # Each tap's loop adds into a plane of sums that lives in memory (L1), not in a
 # register, so the loops below take four taps (or four filters) per pass over
 # it: one load and one store of the sums serve four multiply-adds.

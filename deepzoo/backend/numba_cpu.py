@@ -480,7 +480,7 @@ class NumbaCPUOps(Ops):
 
     def max_pool2d_backward(self, dy, which, x_shape, pool, strides, pads):
         # windows that tile the image exactly write every pixel once: no zeroing needed
-        tiled = tuple(strides) == tuple(pool) and pads == ((0, 0), (0, 0)) and \
+        tiled = tuple(strides) == tuple(pool) and not any(pads[0]) and not any(pads[1]) and \
             dy.shape[1] * pool[0] == x_shape[1] and dy.shape[2] * pool[1] == x_shape[2]
         dx = np.empty(x_shape, dtype=dy.dtype) if tiled else np.zeros(x_shape, dtype=dy.dtype)
         self._split(x_shape[0], lambda start, stop: kc.max_pool_backward(
