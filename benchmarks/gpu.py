@@ -45,7 +45,7 @@ def data(workload, n):
 
 
 def deepzoo_epoch(workload, n):
-    from deepzoo.backend.cuda_target import synchronize
+    from deepzoo.backend.cuda.target import synchronize
     from deepzoo.demos.addition import build_adder
     from deepzoo.demos.mnist_cnn import build_cnn
     from deepzoo.demos.mnist_mlp import build_mlp

@@ -2,7 +2,7 @@
 
     python benchmarks/kernel_notes.py
 
-1. Why deepzoo splits its ops over threads of its own (``deepzoo.backend.threads``):
+1. Why deepzoo splits its ops over threads of its own (``deepzoo.backend.cpu.threads``):
    a ``prange`` loop run right after a multi-threaded BLAS product competes with
    OpenBLAS's spinning worker thread; a product split over two threads right
    after a ``prange`` loop competes with numba's spinning OpenMP worker. What it
@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
-from deepzoo.backend import cpu_conv_kernels as kc
-from deepzoo.backend.threads import Workers, one_blas_thread
+from deepzoo.backend.cpu import conv_kernels as kc
+from deepzoo.backend.cpu.threads import Workers, one_blas_thread
 
 sys.path.insert(0, str(Path(__file__).parent))
 from timing import best  # noqa: E402

@@ -1,7 +1,7 @@
 """Where a training step of the image models spends its time, layer by layer.
 
     python benchmarks/profile_layers.py
-    python benchmarks/profile_layers.py --system-malloc   # without deepzoo.backend.memory
+    python benchmarks/profile_layers.py --system-malloc   # without deepzoo.backend.cpu.memory
     python benchmarks/profile_layers.py --threads 1       # deepzoo's kernels on one thread
 
 For the MNIST ConvNet (batch 128) and LeNet-5 (batch 64) it prints each layer's
@@ -53,7 +53,7 @@ def per_layer(model, batch, reps=30):
             start = time.perf_counter()
             grad = back(grad)
             backward[layer.name] = min(backward[layer.name], time.perf_counter() - start)
-        model.optimizer.step(model.ops, model._named_params)
+        model.optimizer.step(model.ops, model.named_params)
         steps.append(time.perf_counter() - begin)
     for layer in model.layers:
         print(f"  {layer.name:<14}{type(layer).__name__:<12} forward {forward[layer.name] * 1e3:6.2f} ms"
@@ -111,7 +111,7 @@ def conv_parts():
 
 
 def main():
-    from deepzoo.backend.numba_cpu import NumbaCPUOps
+    from deepzoo.backend.cpu.ops import NumbaCPUOps
 
     threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else None
     keep = "--system-malloc" not in sys.argv

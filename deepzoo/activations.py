@@ -31,17 +31,31 @@ from .errors import ConfigError
 
 
 class ActivationFunction:
-    """Base class: subclasses set ``name`` and implement :meth:`apply` and :meth:`backward`."""
+    """Base class: subclasses set ``name`` and implement :meth:`apply` and :meth:`backward`.
+
+    An activation that an Ops computes by name sets ``op`` instead (the Ops method,
+    whose backward is ``<op>_backward``; see ``Ops.ACTIVATIONS``) and, if it takes
+    one, ``alpha``: :meth:`apply` and :meth:`backward` then call it, and an op
+    that applies the activation itself (a convolution) can be told its name.
+    """
 
     name = "activation"
+    #: the name of the Ops method that computes this function, or None
+    op: str | None = None
+    #: the extra argument of ``op`` for activations that take one (leaky ReLU, ELU)
+    alpha = 0.0
 
     def apply(self, ops, x, out=None):
         """``f(x)``, written into ``out`` when given (``out=x`` works in place)."""
-        raise NotImplementedError
+        if self.op is None:
+            raise NotImplementedError(f"{type(self).__name__} sets no op: it must implement apply")
+        return ops.activate(self.op, x, self.alpha, out=out)
 
     def backward(self, ops, dy, y, out=None):
         """``dL/dx`` from ``dL/dy`` and the output ``y`` of :meth:`apply`."""
-        raise NotImplementedError
+        if self.op is None:
+            raise NotImplementedError(f"{type(self).__name__} sets no op: it must implement backward")
+        return ops.activate_backward(self.op, dy, y, self.alpha, out=out)
 
     def forward(self, ops, x, inplace=False):
         """Return ``(y, backward)`` where ``backward(dy, out=None) -> dx``."""
@@ -71,29 +85,44 @@ class ActivationFunction:
         return f"{type(self).__name__}({args})"
 
 
-def _simple(ops_name: str, title: str):
-    """An activation class computed by ``ops.<name>`` and ``ops.<name>_backward``."""
+class Linear(ActivationFunction):
+    """The identity, ``f(x) = x``: a layer without an activation."""
 
-    class Simple(ActivationFunction):
-        name = ops_name
-
-        def apply(self, ops, x, out=None):
-            return getattr(ops, ops_name)(x, out=out)
-
-        def backward(self, ops, dy, y, out=None):
-            return getattr(ops, ops_name + "_backward")(dy, y, out=out)
-
-    Simple.__name__ = Simple.__qualname__ = title
-    Simple.__doc__ = f"The {ops_name} activation (see the table in the module docstring)."
-    return Simple
+    name = op = "linear"
 
 
-Linear = _simple("linear", "Linear")
-Step = _simple("step", "Step")
-Sigmoid = _simple("sigmoid", "Sigmoid")
-Tanh = _simple("tanh", "Tanh")
-ReLU = _simple("relu", "ReLU")
-Softmax = _simple("softmax", "Softmax")
+class Step(ActivationFunction):
+    """The Heaviside step, 1 where ``x >= 0`` and 0 elsewhere: the perceptron's output.
+
+    Its derivative is 0 almost everywhere, so no gradient passes through it.
+    """
+
+    name = "step"
+    op = "heaviside"
+
+
+class Sigmoid(ActivationFunction):
+    """The logistic function ``1 / (1 + exp(-x))``, from 0 to 1."""
+
+    name = op = "sigmoid"
+
+
+class Tanh(ActivationFunction):
+    """The hyperbolic tangent, from -1 to 1."""
+
+    name = op = "tanh"
+
+
+class ReLU(ActivationFunction):
+    """The rectified linear unit, ``max(0, x)``."""
+
+    name = op = "relu"
+
+
+class Softmax(ActivationFunction):
+    """``exp(x_i) / sum_j exp(x_j)`` over the last axis: a probability per class."""
+
+    name = op = "softmax"
 
 
 class _WithAlpha(ActivationFunction):
@@ -107,12 +136,6 @@ class _WithAlpha(ActivationFunction):
             )
         self.alpha = float(alpha)
 
-    def apply(self, ops, x, out=None):
-        return getattr(ops, self.name)(x, self.alpha, out=out)
-
-    def backward(self, ops, dy, y, out=None):
-        return getattr(ops, self.name + "_backward")(dy, y, self.alpha, out=out)
-
     def get_config(self):
         return {"alpha": self.alpha}
 
@@ -120,7 +143,7 @@ class _WithAlpha(ActivationFunction):
 class LeakyReLU(_WithAlpha):
     """``max(alpha * x, x)``; the lecture uses ``alpha = 0.1``, Keras's default is 0.3."""
 
-    name = "leaky_relu"
+    name = op = "leaky_relu"
     default_alpha = 0.1
 
     def __init__(self, alpha: float | None = None):
@@ -134,12 +157,13 @@ class LeakyReLU(_WithAlpha):
 class ELU(_WithAlpha):
     """``x`` for positive inputs, ``alpha * (exp(x) - 1)`` otherwise."""
 
-    name = "elu"
+    name = op = "elu"
     default_alpha = 1.0
 
 
 def get(spec) -> ActivationFunction | None:
-    """Resolve ``spec`` (None, a registered name, a class or an instance) to an activation."""
+    """Resolve ``spec`` to an activation: None, a registered name, a class, an instance,
+    or the ``{"name": ..., "config": {...}}`` form that :func:`serialize` writes."""
     if spec is None:
         return None
     if isinstance(spec, ActivationFunction):
@@ -148,6 +172,12 @@ def get(spec) -> ActivationFunction | None:
         return spec()
     if isinstance(spec, str):
         return registry.activations.get(spec)()
+    if isinstance(spec, dict):
+        name, config = spec.get("name"), spec.get("config", {})
+        if not isinstance(name, str) or not isinstance(config, dict):
+            raise ConfigError(f"an activation config needs a 'name' string and a 'config' "
+                              f"object, received {spec!r}")
+        return registry.activations.get(name).from_config(config)
     raise ConfigError(
         f"an activation is given by name, class or instance; received {type(spec).__name__} {spec!r}"
     )
@@ -158,3 +188,13 @@ def name_of(activation: ActivationFunction | None) -> str | None:
     if activation is None:
         return None
     return registry.activations.name_of(type(activation)) or activation.name
+
+
+def serialize(activation: ActivationFunction | None):
+    """An activation as a config value: None, its name, or ``{"name", "config"}`` when it
+    has arguments. :func:`get` turns each form back into the activation."""
+    if activation is None:
+        return None
+    config = activation.get_config()
+    name = name_of(activation)
+    return {"name": name, "config": config} if config else name

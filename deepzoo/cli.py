@@ -73,7 +73,8 @@ def info():
     """Versions, BLAS, threads and whether a CUDA GPU can be used."""
     import numpy as np
 
-    from .backend.threads import cpu_count
+    from .backend import current_backend, get_ops
+    from .backend.cpu.threads import cpu_count
 
     try:
         import numba
@@ -89,8 +90,7 @@ def info():
         ("blas", _blas_name()),
         ("cpu cores", str(os.cpu_count())),
         ("cpu threads", f"{cpu_count()} (NumbaCPUOps(threads=...) sets another count)"),
-        ("backend", "numba (cpu)"),
-        ("malloc", _malloc_status()),
+        ("backend", f"{get_ops().describe()} (the default, {current_backend()!r})"),
         ("cuda", _cuda_status()),
     ]
     for key, value in rows:
@@ -106,15 +106,6 @@ def _blas_name() -> str:
         return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
     except Exception:  # older numpy without mode="dicts"
         return "unknown"
-
-
-def _malloc_status() -> str:
-    from .backend import get_ops, memory
-
-    get_ops()  # the default backend applies the setting when it is created
-    if memory.kept():
-        return "freed memory kept for reuse (glibc thresholds raised by the numba backend)"
-    return "system defaults"
 
 
 def _cuda_status() -> str:
@@ -165,8 +156,3 @@ def demo(ctx):
             except DeepZooError as exc:
                 about = f"(unavailable: {exc})"
             click.echo(f"  {name:<14}{about}")
-
-
-def run():  # pragma: no cover - console entry point
-    """Run the command line and exit with its status."""
-    sys.exit(main())

@@ -67,6 +67,23 @@ def ones(shape, fan_in, fan_out, rng):
     return np.ones(shape)
 
 
+class UnitForgetBias:
+    """An LSTM bias: ``base`` everywhere, then 1 on the forget gate's ``units`` entries.
+
+    Keras's ``unit_forget_bias=True``: starting the forget gate open lets the
+    gradient flow back through many steps at the start of training. The gates are
+    laid out input, forget, cell, output, so the forget gate is ``[units:2*units]``.
+    """
+
+    def __init__(self, base, units: int):
+        self.base, self.units = base, units
+
+    def __call__(self, shape, fan_in, fan_out, rng):
+        values = np.array(self.base(shape, fan_in, fan_out, rng), dtype=np.float64)
+        values[self.units: 2 * self.units] = 1.0
+        return values
+
+
 INITIALIZERS = {
     "glorot_uniform": glorot_uniform,
     "he_normal": he_normal,

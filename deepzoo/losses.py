@@ -32,11 +32,27 @@ EPSILON = 1e-7
 
 
 class Loss:
-    """Base class. Subclasses implement :meth:`forward` and may set ``fuses_with``."""
+    """Base class. Subclasses implement :meth:`forward` and declare what the model needs.
+
+    The declarations let a model use a loss without knowing its name:
+    ``fuses_with`` (the Ops name of the output activation whose backward this loss
+    can absorb), ``targets`` (``"values"`` shaped like the output, or integer
+    ``"labels"``) and ``accuracy`` (the registered metric that ``"accuracy"`` means
+    with this loss).
+    """
 
     name = "loss"
-    #: the output activation whose backward this loss can absorb
+    #: the activation (its Ops name, e.g. "softmax") whose backward this loss absorbs
     fuses_with: str | None = None
+    #: "values" (the output's shape) or "labels" (integer classes, one axis less)
+    targets = "values"
+    #: the metric ``metrics=["accuracy"]`` stands for
+    accuracy = "binary_accuracy"
+
+    def fuses(self, activation) -> bool:
+        """Whether this loss can absorb the backward of ``activation`` (an object or None)."""
+        return activation is not None and self.fuses_with is not None and \
+            getattr(activation, "op", None) == self.fuses_with
 
     def forward(self, ops, y, t, fused=False):
         """Return ``(value, gradient)``; with ``fused`` the gradient is w.r.t. the logits."""
@@ -116,6 +132,7 @@ class CategoricalCrossentropy(Loss):
 
     name = "categorical_crossentropy"
     fuses_with = "softmax"
+    accuracy = "categorical_accuracy"
 
     def forward(self, ops, y, t, fused=False):
         return ops.categorical_crossentropy(y, t, EPSILON, from_softmax_logits=fused)
@@ -126,6 +143,8 @@ class SparseCategoricalCrossentropy(Loss):
 
     name = "sparse_categorical_crossentropy"
     fuses_with = "softmax"
+    targets = "labels"
+    accuracy = "sparse_categorical_accuracy"
 
     def check_targets(self, y_shape, t):
         if tuple(t.shape[1:]) != tuple(y_shape[:-1]):

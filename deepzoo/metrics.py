@@ -83,11 +83,7 @@ def get(spec, loss) -> Metric:
         "mean_squared_error": MeanSquaredErrorMetric,
     }
     if spec in ("accuracy", "acc"):
-        if loss.name == "sparse_categorical_crossentropy":
-            return SparseCategoricalAccuracy()
-        if loss.name == "categorical_crossentropy":
-            return CategoricalAccuracy()
-        return BinaryAccuracy()
+        spec = loss.accuracy
     if isinstance(spec, str) and spec in names:
         return names[spec]()
     raise ConfigError(

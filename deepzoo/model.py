@@ -51,7 +51,10 @@ class Sequential:
         self.built = False
         self.optimizer = self.loss = None
         self.metric_specs: list = []
+        #: ``(name, parameter, gradient)`` of every parameter, once built: "dense/kernel", ...
+        self.named_params: list = []
         self.fused_output = False
+        self._train_options: list = []
         self.stop_training = False
         self.stop_reason = None
         self.interrupted = None
@@ -86,8 +89,12 @@ class Sequential:
         layer.ops = self.ops
         self.layers.append(layer)
 
-    def build(self, input_shape=None) -> None:
-        """Build every layer in turn from the per-sample ``input_shape``."""
+    def build(self, input_shape=None, weights=None) -> None:
+        """Build every layer in turn from the per-sample ``input_shape``.
+
+        ``weights`` (``{layer name: {param name: host array}}``, as :meth:`get_weights`
+        gives) fills the parameters it names instead of their initializers.
+        """
         if not self.layers:
             raise ConfigError(f"model '{self.name}' has no layers; add some with model.add(...)")
         shape = input_shape or self.input_shape or self.layers[0].input_shape_arg
@@ -98,17 +105,15 @@ class Sequential:
             )
         shape = tuple(shape)
         for layer in self.layers:
-            layer.build(shape, rng=self.rng)
+            layer.build(shape, rng=self.rng, weights=(weights or {}).get(layer.name))
             shape = layer.output_shape
         self.input_shape = self.layers[0].input_shape
-        for i, layer in enumerate(self.layers):
-            layer.needs_input_gradient = i > 0
         self.built = True
-        self._named_params = [
+        self._set_call_options()
+        self.named_params = [
             (f"{layer.name}/{key}", layer.params[key], layer.grads[key])
             for layer in self.layers for key in layer.params
         ]
-        self._all_grads = [g for _, _, g in self._named_params]
 
     @property
     def output_shape(self):
@@ -125,12 +130,18 @@ class Sequential:
         if not self.layers:
             raise ConfigError(f"model '{self.name}' has no layers to compile")
         last = self.layers[-1]
-        activation = getattr(last, "activation", None)
-        self.fused_output = bool(self.loss.fuses_with) and activation is not None and \
-            activation.name == self.loss.fuses_with
-        for layer in self.layers:
-            layer.output_activation_fused = False
-        last.output_activation_fused = self.fused_output
+        self.fused_output = last.accepts("fused_activation") and \
+            self.loss.fuses(last.fusable_activation())
+        self._set_call_options()
+
+    def _set_call_options(self):
+        """The per-call options each layer's forward gets in training (see deepzoo.layers.base):
+        no input gradient for the first layer, the fused activation for the last."""
+        self._train_options = [{} for _ in self.layers]
+        if self.layers and self.layers[0].accepts("input_gradient"):
+            self._train_options[0]["input_gradient"] = False
+        if self.fused_output:
+            self._train_options[-1]["fused_activation"] = True
 
     # ------------------------------------------------------------- checks
     def _prepare_x(self, x, name="x"):
@@ -158,8 +169,7 @@ class Sequential:
     def _prepare_y(self, y, x, name="y"):
         y = validation.numeric_array(name, y)
         validation.same_length("x", x, name, y)
-        if y.ndim == 1 and self.output_shape == (1,) and self.loss.name != \
-                "sparse_categorical_crossentropy":
+        if y.ndim == 1 and self.output_shape == (1,) and self.loss.targets == "values":
             y = y.reshape(-1, 1)
         self.loss.check_targets(self.output_shape, y)
         return self.loss.prepare_targets(y, self.dtype)
@@ -176,15 +186,15 @@ class Sequential:
         """
         ops = self.ops
         out, backwards = x, []
-        for layer in self.layers:
-            out, backward = layer.forward(out, training=True)
+        for layer, options in zip(self.layers, self._train_options):
+            out, backward = layer.forward(out, training=True, **options)
             backwards.append(backward)
         value, grad = self.loss.forward(ops, out, y, fused=self.fused_output)
         for metric in self.metrics:
             metric.update(ops, out, y)
         for backward in reversed(backwards):
             grad = backward(grad)
-        self.optimizer.step(ops, self._named_params)
+        self.optimizer.step(ops, self.named_params)
         return value
 
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
@@ -234,7 +244,7 @@ class Sequential:
             cb.set_model(self)
             cb.on_train_begin()
 
-        for grad in self._all_grads:  # in case an earlier run stopped halfway through a step
+        for _, _, grad in self.named_params:  # in case an earlier run stopped halfway through a step
             self.ops.fill(grad, 0)
         self.interrupted = None
         with StopOnInterrupt() as interrupt:

@@ -263,7 +263,7 @@ def _layers_checked_against_arrays(archive, meta):
         layer = _make(registry.layers, spec, f"layer {index}", path)
         try:
             planned = layer.param_shapes(shape)
-            shape = tuple(layer.compute_output_shape(shape))
+            shape = layer.output_shape_for(shape)
         except Exception as exc:  # DeepZooError, or a hostile config's arithmetic
             raise ModelFileError(f"{path}: layer '{layer.name}' does not fit its input: "
                                  f"{type(exc).__name__}: {exc}") from None
@@ -295,10 +295,10 @@ def load_model(path, *, device=None, max_bytes=4 << 30):
         model = Sequential([layer for layer, _ in planned], name=description["name"],
                            input_shape=tuple(description["input_shape"]), dtype=description["dtype"],
                            seed=np.random.default_rng(), device=device)
-        model.build()
-        for layer, shapes in planned:
-            layer.set_weights({key: archive.array(f"weights/{layer.name}/{key}", shape)
-                               for key, shape in shapes.items()})
+        # each parameter is allocated once, from the file: no initializer runs
+        model.build(weights={layer.name: {key: archive.array(f"weights/{layer.name}/{key}", shape)
+                                          for key, shape in shapes.items()}
+                             for layer, shapes in planned})
         if meta.get("compile") is not None:
             _restore_compile(archive, model, meta["compile"])
         if "rng_state" in meta:
@@ -329,7 +329,7 @@ def _restore_compile(archive, model, config):
     _expect(isinstance(iterations, int) and iterations >= 0, path, "optimizer iterations")
     _expect(isinstance(scalars, dict), path, "'optimizer.scalars' must be an object")
     optimizer.iterations = iterations
-    params = {key: param for key, param, _ in model._named_params}
+    params = {key: param for key, param, _ in model.named_params}
     for key, values in scalars.items():
         _expect(key in params and isinstance(values, dict), path,
                 f"optimizer state for unknown parameter '{key}'")

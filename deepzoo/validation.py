@@ -68,3 +68,27 @@ def fraction(where: str, name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ConfigError(f"{where}: {name} must be a number in [0, 1), received {value!r}")
     return float(value)
+
+
+def pair(layer: str, arg: str, value) -> tuple:
+    """``3`` -> ``(3, 3)``; ``(3, 2)`` stays; anything else is a ConfigError naming the layer."""
+    values = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
+    if len(values) != 2:
+        raise ConfigError(f"layer '{layer}': {arg} must be an integer or a pair, received {value!r}")
+    return tuple(positive_int(f"layer '{layer}'", arg, v) for v in values)
+
+
+def check_padding(layer: str, padding):
+    """``"valid"``, ``"same"``, an int or an (rows, columns) pair of ints >= 0."""
+    if isinstance(padding, str):
+        if padding.lower() in ("valid", "same"):
+            return padding.lower()
+    else:
+        values = (padding, padding) if not isinstance(padding, (tuple, list)) else tuple(padding)
+        if len(values) == 2 and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                                    for v in values):
+            return values
+    raise ConfigError(
+        f"layer '{layer}': padding must be 'valid', 'same', an integer >= 0 or a pair of them, "
+        f"received {padding!r}"
+    )

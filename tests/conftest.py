@@ -27,12 +27,13 @@ _SPLIT_OPS = []
 
 def split_everything(monkeypatch):
     """A numba Ops on three threads that splits every op it can (smallest parts)."""
-    from deepzoo.backend import numba_cpu
+    from deepzoo.backend.cpu import conv, dense
+    from deepzoo.backend.cpu.ops import NumbaCPUOps
 
-    for name in ("_PART_MACS", "_PART_VALUES", "_PART_PRODUCT"):
-        monkeypatch.setattr(numba_cpu, name, 1)
+    for module, name in ((conv, "_PART_MACS"), (conv, "_PART_VALUES"), (dense, "_PART_PRODUCT")):
+        monkeypatch.setattr(module, name, 1)
     if not _SPLIT_OPS:  # one instance for the session: its helper threads live as long
-        _SPLIT_OPS.append(numba_cpu.NumbaCPUOps(threads=3))
+        _SPLIT_OPS.append(NumbaCPUOps(threads=3))
     return _SPLIT_OPS[0]
 
 

@@ -8,7 +8,7 @@ from fixtures.grids import CONV_CASES, POOL_CASES
 import deepzoo as dz
 from deepzoo import ConfigError, ShapeError, gradcheck
 from deepzoo.backend import cuda_status
-from deepzoo.backend.ops import Ops
+from deepzoo.backend.reference import Ops
 from deepzoo.layers import AveragePooling2D, Conv2D, Dense, Flatten, MaxPool2D
 
 TOL = {"rtol": 1e-9, "atol": 1e-10}

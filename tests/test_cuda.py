@@ -22,7 +22,7 @@ requires_gpu = pytest.mark.skipif(not CUDA.usable or CUDA.simulator,
 
 
 def cuda_ops(**kwargs):
-    from deepzoo.backend.numba_cuda import NumbaCUDAOps
+    from deepzoo.backend.cuda.ops import NumbaCUDAOps
 
     return NumbaCUDAOps(**kwargs)
 
@@ -60,7 +60,7 @@ def loss_and_gradients(model, x, y):
     value, grad = model.loss.forward(ops, out, ops.asarray(y), fused=model.fused_output)
     for backward in reversed(backwards):
         grad = backward(grad)
-    return value, {name: np.array(ops.to_host(g)) for name, _, g in model._named_params}
+    return value, {name: np.array(ops.to_host(g)) for name, _, g in model.named_params}
 
 
 def _images(rng, n, flat):
@@ -104,7 +104,7 @@ def test_one_training_step_of_each_demo_model_matches_the_cpu(name):
         scale = max(1e-3, float(np.abs(g).max()))
         np.testing.assert_allclose(grads_gpu[key], g, rtol=1e-3, atol=1e-4 * scale, err_msg=key)
     for model in (cpu, gpu):  # and the optimizer's update with these gradients
-        model.optimizer.step(model.ops, model._named_params)
+        model.optimizer.step(model.ops, model.named_params)
     for layer_cpu, layer_gpu in zip(cpu.layers, gpu.layers):
         for key, w in layer_cpu.get_weights().items():
             np.testing.assert_allclose(layer_gpu.get_weights()[key], w, rtol=1e-4, atol=1e-5,
@@ -144,7 +144,7 @@ def test_xor_demo_runs_end_to_end_on_cuda(tmp_path):
 @pytest.mark.cuda
 @requires_cuda
 def test_weights_stay_on_the_device_and_results_come_back_as_numpy(tmp_path):
-    from deepzoo.backend.cuda_target import is_device_array
+    from deepzoo.backend.cuda.target import is_device_array
 
     model = deepzoo.Sequential([deepzoo.Dense(4, activation="relu"), deepzoo.Dense(2, activation="softmax")],
                                input_shape=(3,), seed=1, device="cuda")

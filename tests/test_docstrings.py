@@ -8,9 +8,10 @@ import deepzoo
 from deepzoo.backend import cuda_status
 
 SKIP_MODULES = {"deepzoo.__main__"}
-if not cuda_status().usable:  # the kernel modules compile for a GPU when imported
-    SKIP_MODULES |= {"deepzoo.backend.cuda_kernels", "deepzoo.backend.cuda_conv_kernels",
-                     "deepzoo.backend.cuda_recurrent_kernels"}
+if not cuda_status().usable:  # the CUDA family's kernels compile for a GPU when imported
+    SKIP_MODULES |= {f"deepzoo.backend.cuda.{name}" for name in (
+        "base", "conv", "dense", "ops", "recurrent", "training",
+        "conv_kernels", "dense_kernels", "recurrent_kernels", "training_kernels")}
 
 
 def public_objects():

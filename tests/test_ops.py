@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import deepzoo
-from deepzoo.backend.ops import Ops
+from deepzoo.backend.reference import Ops
 
 REF = Ops()
 DTYPES = [np.float32, np.float64]
@@ -57,7 +57,7 @@ def test_bias_and_row_sums(host_ops, rng, dtype):
               dtype)
 
 
-ACTIVATION_OPS = [("linear", ()), ("step", ()), ("sigmoid", ()), ("tanh", ()), ("relu", ()),
+ACTIVATION_OPS = [("linear", ()), ("heaviside", ()), ("sigmoid", ()), ("tanh", ()), ("relu", ()),
                   ("leaky_relu", (0.1,)), ("elu", (0.7,)), ("softmax", ())]
 
 
@@ -170,7 +170,7 @@ def test_available_backends_listed():
 
 def test_set_backend_accepts_an_ops_instance():
     from deepzoo.backend import current_backend
-    from deepzoo.backend.numba_cpu import NumbaCPUOps
+    from deepzoo.backend.cpu.ops import NumbaCPUOps
 
     before = deepzoo.get_ops("numba")
     mine = NumbaCPUOps(keep_freed_memory=False)

@@ -6,7 +6,7 @@ from fixtures.grids import RECURRENT_SHAPES
 
 import deepzoo as dz
 from deepzoo import ConfigError, ShapeError, gradcheck
-from deepzoo.backend.ops import Ops
+from deepzoo.backend.reference import Ops
 
 TOL = {"rtol": 1e-9, "atol": 1e-10}
 

@@ -1,4 +1,4 @@
-"""Splitting one op over threads (deepzoo.backend.threads) and what NumbaCPUOps does with it."""
+"""Splitting one op over threads (deepzoo.backend.cpu.threads) and what NumbaCPUOps does with it."""
 
 import threading
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-from deepzoo.backend.numba_cpu import NumbaCPUOps
-from deepzoo.backend.threads import Workers, one_blas_thread
+from deepzoo.backend.cpu.ops import NumbaCPUOps
+from deepzoo.backend.cpu.threads import Workers, one_blas_thread
 from deepzoo.errors import ConfigError
 
 

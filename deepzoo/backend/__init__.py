@@ -1,14 +1,16 @@
 """Choosing where the maths runs.
 
-``get_ops()`` returns the current default :class:`~deepzoo.backend.ops.Ops`;
-``set_backend(name)`` changes it. Names:
+The operations come in three families that mirror each other file for file:
+``reference/`` (NumPy, the specification), ``cpu/`` (numba) and ``cuda/``
+(numba's CUDA target). ``get_ops()`` returns the current default
+:class:`~deepzoo.backend.reference.Ops`; ``set_backend(name)`` changes it. Names:
 
 ``"numba"`` (default, alias ``"cpu"``)
-    :class:`~deepzoo.backend.numba_cpu.NumbaCPUOps`: numba kernels, NumPy's BLAS.
+    :class:`~deepzoo.backend.cpu.ops.NumbaCPUOps`: numba kernels, NumPy's BLAS.
 ``"numpy"`` (alias ``"reference"``)
-    :class:`~deepzoo.backend.ops.Ops`: the readable NumPy reference.
+    :class:`~deepzoo.backend.reference.Ops`: the readable NumPy reference.
 ``"cuda"`` (alias ``"gpu"``)
-    :class:`~deepzoo.backend.numba_cuda.NumbaCUDAOps`: CUDA kernels through numba's
+    :class:`~deepzoo.backend.cuda.ops.NumbaCUDAOps`: CUDA kernels through numba's
     CUDA target (``pip install 'deepzoo[cuda]'``). Where no GPU can be used, asking
     for it raises :class:`~deepzoo.errors.BackendError` with the reason
     (:func:`cuda_status` says it without raising).
@@ -20,7 +22,9 @@ and never touches numba's CUDA target.
 from __future__ import annotations
 
 from ..errors import BackendError
-from .ops import Ops
+from .reference import Ops
+
+__all__ = ["Ops", "available_backends", "cuda_status", "current_backend", "get_ops", "set_backend"]
 
 _ALIASES = {"numba": "numba", "cpu": "numba", "numpy": "numpy", "reference": "numpy",
             "cuda": "cuda", "gpu": "cuda"}
@@ -35,8 +39,8 @@ def available_backends() -> list[str]:
 
 def cuda_status():
     """Whether the CUDA backend can run here, and why not: a
-    :class:`~deepzoo.backend.cuda_target.CudaStatus`."""
-    from .cuda_target import status
+    :class:`~deepzoo.backend.cuda.target.CudaStatus`."""
+    from .cuda.target import status
 
     return status()
 
@@ -55,11 +59,11 @@ def get_ops(name: str | Ops | None = None) -> Ops:
     key = _ALIASES[name.lower()]
     if key not in _instances:
         if key == "numba":
-            from .numba_cpu import NumbaCPUOps
+            from .cpu.ops import NumbaCPUOps
 
             _instances[key] = NumbaCPUOps()
         elif key == "cuda":
-            from .numba_cuda import NumbaCUDAOps  # raises BackendError when unusable
+            from .cuda.ops import NumbaCUDAOps  # raises BackendError when unusable
 
             _instances[key] = NumbaCUDAOps()
         else:
@@ -86,3 +90,16 @@ def set_backend(name) -> Ops:
 def current_backend() -> str:
     """The name of the default backend (``"numba"``, ``"numpy"`` or ``"cuda"``)."""
     return _default
+
+
+def __getattr__(name):
+    """``deepzoo.backend.NumbaCPUOps`` and ``NumbaCUDAOps``, imported when first asked for."""
+    if name == "NumbaCPUOps":
+        from .cpu.ops import NumbaCPUOps
+
+        return NumbaCPUOps
+    if name == "NumbaCUDAOps":
+        from .cuda.ops import NumbaCUDAOps
+
+        return NumbaCUDAOps
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

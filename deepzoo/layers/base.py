@@ -13,33 +13,81 @@ layer between calls. It *accumulates* parameter gradients (``grads[k] += ...``);
 the model zeroes them before each step. Shapes exclude the batch axis:
 ``input_shape == (784,)`` means inputs of shape ``(N, 784)``.
 
-All arithmetic goes through ``self.ops`` (see :mod:`deepzoo.backend.ops`), so the
-same layer code runs on every backend.
+Parameters are declared, then allocated: ``create_params`` calls
+:meth:`Layer.add_param` for each one, which records a :class:`ParamSpec` (shape,
+initializer, fans); :meth:`Layer.build` allocates them. So :meth:`Layer.param_shapes`
+can answer "which arrays would this layer need?" without touching any array.
+
+Per-call options
+----------------
+The model may tell a layer two things about one call, as keyword arguments of
+``forward``. A layer that does not list them in its signature never gets them
+(and simply does the general thing):
+
+``input_gradient=False``
+    Nobody needs dL/dx (the model's first layer): ``backward`` may return None
+    and skip that product.
+``fused_activation=True``
+    The loss has already turned dL/dy into dL/d(pre-activation) for the
+    activation :meth:`Layer.fusable_activation` named (softmax + cross-entropy):
+    ``backward`` must skip that activation's backward.
+
+All arithmetic goes through ``self.ops`` (see :mod:`deepzoo.backend.reference`),
+so the same layer code runs on every backend. A layer imports no backend: the
+model (or whoever builds the layer) hands it an Ops, except that a standalone
+layer takes the default one when it first needs it (:attr:`Layer.ops`).
 """
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from .. import initializers
+from .. import activations, initializers
 from ..errors import ConfigError, NotBuiltError, ShapeError
+from ..geometry import describe_shape
 from ..seeding import make_rng
+from ..validation import positive_int
 
 _DTYPES = (np.dtype("float32"), np.dtype("float64"))
+
+__all__ = ["Layer", "ParamSpec", "check_positive_int", "describe_shape", "weights_config"]
 
 
 def check_positive_int(layer: str, arg: str, value) -> int:
     """``value`` as an int, or a ConfigError naming the layer and the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"layer '{layer}': {arg} must be a positive integer, received {value!r}")
-    return int(value)
+    return positive_int(f"layer '{layer}'", arg, value)
 
 
-def describe_shape(shape) -> str:
-    """``(None, 2)``-style text for a per-sample shape."""
-    return "(batch, " + ", ".join(str(d) for d in shape) + ")"
+def weights_config(layer) -> dict:
+    """The config shared by layers with a kernel and a bias: activation (if the layer has
+    one), ``use_bias`` and the initializers' names."""
+    config = {}
+    if hasattr(layer, "activation"):
+        config["activation"] = activations.serialize(layer.activation)
+    config.update(use_bias=layer.use_bias,
+                  kernel_initializer=initializers.name_of(layer.kernel_initializer),
+                  bias_initializer=initializers.name_of(layer.bias_initializer))
+    return config
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """What :meth:`Layer.add_param` records: a parameter's shape and how to fill it.
+
+    ``initializer(shape, fan_in, fan_out, rng)`` gives its first values (see
+    :mod:`deepzoo.initializers`); ``fan_in``/``fan_out`` are the links into and
+    out of one unit, which scaled initialisers use.
+    """
+
+    shape: tuple
+    initializer: Callable
+    fan_in: int
+    fan_out: int
 
 
 class Layer:
@@ -76,16 +124,21 @@ class Layer:
         self.output_shape: tuple | None = None
         self.params: dict = {}
         self.grads: dict = {}
+        #: what :meth:`add_param` recorded: name -> :class:`ParamSpec`
+        self.param_specs: dict[str, ParamSpec] = {}
         self.rng = None
         self._ops = None
-        #: the model sets this to False on its first layer: no one needs dL/dx there
-        self.needs_input_gradient = True
-        #: set by the model when the loss already gives dL/d(pre-activation)
-        self.output_activation_fused = False
 
     # ------------------------------------------------------------ backend
     @property
     def ops(self):
+        """The :class:`~deepzoo.backend.reference.Ops` this layer computes with.
+
+        A model gives its Ops to every layer it holds; a test or a learner may set
+        one (``layer.ops = deepzoo.get_ops("numpy")``). A standalone layer that no
+        one gave an Ops takes the default backend the first time it needs one: the
+        one place where a layer reaches for a backend itself.
+        """
         if self._ops is None:
             from ..backend import get_ops
 
@@ -112,8 +165,27 @@ class Layer:
         return tuple(input_shape)
 
     def forward(self, x, training: bool = False):
-        """Return ``(y, backward)``; see the module docstring."""
+        """Return ``(y, backward)``; see the module docstring.
+
+        A layer may also accept two keyword arguments, which the model then passes
+        (see "Per-call options" in the module docstring): ``input_gradient`` and
+        ``fused_activation``.
+        """
         raise NotImplementedError
+
+    @classmethod
+    def accepts(cls, option: str) -> bool:
+        """Whether :meth:`forward` takes the per-call keyword ``option``."""
+        code = cls.forward.__code__
+        return option in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+
+    def fusable_activation(self):
+        """The activation object this layer applies last, if a loss may absorb its backward.
+
+        A layer that returns one here must accept ``fused_activation`` in
+        :meth:`forward`; the default (None) never fuses.
+        """
+        return None
 
     def get_config(self) -> dict:
         """Constructor arguments that rebuild this layer (without its weights)."""
@@ -127,27 +199,72 @@ class Layer:
     def from_config(cls, config: dict):
         return cls(**config)
 
-    def build(self, input_shape, rng=None) -> None:
-        """Check ``input_shape`` (per sample, no batch axis) and create the parameters."""
+    def build(self, input_shape, rng=None, weights=None) -> None:
+        """Check ``input_shape`` (per sample, no batch axis) and create the parameters.
+
+        Each parameter is allocated once: from ``weights[name]`` (a host array) when
+        given, which runs no initializer (loading a model file), else from its
+        initializer drawing on ``rng``.
+        """
+        input_shape = self._checked_shape(input_shape)
+        self.check_input_shape(input_shape)
+        self.param_specs = {}
+        self.create_params(input_shape)
+        self.rng = make_rng(rng)
+        params = {}
+        for key, spec in self.param_specs.items():
+            if weights is not None and key in weights:
+                values = weights[key]
+                if tuple(np.shape(values)) != spec.shape:
+                    raise ShapeError(f"layer '{self.name}': weight '{key}' must have shape {spec.shape}, "
+                                     f"received {tuple(np.shape(values))}")
+            else:
+                values = spec.initializer(spec.shape, spec.fan_in, spec.fan_out, self.rng)
+            params[key] = self.ops.asarray(np.asarray(values, dtype=self.dtype))
+        self.attach(input_shape, self.param_specs, params)
+
+    def attach(self, input_shape, specs: dict, params: dict, grads: dict | None = None) -> None:
+        """Make this layer built for ``input_shape`` with the given parameter arrays.
+
+        :meth:`build` calls it; a wrapper calls it to share its arrays with the layer
+        it wraps. Gradients start at zero unless ``grads`` (shared arrays) are given.
+        """
+        self.input_shape = tuple(input_shape)
+        self.param_specs = dict(specs)
+        self.params = params
+        self.grads = grads if grads is not None else \
+            {k: self.ops.alloc(tuple(v.shape), self.dtype) for k, v in params.items()}
+        self.output_shape = tuple(self.compute_output_shape(self.input_shape))
+        self.built = True
+
+    def _checked_shape(self, input_shape) -> tuple:
         try:
-            input_shape = tuple(int(d) for d in input_shape)
+            shape = tuple(int(d) for d in input_shape)
         except (TypeError, ValueError):
-            raise ShapeError(
-                f"layer '{self.name}': input_shape must be a tuple of positive integers, "
-                f"received {input_shape!r}"
-            ) from None
-        if any(d < 1 for d in input_shape):
+            shape = None
+        if shape is None or any(d < 1 for d in shape):
             raise ShapeError(
                 f"layer '{self.name}': input_shape must be a tuple of positive integers, "
                 f"received {input_shape!r}"
             )
-        self.check_input_shape(input_shape)
-        self.rng = make_rng(rng)
-        self.params, self.grads = {}, {}
-        self.input_shape = input_shape
-        self.create_params(input_shape)
-        self.output_shape = tuple(self.compute_output_shape(input_shape))
-        self.built = True
+        return shape
+
+    def plan(self, input_shape) -> dict:
+        """The :class:`ParamSpec` of every parameter :meth:`build` would create for
+        ``input_shape``, allocating nothing and leaving this layer as it is."""
+        input_shape = self._checked_shape(input_shape)
+        planner = copy.copy(self)  # its hooks may set attributes (padding, ...): not ours
+        planner.param_specs = {}
+        planner.check_input_shape(input_shape)
+        planner.create_params(input_shape)
+        return planner.param_specs
+
+    def output_shape_for(self, input_shape) -> tuple:
+        """The output shape for ``input_shape``, checking it, leaving this layer as it is."""
+        input_shape = self._checked_shape(input_shape)
+        planner = copy.copy(self)
+        planner.check_input_shape(input_shape)
+        return tuple(planner.compute_output_shape(input_shape))
 
     def param_shapes(self, input_shape) -> dict:
         """The shapes :meth:`build` would give the parameters, allocating nothing.
@@ -155,22 +272,16 @@ class Layer:
         Loading a model file uses it to compare a layer's configuration with the
         arrays stored for it before building anything.
         """
-        self.check_input_shape(tuple(input_shape))
-        self._planned: dict = {}
-        try:
-            self.create_params(tuple(input_shape))
-            return self._planned
-        finally:
-            del self._planned
+        return {key: spec.shape for key, spec in self.plan(input_shape).items()}
 
-    def add_param(self, name, shape, initializer, fan_in, fan_out):
-        """Create parameter ``name`` drawn from ``initializer`` and its zeroed gradient."""
-        if hasattr(self, "_planned"):  # param_shapes(): record the shape only
-            self._planned[name] = tuple(int(d) for d in shape)
-            return
-        values = initializers.get(initializer)(tuple(shape), fan_in, fan_out, self.rng)
-        self.params[name] = self.ops.asarray(np.asarray(values, dtype=self.dtype))
-        self.grads[name] = self.ops.alloc(tuple(shape), self.dtype)
+    def add_param(self, name, shape, initializer, fan_in, fan_out) -> None:
+        """Declare parameter ``name``: its shape, its initializer and the fans it uses.
+
+        Called from :meth:`create_params`; it only records a :class:`ParamSpec`.
+        :meth:`build` allocates the arrays and their zeroed gradients.
+        """
+        self.param_specs[name] = ParamSpec(tuple(int(d) for d in shape), initializers.get(initializer),
+                                           int(fan_in), int(fan_out))
 
     def check_input(self, x) -> None:
         """Raise a clear :class:`ShapeError` if ``x`` does not fit this built layer."""

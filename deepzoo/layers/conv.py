@@ -1,80 +1,12 @@
-"""2-D convolution: :class:`Conv2D`, and the geometry helpers pooling shares."""
+"""2-D convolution: :class:`Conv2D`."""
 
 from __future__ import annotations
 
-import math
-
 from .. import activations as act
 from .. import initializers
-from ..backend.conv_ops import output_size
-from ..errors import ConfigError, ShapeError
-from .base import Layer, check_positive_int, describe_shape
-from .dense import weights_config, with_activation
-
-
-def pair(layer: str, arg: str, value) -> tuple:
-    """``3`` -> ``(3, 3)``; ``(3, 2)`` stays; anything else is a ConfigError."""
-    values = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
-    if len(values) != 2:
-        raise ConfigError(f"layer '{layer}': {arg} must be an integer or a pair, received {value!r}")
-    return tuple(check_positive_int(layer, arg, v) for v in values)
-
-
-def check_padding(layer: str, padding):
-    """``"valid"``, ``"same"``, an int or an (rows, columns) pair of ints >= 0."""
-    if isinstance(padding, str):
-        if padding.lower() in ("valid", "same"):
-            return padding.lower()
-    else:
-        values = (padding, padding) if not isinstance(padding, (tuple, list)) else tuple(padding)
-        if len(values) == 2 and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
-                                    for v in values):
-            return values
-    raise ConfigError(
-        f"layer '{layer}': padding must be 'valid', 'same', an integer >= 0 or a pair of them, "
-        f"received {padding!r}"
-    )
-
-
-def resolve_padding(padding, size, kernel, stride, dilation):
-    """Zeros added ``(before, after)`` along one axis.
-
-    ``"same"`` follows Keras: ``ceil(size / stride)`` outputs, with the odd pixel of
-    padding (if any) added after.
-    """
-    if padding == "valid":
-        return (0, 0)
-    if padding == "same":
-        reach = dilation * (kernel - 1) + 1
-        total = max((math.ceil(size / stride) - 1) * stride + reach - size, 0)
-        return (total // 2, total - total // 2)
-    return (padding, padding)
-
-
-def plan_windows(layer: Layer, input_shape, window, strides, dilation, padding):
-    """Check an (H, W, C) input against a window; return the pads and output (OH, OW)."""
-    if len(input_shape) != 3:
-        raise ShapeError(
-            f"layer '{layer.name}' ({type(layer).__name__}) expects images of shape "
-            f"(batch, height, width, channels), but its input has shape {describe_shape(input_shape)}"
-        )
-    pads, out = [], []
-    for axis, name in ((0, "height"), (1, "width")):
-        pad = padding[axis] if isinstance(padding, tuple) else padding
-        before, after = resolve_padding(pad, input_shape[axis], window[axis], strides[axis],
-                                        dilation[axis])
-        reach = dilation[axis] * (window[axis] - 1) + 1
-        if reach > input_shape[axis] + before + after:
-            raise ShapeError(
-                f"layer '{layer.name}' ({type(layer).__name__}): its window spans {reach} pixels "
-                f"along the {name}, more than the padded input's {input_shape[axis] + before + after} "
-                f"(input {describe_shape(input_shape)}, padding {before}+{after}); use a smaller window, "
-                f"more padding or padding='same'"
-            )
-        pads.append((before, after))
-        out.append(output_size(input_shape[axis], window[axis], strides[axis], dilation[axis],
-                               before, after))
-    return tuple(pads), tuple(out)
+from ..geometry import plan_windows
+from ..validation import check_padding, pair
+from .base import Layer, check_positive_int, weights_config
 
 
 class Conv2D(Layer):
@@ -92,7 +24,7 @@ class Conv2D(Layer):
     Shapes: ``x`` ``(N, H, W, C)``, ``kernel`` ``(KH, KW, C, filters)``, ``bias``
     ``(filters,)``, ``y`` ``(N, OH, OW, filters)``. It is computed as a matrix
     product, ``im2col(x) @ kernel.reshape(KH * KW * C, filters)`` (see
-    :meth:`deepzoo.backend.conv_ops.ConvOps.conv2d`).
+    :meth:`deepzoo.backend.reference.conv.ConvOps.conv2d`).
 
     Parameters
     ----------
@@ -129,8 +61,9 @@ class Conv2D(Layer):
         self.bias_initializer = initializers.get(bias_initializer or "zeros")
 
     def check_input_shape(self, input_shape):
-        self.pads, self.out_hw = plan_windows(self, input_shape, self.kernel_size, self.strides,
-                                              self.dilation_rate, self.padding)
+        self.pads, self.out_hw = plan_windows(self.name, type(self).__name__, input_shape,
+                                              self.kernel_size, self.strides, self.dilation_rate,
+                                              self.padding)
 
     def create_params(self, input_shape):
         kh, kw = self.kernel_size
@@ -143,18 +76,31 @@ class Conv2D(Layer):
     def compute_output_shape(self, input_shape):
         return (*self.out_hw, self.filters)
 
-    def forward(self, x, training=False):
+    def fusable_activation(self):
+        return self.activation
+
+    def forward(self, x, training=False, *, input_gradient=True, fused_activation=False):
         self.check_input(x)
         ops, n, f = self.ops, x.shape[0], self.filters
         window = (self.strides, self.dilation_rate, self.pads)
         kernel, bias = self.params["kernel"], self.params.get("bias")
-        y = ops.conv2d(x, kernel, *window, bias=bias, activation=self.activation)  # (N*OH*OW, f)
+        # The op applies the activation as it goes when it knows it by name; a
+        # plugin's activation without an Ops name is applied here instead.
+        fused = self.activation is not None and self.activation.op is not None
+        op_activation = (self.activation.op, self.activation.alpha) if fused else (None, 0.0)
+        y = ops.conv2d(x, kernel, *window, bias, *op_activation)  # rows: (N*OH*OW, f)
+        activation_backward = None
+        if self.activation is not None and not fused:
+            y, activation_backward = self.activation.forward(ops, y, inplace=True)
 
         def backward(dy):
-            activation = None if self.output_activation_fused else self.activation
-            return ops.conv2d_backward(x, y, ops.reshape(dy, (-1, f)), kernel, *window,
-                                       self.grads["kernel"], self.grads.get("bias"), activation,
-                                       need_dx=self.needs_input_gradient)
+            dy = ops.reshape(dy, (-1, f))
+            if activation_backward is not None and not fused_activation:
+                dy = activation_backward(dy)
+            backward_activation = (None, 0.0) if fused_activation or not fused else op_activation
+            return ops.conv2d_backward(x, y, dy, kernel, *window, self.grads["kernel"],
+                                       self.grads.get("bias"), *backward_activation,
+                                       need_dx=input_gradient)
 
         return ops.reshape(y, (n, *self.out_hw, f)), backward
 
@@ -168,7 +114,3 @@ class Conv2D(Layer):
             "dilation_rate": list(self.dilation_rate),
             **weights_config(self),
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**with_activation(config))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 from .. import activations as act
-from ..errors import ConfigError
-from .base import Layer
-from .dense import activation_config, with_activation
+from .. import registry
+from ..errors import ConfigError, ShapeError
+from ..geometry import describe_shape
+from .base import Layer, check_positive_int
 
 
 class Activation(Layer):
@@ -26,8 +27,6 @@ class Activation(Layer):
         if activation is None:
             raise ConfigError(f"layer '{self.name}': activation must be given, received None")
         if activation_args:
-            from .. import registry
-
             if not isinstance(activation, str):
                 raise ConfigError(
                     f"layer '{self.name}': extra arguments {sorted(activation_args)} need an "
@@ -36,21 +35,20 @@ class Activation(Layer):
             activation = registry.activations.get(activation)(**activation_args)
         self.activation = act.get(activation)
 
-    def forward(self, x, training=False):
+    def fusable_activation(self):
+        return self.activation
+
+    def forward(self, x, training=False, *, fused_activation=False):
         self.check_input(x)
         y, activation_backward = self.activation.forward(self.ops, x)
 
         def backward(dy):
-            return dy if self.output_activation_fused else activation_backward(dy)
+            return dy if fused_activation else activation_backward(dy)
 
         return y, backward
 
     def get_config(self):
-        return {**super().get_config(), "activation": activation_config(self.activation)}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**with_activation(config))
+        return {**super().get_config(), "activation": act.serialize(self.activation)}
 
 
 class Dropout(Layer):
@@ -117,16 +115,12 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        from .base import check_positive_int
-
         self.n = check_positive_int(self.name, "n", n)
 
     def check_input_shape(self, input_shape):
         if len(input_shape) != 1:
-            from ..errors import ShapeError
-
             raise ShapeError(f"layer '{self.name}' (RepeatVector) expects vectors (batch, features), "
-                             f"received input of shape (batch, {', '.join(map(str, input_shape))})")
+                             f"received input of shape {describe_shape(input_shape)}")
 
     def compute_output_shape(self, input_shape):
         return (self.n, input_shape[0])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .. import activations as act
 from .. import initializers
-from ..errors import ConfigError, ShapeError
-from .base import Layer, check_positive_int, describe_shape
+from ..errors import ShapeError
+from ..geometry import describe_shape
+from .base import Layer, check_positive_int, weights_config
 
 
 def _check_flat(layer: Layer, input_shape: tuple) -> None:
@@ -65,7 +66,10 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return (self.units,)
 
-    def forward(self, x, training=False):
+    def fusable_activation(self):
+        return self.activation
+
+    def forward(self, x, training=False, *, input_gradient=True, fused_activation=False):
         self.check_input(x)
         ops, kernel = self.ops, self.params["kernel"]
         y = ops.matmul(x, kernel)
@@ -77,12 +81,12 @@ class Dense(Layer):
 
         def backward(dy):
             dz = dy
-            if activation_backward is not None and not self.output_activation_fused:
+            if activation_backward is not None and not fused_activation:
                 dz = activation_backward(dy)
             ops.matmul(x, dz, trans_a=True, out=self.grads["kernel"], accumulate=True)
             if self.use_bias:
                 ops.sum_rows(dz, out=self.grads["bias"])
-            if self.needs_input_gradient:
+            if input_gradient:
                 return ops.matmul(dz, kernel, trans_b=True)
             return None
 
@@ -90,10 +94,6 @@ class Dense(Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, **weights_config(self)}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**with_activation(config))
 
 
 class Maxout(Layer):
@@ -137,7 +137,7 @@ class Maxout(Layer):
     def compute_output_shape(self, input_shape):
         return (self.units,)
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, *, input_gradient=True):
         self.check_input(x)
         ops, kernel = self.ops, self.params["kernel"]
         n = x.shape[0]
@@ -151,7 +151,7 @@ class Maxout(Layer):
             ops.matmul(x, dz, trans_a=True, out=self.grads["kernel"], accumulate=True)
             if self.use_bias:
                 ops.sum_rows(dz, out=self.grads["bias"])
-            if self.needs_input_gradient:
+            if input_gradient:
                 return ops.matmul(dz, kernel, trans_b=True)
             return None
 
@@ -160,44 +160,3 @@ class Maxout(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units, "pieces": self.pieces,
                 **weights_config(self)}
-
-
-def weights_config(layer) -> dict:
-    """The config shared by layers with a kernel and a bias: activation (if the layer has
-    one), ``use_bias`` and the initializers' names."""
-    config = {}
-    if hasattr(layer, "activation"):
-        config["activation"] = activation_config(layer.activation)
-    config.update(use_bias=layer.use_bias,
-                  kernel_initializer=initializers.name_of(layer.kernel_initializer),
-                  bias_initializer=initializers.name_of(layer.bias_initializer))
-    return config
-
-
-def with_activation(config) -> dict:
-    """A copy of ``config`` whose ``activation`` entry is turned back into an object."""
-    config = dict(config)
-    config["activation"] = activation_from_config(config.get("activation"))
-    return config
-
-
-def activation_config(activation):
-    """An activation as a config value: its name, or name and arguments."""
-    if activation is None:
-        return None
-    config = activation.get_config()
-    name = act.name_of(activation)
-    return {"name": name, "config": config} if config else name
-
-
-def activation_from_config(value):
-    """Undo :func:`activation_config`."""
-    if isinstance(value, dict):
-        from .. import registry
-
-        name, config = value.get("name"), value.get("config", {})
-        if not isinstance(name, str) or not isinstance(config, dict):
-            raise ConfigError(f"an activation config needs a 'name' string and a 'config' "
-                              f"object, received {value!r}")
-        return registry.activations.get(name).from_config(config)
-    return value

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..errors import ConfigError
+from ..geometry import plan_windows
+from ..validation import check_padding, pair
 from .base import Layer
-from .conv import check_padding, pair, plan_windows
 
 
 class _Pool2D(Layer):
@@ -30,17 +32,12 @@ class _Pool2D(Layer):
         self.strides = pair(self.name, "strides", strides if strides is not None else pool_size)
         self.padding = check_padding(self.name, padding)
         if not isinstance(self.padding, str):
-            self.padding_error()
-
-    def padding_error(self):
-        from ..errors import ConfigError
-
-        raise ConfigError(f"layer '{self.name}': padding must be 'valid' or 'same', "
-                          f"received {self.padding!r}")
+            raise ConfigError(f"layer '{self.name}': padding must be 'valid' or 'same', "
+                              f"received {self.padding!r}")
 
     def check_input_shape(self, input_shape):
-        self.pads, self.out_hw = plan_windows(self, input_shape, self.pool_size, self.strides,
-                                              (1, 1), self.padding)
+        self.pads, self.out_hw = plan_windows(self.name, type(self).__name__, input_shape,
+                                              self.pool_size, self.strides, (1, 1), self.padding)
 
     def compute_output_shape(self, input_shape):
         return (*self.out_hw, input_shape[2])

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import initializers
 from ..errors import ConfigError, ShapeError
-from .base import Layer, check_positive_int, describe_shape
+from ..geometry import describe_shape
+from .base import Layer, check_positive_int
 
 
 class _Recurrent(Layer):
@@ -44,7 +43,11 @@ class _Recurrent(Layer):
         self.add_param("kernel", (features, width), self.kernel_initializer, features, width)
         self.add_param("recurrent_kernel", (self.units, width), self.recurrent_initializer,
                        self.units, width)
-        self.add_param("bias", (width,), self.bias_initializer, features, width)
+        self.add_param("bias", (width,), self.initial_bias(), features, width)
+
+    def initial_bias(self):
+        """The initializer of the bias (a subclass may add to the configured one)."""
+        return self.bias_initializer
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.units) if self.return_sequences else (self.units,)
@@ -72,7 +75,7 @@ class _Recurrent(Layer):
         ops.assign(dh[-1], dy)
         return dh
 
-    def _input_gradients(self, xt, dz_all, x_shape):
+    def _input_gradients(self, xt, dz_all, input_gradient):
         """Kernel, bias and input gradients from dL/dz of every step (one product each)."""
         ops = self.ops
         t, n, f = xt.shape
@@ -80,7 +83,7 @@ class _Recurrent(Layer):
         ops.matmul(ops.reshape(xt, (t * n, f)), dz2, trans_a=True, out=self.grads["kernel"],
                    accumulate=True)
         ops.sum_rows(dz2, out=self.grads["bias"])
-        if not self.needs_input_gradient:
+        if not input_gradient:
             return None
         return ops.to_time_major(ops.reshape(ops.matmul(dz2, self.params["kernel"], trans_b=True),
                                              (t, n, f)))
@@ -105,7 +108,7 @@ class SimpleRNN(_Recurrent):
     default_name = "simple_rnn"
     example_args = {"units": 5, "return_sequences": True}
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, *, input_gradient=True):
         self.check_input(x)
         ops, recurrent = self.ops, self.params["recurrent_kernel"]
         xt, xw = self._inputs_times_kernel(x)
@@ -125,7 +128,7 @@ class SimpleRNN(_Recurrent):
                 carry = ops.matmul(dz_all[step], recurrent, trans_b=True)
             ops.matmul(ops.reshape(h_all[:-1], (t * n, -1)), ops.reshape(dz_all, (t * n, -1)),
                        trans_a=True, out=self.grads["recurrent_kernel"], accumulate=True)
-            return self._input_gradients(xt, dz_all, x.shape)
+            return self._input_gradients(xt, dz_all, input_gradient)
 
         return self._output(h_all), backward
 
@@ -135,7 +138,7 @@ class LSTM(_Recurrent):
 
     Each step computes four gates from :math:`z_t = x_t W + h_{t-1} R + b`, in the
     order input, forget, cell candidate, output (see
-    :mod:`deepzoo.backend.recurrent_ops`), then :math:`c_t = f c_{t-1} + i g` and
+    :mod:`deepzoo.backend.reference.recurrent`), then :math:`c_t = f c_{t-1} + i g` and
     :math:`h_t = o \tanh(c_t)`, from :math:`h_0 = c_0 = 0`.
 
     Shapes: ``x`` ``(N, T, F)``; ``kernel`` ``(F, 4U)``, ``recurrent_kernel``
@@ -153,14 +156,12 @@ class LSTM(_Recurrent):
         super().__init__(units, return_sequences, return_state, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
 
-    def create_params(self, input_shape):
-        super().create_params(input_shape)
-        if self.unit_forget_bias and "bias" in self.params:
-            bias = np.array(self.ops.to_host(self.params["bias"]))
-            bias[self.units: 2 * self.units] = 1.0
-            self.ops.assign(self.params["bias"], self.ops.asarray(bias))
+    def initial_bias(self):
+        if self.unit_forget_bias:
+            return initializers.UnitForgetBias(self.bias_initializer, self.units)
+        return self.bias_initializer
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, *, input_gradient=True):
         self.check_input(x)
         ops, recurrent, u = self.ops, self.params["recurrent_kernel"], self.units
         xt, xw = self._inputs_times_kernel(x)
@@ -184,7 +185,7 @@ class LSTM(_Recurrent):
                 dh_carry = ops.matmul(dz_all[step], recurrent, trans_b=True)
             ops.matmul(ops.reshape(h_all[:-1], (t * n, u)), ops.reshape(dz_all, (t * n, 4 * u)),
                        trans_a=True, out=self.grads["recurrent_kernel"], accumulate=True)
-            return self._input_gradients(xt, dz_all, x.shape)
+            return self._input_gradients(xt, dz_all, input_gradient)
 
         return self._output(h_all), backward
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from .. import registry
 from ..errors import ConfigError, ShapeError
-from .base import Layer, describe_shape
+from ..geometry import describe_shape
+from .base import Layer
 
 
 class TimeDistributed(Layer):
@@ -26,18 +28,8 @@ class TimeDistributed(Layer):
                               f"{type(layer).__name__}")
         self.layer = layer
 
-    @property
-    def output_activation_fused(self):
-        return self.layer.output_activation_fused
-
-    @output_activation_fused.setter
-    def output_activation_fused(self, value):
-        if hasattr(self, "layer"):
-            self.layer.output_activation_fused = value
-
-    @property
-    def activation(self):  # lets a softmax inside be fused with the loss
-        return getattr(self.layer, "activation", None)
+    def fusable_activation(self):  # a softmax inside may be fused with the loss
+        return self.layer.fusable_activation() if self.layer.accepts("fused_activation") else None
 
     def check_input_shape(self, input_shape):
         if len(input_shape) < 2:
@@ -45,21 +37,30 @@ class TimeDistributed(Layer):
                              f"...), but its input has shape {describe_shape(input_shape)}")
 
     def create_params(self, input_shape):
+        # the wrapped layer's parameters, under their own names: the same at every step
+        self.param_specs.update(self.layer.plan(input_shape[1:]))
+
+    def build(self, input_shape, rng=None, weights=None):
         self.layer.dtype, self.layer.ops = self.dtype, self.ops
-        if hasattr(self, "_planned"):
-            self._planned.update(self.layer.param_shapes(input_shape[1:]))
-            return
-        self.layer.build(input_shape[1:], rng=self.rng)
-        self.params, self.grads = self.layer.params, self.layer.grads
+        super().build(input_shape, rng, weights)
+        # the wrapped layer shares this layer's arrays, so it reads the same weights
+        # and accumulates into the same gradients
+        inner = tuple(input_shape[1:])
+        self.layer.check_input_shape(inner)
+        self.layer.attach(inner, self.param_specs, self.params, self.grads)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0],) + tuple(self.layer.compute_output_shape(input_shape[1:]))
+        return (input_shape[0],) + self.layer.output_shape_for(input_shape[1:])
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, *, input_gradient=True, fused_activation=False):
         self.check_input(x)
-        ops, (n, t) = self.ops, x.shape[:2]
-        self.layer.needs_input_gradient = self.needs_input_gradient
-        y, backward = self.layer.forward(ops.reshape(x, (n * t,) + tuple(x.shape[2:])), training)
+        ops, (n, t), inner = self.ops, x.shape[:2], self.layer
+        options = {}  # pass on only the options the wrapped layer takes
+        if not input_gradient and inner.accepts("input_gradient"):
+            options["input_gradient"] = False
+        if fused_activation:
+            options["fused_activation"] = True  # fusable_activation checked it accepts it
+        y, backward = inner.forward(ops.reshape(x, (n * t,) + tuple(x.shape[2:])), training, **options)
 
         def unfold_backward(dy):
             dx = backward(ops.reshape(dy, (n * t,) + tuple(dy.shape[2:])))
@@ -68,15 +69,11 @@ class TimeDistributed(Layer):
         return ops.reshape(y, (n, t) + tuple(y.shape[1:])), unfold_backward
 
     def get_config(self):
-        from .. import registry
-
         name = registry.layers.name_of(type(self.layer))
         return {**super().get_config(), "layer": {"class_name": name, "config": self.layer.get_config()}}
 
     @classmethod
     def from_config(cls, config):
-        from .. import registry
-
         config = dict(config)
         inner = config.get("layer")
         if isinstance(inner, dict):

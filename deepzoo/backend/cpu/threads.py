@@ -1,6 +1,6 @@
 """Spreading one operation over the CPU's cores, and keeping BLAS out of their way.
 
-:class:`~deepzoo.backend.numba_cpu.NumbaCPUOps` cuts a batch of images into a
+:class:`~deepzoo.backend.cpu.ops.NumbaCPUOps` cuts a batch of images into a
 few pieces per core; every thread runs the same single-threaded numba kernel on
 one piece after another (``Workers.split``). The kernels are compiled with
 ``nogil=True``, so the pieces really run at the same time. Each piece writes its

@@ -3,8 +3,7 @@
 Everything GPU-specific that is not a kernel goes through this module: finding
 out whether a GPU can be used (and why not), the ``cuda`` module itself, moving
 arrays between host and device, and choosing launch sizes. The kernels
-(:mod:`deepzoo.backend.cuda_kernels`) and the Ops
-(:mod:`deepzoo.backend.numba_cuda`) import ``cuda`` from here, so moving to
+(``*_kernels.py`` beside this file) and the Ops (``ops.py``) import ``cuda`` from here, so moving to
 another CUDA target for numba means changing this file.
 
 The CUDA target comes from the ``numba-cuda`` package (``pip install
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import BackendError
+from ...errors import BackendError
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """CUDA kernels for recurrent layers: axis swaps, repeats and the fused LSTM step.
 
-Their meaning is that of :mod:`deepzoo.backend.recurrent_ops`. The LSTM kernels
+Their meaning is that of :mod:`deepzoo.backend.reference.recurrent`. The LSTM kernels
 give one thread each (sample, unit) pair: it computes that unit's four gates,
 its cell state and its output in one pass, with no intermediate arrays.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .cuda_target import require
+from .target import require
 
 cuda = require()
 

@@ -1,17 +1,17 @@
 """numba kernels for convolution and pooling on channels-last images.
 
-Same meaning as the NumPy versions in :mod:`deepzoo.backend.conv_ops` (read those
+Same meaning as the NumPy versions in :mod:`deepzoo.backend.reference.conv` (read those
 first). The general kernels walk the output positions once, with the innermost
 loop over channels, which are contiguous in memory. Images with few channels
 get their own kernels (``im2col_runs``, ``col2im_runs``, ``max_pool_rows``,
 ``max_pool_few_channels`` and the direct convolution on planes at the end):
 there a channel loop is too short to vectorise. ``benchmarks/kernel_notes.py``
 times each against the general one on both sides of the limit where
-:class:`~deepzoo.backend.numba_cpu.NumbaCPUOps` switches.
+:class:`~deepzoo.backend.cpu.ops.NumbaCPUOps` switches.
 
 Each kernel is single-threaded and releases the GIL (``nogil``):
-:class:`~deepzoo.backend.numba_cpu.NumbaCPUOps` runs it on pieces of the batch
-in several threads at once (:mod:`deepzoo.backend.threads` says why not with
+:class:`~deepzoo.backend.cpu.ops.NumbaCPUOps` runs it on pieces of the batch
+in several threads at once (:mod:`deepzoo.backend.cpu.threads` says why not with
 ``prange``).
 """
 

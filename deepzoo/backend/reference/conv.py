@@ -1,4 +1,4 @@
-"""Reference convolution and pooling operations (mixed into :class:`~deepzoo.backend.ops.Ops`).
+"""Reference convolution and pooling operations (part of :class:`~deepzoo.backend.reference.Ops`).
 
 Images are channels-last, as in Keras: ``x`` has shape ``(N, H, W, C)``.
 
@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def output_size(size, k, stride, dilation, before, after):
-    """Number of output positions along one axis."""
-    return (size + before + after - dilation * (k - 1) - 1) // stride + 1
+from ...geometry import output_size
 
 
 def _taps(geometry):
@@ -55,21 +52,21 @@ class ConvOps:
         return kernel, strides, dilation, (oh, ow)
 
     # ------------------------------------------------------------ convolution
-    def conv2d(self, x, kernel, strides, dilation, pads, bias=None, activation=None):
+    def conv2d(self, x, kernel, strides, dilation, pads, bias=None, activation=None, alpha=0.0):
         """Convolve ``x`` (N, H, W, C) with ``kernel`` (KH, KW, C, F), add ``bias``, activate.
 
         Returns the output as rows, ``(N * OH * OW, F)``:
-        ``activation(im2col(x) @ kernel.reshape(-1, F) + bias)``. ``activation`` is an
-        object with ``apply(ops, z, out)`` (see :mod:`deepzoo.activations`), or None.
+        ``activation(im2col(x) @ kernel.reshape(-1, F) + bias)``. ``activation`` is
+        the name of an activation op (see :meth:`activate`, with its ``alpha``), or None.
         """
         cols = self.im2col(x, kernel.shape[:2], strides, dilation, pads)
-        z = cols @ kernel.reshape(-1, kernel.shape[3])
+        z = self.matmul(cols, self.reshape(kernel, (-1, kernel.shape[3])))
         if bias is not None:
             self.add_bias(z, bias)
-        return z if activation is None else activation.apply(self, z, out=z)
+        return z if activation is None else self.activate(activation, z, alpha, out=z)
 
     def conv2d_backward(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel,
-                        grad_bias=None, activation=None, need_dx=True):
+                        grad_bias=None, activation=None, alpha=0.0, need_dx=True):
         """Backward of :meth:`conv2d`, given its output rows ``y`` and their gradient ``dy``.
 
         Adds dL/dkernel into ``grad_kernel`` (and dL/dbias into ``grad_bias``) and
@@ -78,15 +75,16 @@ class ConvOps:
         ``dx = col2im(dz @ kernel.T)``. The columns are rebuilt from ``x`` rather
         than kept from the forward pass: they are KH * KW times its size.
         """
-        dz = dy if activation is None else activation.backward(self, dy, y)
+        f = kernel.shape[3]
+        dz = dy if activation is None else self.activate_backward(activation, dy, y, alpha)
         if grad_bias is not None:
             self.sum_rows(dz, out=grad_bias)
         cols = self.im2col(x, kernel.shape[:2], strides, dilation, pads)
-        grad_kernel += (cols.T @ dz).reshape(grad_kernel.shape)
+        self.matmul(cols, dz, trans_a=True, out=self.reshape(grad_kernel, (-1, f)), accumulate=True)
         if not need_dx:
             return None
-        return self.col2im(dz @ kernel.reshape(-1, kernel.shape[3]).T, x.shape, kernel.shape[:2],
-                           strides, dilation, pads)
+        dcols = self.matmul(dz, self.reshape(kernel, (-1, f)), trans_b=True)
+        return self.col2im(dcols, x.shape, kernel.shape[:2], strides, dilation, pads)
 
     def im2col(self, x, kernel, strides, dilation, pads, out=None):
         """Receptive fields of ``x`` as rows: ``(N * OH * OW, KH * KW * C)``.

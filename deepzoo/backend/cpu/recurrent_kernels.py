@@ -1,4 +1,4 @@
-"""numba kernels for the recurrent steps (see :mod:`deepzoo.backend.recurrent_ops`).
+"""numba kernels for the recurrent steps (see :mod:`deepzoo.backend.reference.recurrent`).
 
 One pass over the N x U cells of a step does what the reference spells out in
 a dozen NumPy expressions; the matrix products of a step stay in BLAS. The

@@ -1,4 +1,4 @@
-"""Reference operations of recurrent layers (mixed into :class:`~deepzoo.backend.ops.Ops`).
+"""Reference operations of recurrent layers (part of :class:`~deepzoo.backend.reference.Ops`).
 
 Sequences are processed time-major inside a layer: an array of shape
 ``(T, N, F)`` holds step ``t`` of every sequence contiguously at ``[t]``.
@@ -36,10 +36,6 @@ class RecurrentOps:
     def sum_steps(self, dy):
         """``(N, T, F) -> (N, F)``: the adjoint of :meth:`repeat_steps`."""
         return dy.sum(axis=1)
-
-    def add(self, a, b, out=None):
-        """Elementwise sum."""
-        return np.add(a, b, out=out)
 
     def lstm_step(self, z, c_prev, h_out, c_out, gates_out, tanh_c_out):
         """One LSTM step. Writes ``h``, ``c``, the activated gates (N, 4U) and ``tanh(c)``."""

@@ -1,6 +1,6 @@
 """CUDA kernels for convolution and pooling.
 
-Their meaning is that of :mod:`deepzoo.backend.conv_ops`. Images are channels-last ``(N, H, W, C)``.
+Their meaning is that of :mod:`deepzoo.backend.reference.conv`. Images are channels-last ``(N, H, W, C)``.
 
 Every kernel here is a *gather*: each thread computes one element of the result
 from the elements it depends on, so no two threads ever write the same place
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from .cuda_target import require
+from .target import require
 
 cuda = require()
 

@@ -1,7 +1,7 @@
-"""CUDA kernels for the dense parts of :class:`~deepzoo.backend.numba_cuda.NumbaCUDAOps`.
+"""CUDA kernels of the dense and elementwise ops (``dense.py``).
 
 Each ``@cuda.jit`` kernel here computes what the method of the same name in
-:class:`~deepzoo.backend.ops.Ops` computes; read that one first. They are pure
+:class:`~deepzoo.backend.reference.Ops` computes; read that one first. They are pure
 functions over device arrays: no state, no knowledge of layers.
 
 Patterns used throughout:
@@ -26,7 +26,7 @@ import math
 
 from numba import types
 
-from .cuda_target import require
+from .target import require
 
 cuda = require()
 
@@ -65,7 +65,7 @@ def _sigmoid(x, alpha):
 
 
 linear = _map1(lambda x, alpha: x)
-step = _map1(lambda x, alpha: 1.0 if x >= 0 else 0.0)
+heaviside = _map1(lambda x, alpha: 1.0 if x >= 0 else 0.0)
 sigmoid = _map1(_sigmoid)
 tanh = _map1(lambda x, alpha: math.tanh(x))
 relu = _map1(lambda x, alpha: x if x > 0 else 0.0)
@@ -75,7 +75,7 @@ scale = _map1(lambda x, alpha: alpha * x)
 fill = _map1(lambda x, alpha: alpha)
 
 # backwards: a = dL/dy, b = y (the forward's output)
-step_backward = _map2(lambda dy, y, alpha: 0.0)
+heaviside_backward = _map2(lambda dy, y, alpha: 0.0)
 sigmoid_backward = _map2(lambda dy, y, alpha: dy * y * (1.0 - y))
 tanh_backward = _map2(lambda dy, y, alpha: dy * (1.0 - y * y))
 relu_backward = _map2(lambda dy, y, alpha: dy if y > 0 else 0.0)
@@ -102,14 +102,6 @@ def sum_rows(dy, out, accumulate):
         for r in range(rows):
             total += dy[r, j]
         out[j] = out[j] + total if accumulate else total
-
-
-@cuda.jit
-def all_finite(x, flag):
-    """Clear ``flag[0]`` if any element is infinite or NaN."""
-    for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
-        if math.isinf(x[i]) or math.isnan(x[i]):
-            flag[0] = 0
 
 
 # -------------------------------------------------------------- row-wise ops
@@ -164,149 +156,15 @@ def one_hot(labels, out):
             out[r, j] = 1.0 if j == labels[r] else 0.0
 
 
-# -------------------------------------------------------------------- losses
-# Each writes the gradient and, per row, the row's share of the loss's sum.
-@cuda.jit
-def squared_error(y, t, factor, grad, row_loss):
-    """``row_loss[r] = sum_j (y - t)**2``; ``grad = factor * (y - t)``."""
-    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
-        total = 0.0
-        for j in range(y.shape[1]):
-            d = y[r, j] - t[r, j]
-            total += d * d
-            grad[r, j] = factor * d
-        row_loss[r] = total
-
-
-@cuda.jit
-def binary_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
-    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
-        total = 0.0
-        for j in range(y.shape[1]):
-            p = min(max(y[r, j], eps), 1.0 - eps)
-            target = t[r, j]
-            total -= target * math.log(p) + (1.0 - target) * math.log(1.0 - p)
-            if from_logits:
-                grad[r, j] = (y[r, j] - target) * scale
-            else:
-                grad[r, j] = (p - target) / (p * (1.0 - p)) * scale
-        row_loss[r] = total
-
-
-@cuda.jit
-def categorical_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
-    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
-        total = 0.0
-        for j in range(y.shape[1]):
-            p = min(max(y[r, j], eps), 1.0)
-            total -= t[r, j] * math.log(p)
-            if from_logits:
-                grad[r, j] = (y[r, j] - t[r, j]) * scale
-            else:
-                grad[r, j] = -t[r, j] / p * scale
-        row_loss[r] = total
-
-
-@cuda.jit
-def sparse_categorical_crossentropy(y, labels, eps, from_logits, scale, grad, row_loss):
-    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
-        label = labels[r]
-        for j in range(y.shape[1]):
-            target = 1.0 if j == label else 0.0
-            if from_logits:
-                grad[r, j] = (y[r, j] - target) * scale
-            else:
-                grad[r, j] = -target / min(max(y[r, j], eps), 1.0) * scale
-        row_loss[r] = -math.log(min(max(y[r, label], eps), 1.0))
-
-
-# ------------------------------------------------------------------- metrics
-@cuda.jit(device=True)
-def _argmax(x, r):
-    best, arg = x[r, 0], 0
-    for j in range(1, x.shape[1]):
-        if x[r, j] > best:
-            best, arg = x[r, j], j
-    return arg
-
-
-@cuda.jit
-def argmax_equal(y, t, hits):
-    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
-        hits[r] = 1 if _argmax(y, r) == _argmax(t, r) else 0
-
-
-@cuda.jit
-def argmax_label(y, labels, hits):
-    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
-        hits[r] = 1 if _argmax(y, r) == labels[r] else 0
-
-
-@cuda.jit
-def threshold_equal(y, t, threshold, hits):
-    for i in range(cuda.grid(1), y.size, cuda.gridsize(1)):
-        hits[i] = 1 if (y[i] > threshold) == (t[i] > threshold) else 0
-
-
-# --------------------------------------------------------- optimizer updates
-# In place on flat views of a parameter, its gradient and its state; each
-# leaves the gradient at zero, ready for the next batch.
-@cuda.jit
-def sgd(p, g, lr):
-    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        p[i] -= lr * g[i]
-        g[i] = 0.0
-
-
-@cuda.jit
-def sgd_momentum(p, g, v, lr, momentum, nesterov):
-    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        v[i] = momentum * v[i] + g[i]
-        p[i] -= lr * (g[i] + momentum * v[i] if nesterov else v[i])
-        g[i] = 0.0
-
-
-@cuda.jit
-def adagrad(p, g, acc, lr, eps):
-    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        acc[i] += g[i] * g[i]
-        p[i] -= lr * g[i] / (math.sqrt(acc[i]) + eps)
-        g[i] = 0.0
-
-
-@cuda.jit
-def rmsprop(p, g, ms, lr, rho, eps):
-    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        ms[i] = rho * ms[i] + (1.0 - rho) * g[i] * g[i]
-        p[i] -= lr * g[i] / (math.sqrt(ms[i]) + eps)
-        g[i] = 0.0
-
-
-@cuda.jit
-def adadelta(p, g, ms, md, lr, rho, eps):
-    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        ms[i] = rho * ms[i] + (1.0 - rho) * g[i] * g[i]
-        delta = math.sqrt(md[i] + eps) / math.sqrt(ms[i] + eps) * g[i]
-        md[i] = rho * md[i] + (1.0 - rho) * delta * delta
-        p[i] -= lr * delta
-        g[i] = 0.0
-
-
-@cuda.jit
-def adam(p, g, m, v, lr, beta1, beta2, eps, correction1, correction2):
-    """``correction1 = 1 - beta1**t`` and ``correction2 = 1 - beta2**t`` come from the host."""
-    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        m[i] = beta1 * m[i] + (1.0 - beta1) * g[i]
-        v[i] = beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
-        p[i] -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
-        g[i] = 0.0
-
-
 # ------------------------------------------------------------ matrix product
 #: the tiled product: each block computes a BLOCK x BLOCK tile of C with
 #: THREADS_SIDE x THREADS_SIDE threads, each thread PER_THREAD x PER_THREAD outputs
 BLOCK, K_TILE, PER_THREAD = 64, 16, 4
 THREADS_SIDE = BLOCK // PER_THREAD
+#: a tile's row length in shared memory: one spare column, so that 16 threads storing
+#: down a column hit 16 banks. A module constant, since a shared array's shape must be
+#: made of integer literals (``BLOCK + 1`` written inside the kernel is not one).
+TILE_ROW = BLOCK + 1
 
 
 @functools.cache
@@ -326,9 +184,8 @@ def gemm_kernel(dtype):
     def gemm(a, b, c, trans_a, trans_b, accumulate):
         m, n = c.shape
         k = a.shape[0] if trans_a else a.shape[1]
-        # one spare column, so that 16 threads storing down a column hit 16 banks
-        a_tile = cuda.shared.array((K_TILE, BLOCK + 1), nb_type)  # [kk, row]
-        b_tile = cuda.shared.array((K_TILE, BLOCK + 1), nb_type)  # [kk, col]
+        a_tile = cuda.shared.array((K_TILE, TILE_ROW), nb_type)  # [kk, row]
+        b_tile = cuda.shared.array((K_TILE, TILE_ROW), nb_type)  # [kk, col]
         acc = cuda.local.array((PER_THREAD, PER_THREAD), nb_type)
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
         tid = ty * THREADS_SIDE + tx

@@ -1,0 +1,94 @@
+"""What every part of ``NumbaCPUOps`` shares: its threads, BLAS policy and scratch buffers.
+
+The thread and BLAS policy of the CPU family lives here and in ``threads.py``,
+nowhere else:
+
+* convolutions, pooling and large products are cut into pieces along the batch
+  and run on all cores at once (:class:`~deepzoo.backend.cpu.threads.Workers`);
+  BLAS runs on one thread inside them;
+* smaller products go to BLAS whole, and BLAS uses its own threads, except right
+  after this Ops has split work over its threads: then BLAS's spinning workers
+  would take the cores deepzoo's threads need next, so it stays on one thread
+  (``benchmarks/kernel_notes.py`` measures both costs). "Right after" is counted
+  in products, not in time: :data:`HOLD_PRODUCTS` products with no split in
+  between release the hold, so what an earlier model did in this process stops
+  mattering within one step of the next.
+
+Creating a ``NumbaCPUOps`` also asks glibc to keep freed memory for reuse (see
+:mod:`deepzoo.backend.cpu.memory`), which :meth:`CPUOpsBase.describe` (and so
+``deepzoo info``) reports; ``NumbaCPUOps(keep_freed_memory=False)`` does not.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from ...errors import ConfigError
+from ..reference import Ops
+from . import memory
+from .threads import Workers, cpu_count
+
+#: products without a split in between after which BLAS may use its threads again
+HOLD_PRODUCTS = 64
+
+
+class CPUOpsBase(Ops):
+    """The reference Ops with the CPU family's threads, BLAS policy and scratch buffers.
+
+    ``threads``: how many threads share one op (default: every core this process
+    may use). The results do not depend on timing; with another thread count, sums
+    over a batch may differ in their last bits, since they are added in other pieces.
+    """
+
+    name = "numba"
+
+    def __init__(self, keep_freed_memory=True, threads=None):
+        if keep_freed_memory:
+            memory.keep_freed_memory()
+        if threads is None:
+            threads = cpu_count()
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ConfigError(f"NumbaCPUOps: threads must be a positive integer, received {threads!r}")
+        self.threads = threads
+        self._workers = Workers(threads)
+        # Reused temporaries: one product per (shape, dtype), bounded by the number of
+        # distinct parameter shapes in use, and one columns buffer per dtype. They are
+        # per thread, so that two models trained in two threads never share one.
+        self._local = threading.local()
+
+    @property
+    def _scratch(self) -> dict:
+        if not hasattr(self._local, "scratch"):
+            self._local.scratch = {}
+        return self._local.scratch
+
+    def _out(self, x, out):
+        return np.empty_like(x) if out is None else out
+
+    @property
+    def _products_since_split(self) -> int:
+        """Products run on this thread since this Ops last split work over its threads."""
+        return getattr(self._local, "products_since_split", HOLD_PRODUCTS)
+
+    def _blas_held(self) -> bool:
+        """Whether BLAS should stay on one thread for the next product (see the module
+        docstring); counts that product."""
+        count = self._products_since_split
+        self._local.products_since_split = count + 1
+        return count < HOLD_PRODUCTS
+
+    def _split(self, n, work, per_item, least):
+        """``work(start, stop)`` over pieces of ``range(n)`` on every thread, each piece
+        holding at least ``least`` units of work at ``per_item`` units per item; returns
+        the pieces' results in order."""
+        min_size = -(-least // max(1, per_item))
+        if self.threads > 1 and n >= 2 * min_size:
+            self._local.products_since_split = 0
+        return self._workers.split(n, work, min_size)
+
+    def describe(self) -> str:
+        allocator = "freed memory kept for reuse (glibc thresholds raised)" if memory.kept() \
+            else "system allocator defaults"
+        return f"numba: numba-compiled CPU kernels, {self.threads} thread(s); {allocator}"

@@ -1,0 +1,253 @@
+"""The convolution and pooling ops of the CPU family, compiled with numba.
+
+Each method has the meaning of its namesake in :mod:`deepzoo.backend.reference.conv`
+(read that first). Convolutions and pooling are cut into pieces along the batch
+and run on all cores at once, with BLAS on one thread inside them (``base.py``);
+the loops themselves are in ``conv_kernels.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import conv_kernels as kc
+from . import dense_kernels as k
+from .base import CPUOpsBase
+from .threads import one_blas_thread
+
+# A convolution's columns are built for about this many bytes of images at a time,
+# so that they are still in the cache when the product reads them ...
+_CHUNK_BYTES = 1 << 20
+# ... but for at least this many rows, so that each product is large enough for BLAS
+# (the ConvNet's second layer then still takes 4 images at a time).
+_CHUNK_ROWS = 2048
+# Stride-1 convolutions of one-channel images into at most this many filters run
+# as direct loops over planes (see conv_kernels.py) instead of im2col + BLAS, as
+# LeNet-5's first layer does. With more channels or filters the product wins
+# (benchmarks/kernel_notes.py).
+_DIRECT_FILTERS = 16
+# im2col and col2im copy whole runs of taps for images with at most this many
+# channels (faster with 6, slower with 32: benchmarks/kernel_notes.py).
+_RUN_CHANNELS = 8
+# float32 values in one AVX2 register: max pooling of fewer channels keeps each
+# window's maximum in a register instead (see conv_kernels.py).
+_VECTOR_LANES = 8
+# Work is split over threads only in parts large enough to repay handing them to
+# a thread (tens of microseconds): at least this many multiply-adds of a
+# convolution, ...
+_PART_MACS = 1 << 20
+# ... or input values of a pooling layer.
+_PART_VALUES = 1 << 16
+
+
+class CPUConvOps(CPUOpsBase):
+    """Convolution and pooling on the CPU."""
+
+    def _chunks(self, x_shape, kernel, strides, dilation, pads, dtype):
+        """Images per chunk, and a columns buffer for one chunk (reused across calls)."""
+        (kh, kw), _, _, (oh, ow) = self._geometry(x_shape, kernel, strides, dilation, pads)
+        rows, width = oh * ow, kh * kw * x_shape[3]
+        fit = _CHUNK_BYTES // (rows * width * np.dtype(dtype).itemsize)
+        images = max(1, min(x_shape[0], max(fit, -(-_CHUNK_ROWS // rows))))
+        images = -(-x_shape[0] // -(-x_shape[0] // images))  # even chunks: 16 + 16, not 21 + 11
+        key = ("cols", np.dtype(dtype))
+        if key not in self._scratch or self._scratch[key].size < images * rows * width:
+            self._scratch[key] = np.empty(images * rows * width, dtype=dtype)
+        return images, rows, self._scratch[key][:images * rows * width].reshape(images * rows, width)
+
+    @staticmethod
+    def _direct(x_shape, kernel_shape, strides):
+        return tuple(strides) == (1, 1) and x_shape[3] == 1 and kernel_shape[3] <= _DIRECT_FILTERS
+
+    @staticmethod
+    def _planes(x, pads):
+        """The input zero-padded and channels-first, as planes (N, C, HP * WP); and WP."""
+        n, h, w, c = x.shape
+        (top, bottom), (left, right) = pads
+        hp, wp = top + h + bottom, left + w + right
+        planes = np.zeros((n, c, hp, wp), dtype=x.dtype)
+        planes[:, :, top:top + h, left:left + w] = x.transpose(0, 3, 1, 2)
+        return planes.reshape(n, c, hp * wp), wp
+
+    def conv2d(self, x, kernel, strides, dilation, pads, bias=None, activation=None, alpha=0.0):
+        _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation, pads)
+        rows = oh * ow
+        z = np.empty((x.shape[0] * rows, kernel.shape[3]), dtype=x.dtype)
+
+        def part(start, stop):
+            self._conv2d_into(x[start:stop], kernel, strides, dilation, pads, bias, activation, alpha,
+                              z[start * rows:stop * rows])
+
+        with one_blas_thread():
+            self._split(x.shape[0], part, rows * kernel.size, _PART_MACS)
+        return z
+
+    def _conv2d_into(self, x, kernel, strides, dilation, pads, bias, activation, alpha, z):
+        """:meth:`conv2d` of the images ``x`` into their output rows ``z``, on this thread."""
+        if self._direct(x.shape, kernel.shape, strides):
+            _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation, pads)
+            planes, wp = self._planes(x, pads)
+            if bias is None:
+                bias = np.zeros(kernel.shape[3], dtype=x.dtype)
+            relu = activation == "relu"  # applied in the kernel
+            kc.conv_planes(planes, kernel, wp, dilation[0], dilation[1], oh, ow, bias, relu, z)
+            if activation is not None and not relu:
+                self.activate(activation, z, alpha, out=z)
+            return
+        # A few images at a time, so that their columns, and then their outputs, stay
+        # in the cache between im2col, the product, the bias and the activation.
+        k2 = kernel.reshape(-1, kernel.shape[3])
+        images, rows, cols = self._chunks(x.shape, kernel.shape[:2], strides, dilation, pads, x.dtype)
+        for start in range(0, x.shape[0], images):
+            stop = min(start + images, x.shape[0])
+            part = self.im2col(x[start:stop], kernel.shape[:2], strides, dilation, pads,
+                               out=cols[:(stop - start) * rows])
+            out = z[start * rows:stop * rows]
+            np.matmul(part, k2, out=out)
+            if bias is not None:
+                k.add_bias(out, bias)
+            if activation is not None:
+                self.activate(activation, out, alpha, out=out)
+
+    def conv2d_backward(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel,
+                        grad_bias=None, activation=None, alpha=0.0, need_dx=True):
+        _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation, pads)
+        rows = oh * ow
+        dx = np.zeros(x.shape, dtype=x.dtype) if need_dx else None
+
+        def part(start, stop):
+            # the first part adds into the gradients themselves, the others into zeros
+            first = start == 0
+            gk = grad_kernel if first else np.zeros_like(grad_kernel)
+            gb = grad_bias if first or grad_bias is None else np.zeros_like(grad_bias)
+            r = slice(start * rows, stop * rows)
+            self._conv2d_backward_into(x[start:stop], None if y is None else y[r], dy[r], kernel,
+                                       strides, dilation, pads, gk, gb, activation, alpha,
+                                       None if dx is None else dx[start:stop])
+            return gk, gb
+
+        with one_blas_thread():
+            partial = self._split(x.shape[0], part, rows * kernel.size * (3 if need_dx else 2), _PART_MACS)
+        for gk, gb in partial[1:]:  # in order, so the sum does not depend on timing
+            k.add_into(grad_kernel, gk)
+            if gb is not None:
+                k.add_into(grad_bias, gb)
+        return dx
+
+    def _conv2d_backward_into(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel,
+                              grad_bias, activation, alpha, dx):
+        """:meth:`conv2d_backward` of the images ``x``, adding into ``dx`` (zeros) unless it is None."""
+        if self._direct(x.shape, kernel.shape, strides):
+            self._conv2d_backward_direct(x, y, dy, kernel, dilation, pads, grad_kernel, grad_bias,
+                                         activation, alpha, dx)
+            return
+        f = kernel.shape[3]
+        k2, g2 = kernel.reshape(-1, f), grad_kernel.reshape(-1, f)
+        images, rows, cols = self._chunks(x.shape, kernel.shape[:2], strides, dilation, pads, x.dtype)
+        dz = np.empty((images * rows, f), dtype=x.dtype) if activation is not None else None
+        dcols = np.empty_like(cols) if dx is not None else None
+        for start in range(0, x.shape[0], images):
+            stop = min(start + images, x.shape[0])
+            m, part_rows = (stop - start) * rows, slice(start * rows, stop * rows)
+            dz_part = dy[part_rows] if activation is None else \
+                self.activate_backward(activation, dy[part_rows], y[part_rows], alpha, out=dz[:m])
+            if grad_bias is not None:
+                k.sum_rows(dz_part, grad_bias, True)
+            part = self.im2col(x[start:stop], kernel.shape[:2], strides, dilation, pads, out=cols[:m])
+            self._matmul(part.T, dz_part, g2, True)
+            if dx is not None:
+                np.matmul(dz_part, k2.T, out=dcols[:m])
+                self._col2im_into(dcols[:m], dx[start:stop], kernel.shape[:2], strides, dilation, pads)
+
+    def _conv2d_backward_direct(self, x, y, dy, kernel, dilation, pads, grad_kernel, grad_bias,
+                                activation, alpha, dx):
+        """:meth:`_conv2d_backward_into` for stride 1 and thin shapes, on planes (see conv_kernels.py)."""
+        _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], (1, 1), dilation, pads)
+        dz = dy if activation is None else self.activate_backward(activation, dy, y, alpha)
+        if grad_bias is not None:
+            k.sum_rows(dz, grad_bias, True)
+        planes, wp = self._planes(x, pads)
+        kc.conv_planes_kernel_grad(planes, dz, wp, dilation[0], dilation[1], oh, ow, grad_kernel)
+        if dx is None:
+            return
+        grad_planes = np.zeros_like(planes)
+        kc.conv_planes_input_grad(dz, kernel, wp, dilation[0], dilation[1], oh, ow, grad_planes)
+        n, h, w, c = x.shape
+        (top, _), (left, _) = pads
+        dx += grad_planes.reshape(n, c, -1, wp)[:, :, top:top + h, left:left + w].transpose(0, 2, 3, 1)
+
+    def im2col(self, x, kernel, strides, dilation, pads, out=None):
+        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = self._geometry(x.shape, kernel, strides,
+                                                                dilation, pads)
+        cols = out if out is not None else \
+            np.empty((x.shape[0] * oh * ow, kh * kw * x.shape[3]), dtype=x.dtype)
+        # padding once up front (a copy the size of the input) spares the loop nest a
+        # bounds check on every element of the columns, which are KH * KW times larger
+        xp = np.ascontiguousarray(self._pad(x, pads))
+        if dw == 1 and x.shape[3] <= _RUN_CHANNELS:
+            kc.im2col_runs(xp, kh, kw, sh, sw, dh, oh, ow, cols)
+        else:
+            kc.im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols)
+        return cols
+
+    def col2im(self, cols, x_shape, kernel, strides, dilation, pads):
+        dx = np.zeros(x_shape, dtype=cols.dtype)
+        self._col2im_into(cols, dx, kernel, strides, dilation, pads)
+        return dx
+
+    def _col2im_into(self, cols, dx, kernel, strides, dilation, pads):
+        """Add ``col2im(cols)`` into ``dx`` (through a padded buffer when there is padding)."""
+        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = self._geometry(dx.shape, kernel, strides,
+                                                                dilation, pads)
+        (top, bottom), (left, right) = pads
+        n, h, w, c = dx.shape
+        padded = not top == bottom == left == right == 0
+        dxp = np.zeros((n, h + top + bottom, w + left + right, c), dtype=dx.dtype) if padded else dx
+        if dw == 1 and c <= _RUN_CHANNELS:
+            kc.col2im_runs(cols, kh, kw, sh, sw, dh, oh, ow, dxp)
+        else:
+            kc.col2im(cols, kh, kw, sh, sw, dh, dw, oh, ow, dxp)
+        if not padded:
+            return
+        dx += dxp[:, top:top + h, left:left + w, :]
+
+    def max_pool2d(self, x, pool, strides, pads, with_argmax=True):
+        _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)
+        y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
+        which = np.empty(y.shape, dtype=np.int32)  # left unwritten without with_argmax
+        corner = (pads[0][0], pads[1][0])
+        if x.shape[3] >= _VECTOR_LANES:  # a pixel's channels fill a vector
+            kernel, window = kc.max_pool, (*pool, *strides, *corner)
+        elif not any(pads[0]) and not any(pads[1]):  # few channels: whole rows at a time
+            x = np.ascontiguousarray(x)  # its rows are read as flat runs
+            kernel, window = kc.max_pool_rows, (*pool, *strides)
+        else:
+            kernel, window = kc.max_pool_few_channels, (*pool, *strides, *corner)
+        self._split(x.shape[0], lambda start, stop: kernel(
+            x[start:stop], *window, y[start:stop], which[start:stop], with_argmax), x[0].size, _PART_VALUES)
+        return y, which if with_argmax else None
+
+    def max_pool2d_backward(self, dy, which, x_shape, pool, strides, pads):
+        # windows that tile the image exactly write every pixel once: no zeroing needed
+        tiled = tuple(strides) == tuple(pool) and not any(pads[0]) and not any(pads[1]) and \
+            dy.shape[1] * pool[0] == x_shape[1] and dy.shape[2] * pool[1] == x_shape[2]
+        dx = np.empty(x_shape, dtype=dy.dtype) if tiled else np.zeros(x_shape, dtype=dy.dtype)
+        self._split(x_shape[0], lambda start, stop: kc.max_pool_backward(
+            dy[start:stop], which[start:stop], pool[0], pool[1], strides[0], strides[1],
+            pads[0][0], pads[1][0], tiled, dx[start:stop]), dx[0].size, _PART_VALUES)
+        return dx
+
+    def avg_pool2d(self, x, pool, strides, pads):
+        _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)
+        y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
+        self._split(x.shape[0], lambda start, stop: kc.avg_pool(
+            x[start:stop], pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0],
+            y[start:stop], False), x[0].size, _PART_VALUES)
+        return y
+
+    def avg_pool2d_backward(self, dy, x_shape, pool, strides, pads):
+        dx = np.zeros(x_shape, dtype=dy.dtype)
+        self._split(x_shape[0], lambda start, stop: kc.avg_pool(
+            dx[start:stop], pool[0], pool[1], strides[0], strides[1], pads[0][0], pads[1][0],
+            dy[start:stop], True), dx[0].size, _PART_VALUES)
+        return dx

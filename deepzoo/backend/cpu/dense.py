@@ -1,0 +1,141 @@
+"""The dense and elementwise ops of the CPU family, compiled with numba.
+
+Each method has the meaning of its namesake in
+:mod:`deepzoo.backend.reference.dense` (read that first); only how it is computed
+changes. Matrix products stay in NumPy, which hands them to its BLAS; elementwise
+maths runs as one-pass ``@njit`` kernels (``dense_kernels.py``) writing into arrays
+they are given instead of allocating temporaries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dense_kernels as k
+from .base import CPUOpsBase
+from .threads import one_blas_thread
+
+# Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS.
+_THIN_BATCH = 8
+# A product is split over threads only in parts of at least this many multiply-adds
+# (tens of microseconds of work), which BLAS does faster on one thread than a hand-over.
+_PART_PRODUCT = 1 << 23
+# OpenBLAS runs products of at most this many multiply-adds on the calling thread.
+_BLAS_ALONE = 65536 * 4
+
+
+class CPUDenseOps(CPUOpsBase):
+    """Products, bias, activations and dropout masks on the CPU."""
+
+    def _out(self, x, out):
+        return np.empty_like(x) if out is None else out
+
+    # ---------------------------------------------------------- linear algebra
+    def matmul(self, a, b, trans_a=False, trans_b=False, out=None, accumulate=False):
+        if accumulate and trans_a and not trans_b and a.shape[0] <= _THIN_BATCH:
+            k.add_outer_products(a, b, out)  # the weight gradient of a small batch
+            return out
+        a = a.T if trans_a else a
+        b = b.T if trans_b else b
+        if out is None:
+            out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
+        # Rows of the product are independent: large products give each thread some
+        # of them, with BLAS on one thread. Smaller ones go to BLAS whole: its own
+        # spinning workers answer faster than deepzoo's threads (an LSTM's products,
+        # step after step), unless this Ops has just split work over its threads
+        # (see base.py).
+        per_row = a.shape[1] * b.shape[1]
+        size = a.shape[0] * per_row
+        too_small_to_split = self.threads == 1 or size < 2 * _PART_PRODUCT
+        if size <= _BLAS_ALONE or (too_small_to_split and not self._blas_held()):
+            return self._matmul(a, b, out, accumulate)
+        with one_blas_thread():  # one piece when it is too small to split
+            self._split(a.shape[0], lambda start, stop: self._matmul(a[start:stop], b, out[start:stop],
+                                                                     accumulate), per_row, _PART_PRODUCT)
+        return out
+
+    def _matmul(self, a, b, out, accumulate):
+        """``out (+)= a @ b`` on this thread."""
+        if not accumulate:
+            return np.matmul(a, b, out=out)
+        key = (out.shape, out.dtype)
+        tmp = self._scratch.get(key)
+        if tmp is None:
+            tmp = self._scratch[key] = np.empty_like(out)
+        np.matmul(a, b, out=tmp)
+        k.add_into(out, tmp)
+        return out
+
+    def add_bias(self, y, bias):
+        k.add_bias(y, bias)
+        return y
+
+    def sum_rows(self, dy, out, accumulate=True):
+        k.sum_rows(dy, out, accumulate)
+        return out
+
+    # ------------------------------------------------------------- activations
+    def relu(self, x, out=None):
+        out = self._out(x, out)
+        k.relu(x, out)
+        return out
+
+    def relu_backward(self, dy, y, out=None):
+        dx = self._out(dy, out)
+        k.relu_backward(dy, y, dx)
+        return dx
+
+    def leaky_relu(self, x, alpha, out=None):
+        out = self._out(x, out)
+        k.leaky_relu(x, x.dtype.type(alpha), out)
+        return out
+
+    def leaky_relu_backward(self, dy, y, alpha, out=None):
+        dx = self._out(dy, out)
+        k.leaky_relu_backward(dy, y, dy.dtype.type(alpha), dx)
+        return dx
+
+    def elu(self, x, alpha, out=None):
+        out = self._out(x, out)
+        k.elu(x, x.dtype.type(alpha), out)
+        return out
+
+    def elu_backward(self, dy, y, alpha, out=None):
+        dx = self._out(dy, out)
+        k.elu_backward(dy, y, dy.dtype.type(alpha), dx)
+        return dx
+
+    def sigmoid(self, x, out=None):
+        out = self._out(x, out)
+        k.sigmoid(x, out)
+        return out
+
+    def sigmoid_backward(self, dy, y, out=None):
+        dx = self._out(dy, out)
+        k.sigmoid_backward(dy, y, dx)
+        return dx
+
+    def tanh_backward(self, dy, y, out=None):
+        dx = self._out(dy, out)
+        k.tanh_backward(dy, y, dx)
+        return dx
+
+    def softmax(self, x, out=None):
+        out = self._out(x, out)
+        k.softmax_rows(x.reshape(-1, x.shape[-1]), out.reshape(-1, x.shape[-1]))
+        return out
+
+    def softmax_backward(self, dy, y, out=None):
+        dx = self._out(dy, out)
+        m = dy.shape[-1]
+        k.softmax_backward_rows(dy.reshape(-1, m), y.reshape(-1, m), dx.reshape(-1, m))
+        return dx
+
+    # ----------------------------------------------------------------- dropout
+    def dropout_mask(self, shape, rate, rng, dtype="float32"):
+        dtype = np.dtype(dtype)
+        u = rng.random(shape, dtype=np.float32)
+        mask = np.empty(shape, dtype=dtype)
+        k.dropout_from_uniform(u, np.float32(rate), dtype.type(1.0 / (1.0 - rate)),
+                               mask)
+        return mask

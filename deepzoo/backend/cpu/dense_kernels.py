@@ -1,0 +1,198 @@
+"""numba-compiled CPU kernels of the dense and elementwise ops: pure functions over arrays.
+
+Each kernel does in one pass over memory what the reference ``Ops`` spells out
+with several NumPy expressions. They are compiled on first call (``@njit``
+without signatures) and cached on disk (``cache=True``), so a model compiles only
+the kernels it uses, once per machine.
+
+Rules kept here, measured on small CPUs:
+
+* ``error_model="numpy"``: Python's error model checks every division for zero and
+  stops the loop from vectorising.
+* Elementwise kernels take contiguous arrays of any rank and walk them as 1-D
+  views (``reshape(-1)`` inside the kernel costs nothing); kernels where rows
+  matter (bias, softmax, losses over classes) take 2-D arrays.
+* Scalars that meet float32 arrays are passed already converted to the array's
+  dtype by the caller: a bare ``1.0`` here would turn float32 maths into float64.
+* ``math.exp``/``math.tanh`` do not vectorise; they are used only where the
+  arrays are small (sigmoid and tanh outputs) and left to NumPy elsewhere.
+* No matrix products here: they stay in NumPy's BLAS (see ``dense.py``).
+
+The losses', metrics' and optimizers' kernels, written by the same rules, are in
+``training_kernels.py``.
+"""
+
+import math
+
+from numba import njit
+
+_fast = {"cache": True, "error_model": "numpy", "fastmath": True, "nogil": True}
+_exact = {"cache": True, "error_model": "numpy", "nogil": True}
+
+
+# ----------------------------------------------------------- bias and sums
+@njit(**_exact)
+def add_bias(y, bias):
+    n, m = y.shape
+    for i in range(n):
+        for j in range(m):
+            y[i, j] += bias[j]
+
+
+@njit(**_fast)
+def sum_rows(dy, out, accumulate):
+    n, m = dy.shape
+    if not accumulate:
+        for j in range(m):
+            out[j] = 0
+    for i in range(n):
+        for j in range(m):
+            out[j] += dy[i, j]
+
+
+@njit(**_exact)
+def add_outer_products(a, b, out):
+    """``out += a.T @ b`` for a short batch axis: a sum of ``len(a)`` outer products.
+
+    With one sample per step (online learning) this rank-1 update is the whole
+    weight gradient; BLAS's GEMM spends far longer packing such thin operands
+    than the arithmetic takes.
+    """
+    k_dim, m = a.shape
+    n = b.shape[1]
+    for k in range(k_dim):
+        for i in range(m):
+            aki = a[k, i]
+            for j in range(n):
+                out[i, j] += aki * b[k, j]
+
+
+@njit(**_exact)
+def add_into(out, x):
+    out = out.reshape(-1)
+    x = x.reshape(-1)
+    for i in range(out.size):
+        out[i] += x[i]
+
+
+# ------------------------------------------------------------- activations
+@njit(**_exact)
+def relu(x, out):
+    x = x.reshape(-1)
+    out = out.reshape(-1)
+    for i in range(x.size):
+        v = x[i]
+        out[i] = v if v > 0 else v * 0
+
+
+@njit(**_exact)
+def relu_backward(dy, y, dx):
+    dy = dy.reshape(-1)
+    y = y.reshape(-1)
+    dx = dx.reshape(-1)
+    for i in range(dy.size):
+        dx[i] = dy[i] if y[i] > 0 else dy[i] * 0
+
+
+@njit(**_exact)
+def leaky_relu(x, alpha, out):
+    x = x.reshape(-1)
+    out = out.reshape(-1)
+    for i in range(x.size):
+        v = x[i]
+        out[i] = v if v > 0 else alpha * v
+
+
+@njit(**_exact)
+def leaky_relu_backward(dy, y, alpha, dx):
+    dy = dy.reshape(-1)
+    y = y.reshape(-1)
+    dx = dx.reshape(-1)
+    for i in range(dy.size):
+        dx[i] = dy[i] if y[i] > 0 else alpha * dy[i]
+
+
+@njit(**_exact)
+def elu(x, alpha, out):
+    x = x.reshape(-1)
+    out = out.reshape(-1)
+    for i in range(x.size):
+        v = x[i]
+        out[i] = v if v > 0 else alpha * math.expm1(v)
+
+
+@njit(**_exact)
+def elu_backward(dy, y, alpha, dx):
+    dy = dy.reshape(-1)
+    y = y.reshape(-1)
+    dx = dx.reshape(-1)
+    for i in range(dy.size):
+        dx[i] = dy[i] if y[i] > 0 else dy[i] * (y[i] + alpha)
+
+
+@njit(**_exact)
+def sigmoid(x, out):
+    x = x.reshape(-1)
+    out = out.reshape(-1)
+    for i in range(x.size):
+        v = x[i]
+        if v >= 0:
+            out[i] = 1 / (1 + math.exp(-v))
+        else:
+            z = math.exp(v)
+            out[i] = z / (1 + z)
+
+
+@njit(**_exact)
+def sigmoid_backward(dy, y, dx):
+    dy = dy.reshape(-1)
+    y = y.reshape(-1)
+    dx = dx.reshape(-1)
+    for i in range(dy.size):
+        dx[i] = dy[i] * y[i] * (1 - y[i])
+
+
+@njit(**_exact)
+def tanh_backward(dy, y, dx):
+    dy = dy.reshape(-1)
+    y = y.reshape(-1)
+    dx = dx.reshape(-1)
+    for i in range(dy.size):
+        dx[i] = dy[i] * (1 - y[i] * y[i])
+
+
+@njit(**_exact)
+def softmax_rows(x, out):
+    n, m = x.shape
+    for i in range(n):
+        top = x[i, 0]
+        for j in range(1, m):
+            top = max(top, x[i, j])
+        total = x[i, 0] * 0
+        for j in range(m):
+            e = math.exp(x[i, j] - top)
+            out[i, j] = e
+            total += e
+        for j in range(m):
+            out[i, j] /= total
+
+
+@njit(**_exact)
+def softmax_backward_rows(dy, y, dx):
+    n, m = dy.shape
+    for i in range(n):
+        dot = dy[i, 0] * 0
+        for j in range(m):
+            dot += dy[i, j] * y[i, j]
+        for j in range(m):
+            dx[i, j] = y[i, j] * (dy[i, j] - dot)
+
+
+# ------------------------------------------------------------------ dropout
+@njit(**_exact)
+def dropout_from_uniform(u, rate, scale, mask):
+    """``mask[i] = scale`` where ``u[i] >= rate``, else 0."""
+    u = u.reshape(-1)
+    mask = mask.reshape(-1)
+    for i in range(u.size):
+        mask[i] = scale if u[i] >= rate else scale * 0

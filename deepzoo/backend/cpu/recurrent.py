@@ -1,0 +1,35 @@
+"""The recurrent ops of the CPU family, compiled with numba.
+
+Each method has the meaning of its namesake in
+:mod:`deepzoo.backend.reference.recurrent` (read that first); the loops are in
+``recurrent_kernels.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import recurrent_kernels as kr
+from .base import CPUOpsBase
+
+
+class CPURecurrentOps(CPUOpsBase):
+    """LSTM steps on the CPU."""
+
+    def lstm_step(self, z, c_prev, h_out, c_out, gates_out, tanh_c_out):
+        u = c_prev.shape[1]
+        key = ("lstm_scale", u, z.dtype)
+        scale = self._scratch.get(key)
+        if scale is None:
+            scale = self._scratch[key] = np.full(4 * u, 0.5, dtype=z.dtype)
+            scale[2 * u: 3 * u] = 1
+        t = np.multiply(z, scale)
+        np.tanh(t, out=t)  # vectorised; sigmoid(x) = (1 + tanh(x / 2)) / 2
+        kr.lstm_gates(t, c_prev, gates_out, c_out)
+        np.tanh(c_out, out=tanh_c_out)
+        np.multiply(gates_out[:, 3 * u:], tanh_c_out, out=h_out)
+
+    def lstm_step_backward(self, dh, dc_next, gates, c_prev, tanh_c, dz_out):
+        dc_prev = np.empty_like(c_prev)
+        kr.lstm_step_backward(dh, dc_next, gates, c_prev, tanh_c, dz_out, dc_prev)
+        return dc_prev

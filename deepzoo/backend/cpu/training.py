@@ -1,0 +1,94 @@
+"""The losses, metrics and optimizer updates of the CPU family, compiled with numba.
+
+Each method has the meaning of its namesake in
+:mod:`deepzoo.backend.reference.training` (read that first). Each loss computes its
+value and gradient in one pass; each update changes the parameter and its state
+and zeroes the gradient in one pass (``training_kernels.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import training_kernels as k
+from .base import CPUOpsBase
+
+# Optimizer state below this magnitude is flushed to zero (see training_kernels.py).
+_TINY = {np.dtype("float32"): 1e-30, np.dtype("float64"): 1e-300}
+
+
+class CPUTrainingOps(CPUOpsBase):
+    """Losses, metrics and optimizer updates on the CPU."""
+
+    # ------------------------------------------------------------------ losses
+    def mean_squared_error(self, y, t):
+        grad = np.empty_like(y)
+        total = k.squared_error(y, t, grad, y.dtype.type(2.0 / y.size))
+        return total / y.size, grad
+
+    def sum_squared_error(self, y, t):
+        grad = np.empty_like(y)
+        total = k.squared_error(y, t, grad, y.dtype.type(1.0))
+        return 0.5 * total, grad
+
+    def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False):
+        grad = np.empty_like(y)
+        total = k.binary_crossentropy(y, t, y.dtype.type(eps),
+                                      from_sigmoid_logits, grad)
+        grad *= y.dtype.type(1.0 / y.size)
+        return total / y.size, grad
+
+    def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False):
+        grad = np.empty_like(y)
+        c = y.shape[-1]
+        total = k.categorical_crossentropy(y.reshape(-1, c), t.reshape(-1, c), y.dtype.type(eps),
+                                           from_softmax_logits, grad.reshape(-1, c))
+        positions = y.size // c
+        grad *= y.dtype.type(1.0 / positions)
+        return total / positions, grad
+
+    def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False):
+        grad = np.empty_like(y)
+        c = y.shape[-1]
+        total = k.sparse_categorical_crossentropy(y.reshape(-1, c), labels.reshape(-1),
+                                                  y.dtype.type(eps), from_softmax_logits,
+                                                  grad.reshape(-1, c))
+        positions = y.size // c
+        grad *= y.dtype.type(1.0 / positions)
+        return total / positions, grad
+
+    # ----------------------------------------------------------------- metrics
+    def count_argmax_equal(self, y, t) -> int:
+        return int(k.count_argmax_equal(y.reshape(-1, y.shape[-1]), t.reshape(-1, t.shape[-1])))
+
+    def count_argmax_label(self, y, labels) -> int:
+        return int(k.count_argmax_label(y.reshape(-1, y.shape[-1]), labels.reshape(-1)))
+
+    # ------------------------------------------------------- optimizer updates
+    def sgd_update(self, param, grad, velocity, lr, momentum, nesterov):
+        dt = param.dtype.type
+        if momentum:
+            k.sgd_momentum(param, grad, velocity, dt(lr), dt(momentum),
+                           nesterov)
+        else:
+            k.sgd(param, grad, dt(lr))
+
+    def adagrad_update(self, param, grad, accumulator, lr, eps):
+        dt = param.dtype.type
+        k.adagrad(param, grad, accumulator, dt(lr), dt(eps))
+
+    def rmsprop_update(self, param, grad, mean_square, lr, rho, eps):
+        dt = param.dtype.type
+        k.rmsprop(param, grad, mean_square, dt(lr), dt(rho), dt(1 - rho),
+                  dt(eps), dt(_TINY[param.dtype]))
+
+    def adadelta_update(self, param, grad, mean_square, mean_delta, lr, rho, eps):
+        dt = param.dtype.type
+        k.adadelta(param, grad, mean_square, mean_delta, dt(lr),
+                   dt(rho), dt(1 - rho), dt(eps), dt(_TINY[param.dtype]))
+
+    def adam_update(self, param, grad, m, v, lr, beta1, beta2, eps, step):
+        dt = param.dtype.type
+        k.adam(param, grad, m, v, dt(lr / (1 - beta1**step)),
+               dt(beta1), dt(1 - beta1), dt(beta2), dt(1 - beta2),
+               dt(1 / np.sqrt(1 - beta2**step)), dt(eps), dt(_TINY[param.dtype]))

@@ -1,0 +1,41 @@
+"""The recurrent ops of the CUDA family.
+
+Each method has the meaning of its namesake in
+:mod:`deepzoo.backend.reference.recurrent` (read that first); the kernels are in
+``recurrent_kernels.py``.
+"""
+
+from __future__ import annotations
+
+from . import recurrent_kernels as kr
+from . import target
+from .base import CUDAOpsBase
+
+
+class CUDARecurrentOps(CUDAOpsBase):
+    """Sequence reshuffles and LSTM steps on the GPU."""
+
+    def to_time_major(self, x):
+        a, b = x.shape[:2]
+        out = target.empty((b, a) + tuple(x.shape[2:]), x.dtype)
+        self._run(kr.swap_leading_axes, x.size, x.reshape(a, b, -1), out.reshape(b, a, -1))
+        return out
+
+    def repeat_steps(self, x, n):
+        out = target.empty((x.shape[0], n, x.shape[1]), x.dtype)
+        self._run(kr.repeat_steps, out.size, x, out)
+        return out
+
+    def sum_steps(self, dy):
+        out = target.empty((dy.shape[0], dy.shape[2]), dy.dtype)
+        self._run(kr.sum_steps, out.size, dy, out)
+        return out
+
+    def lstm_step(self, z, c_prev, h_out, c_out, gates_out, tanh_c_out):
+        self._run(kr.lstm_step, c_prev.size, z, c_prev, h_out, c_out, gates_out, tanh_c_out)
+
+    def lstm_step_backward(self, dh, dc_next, gates, c_prev, tanh_c, dz_out):
+        dc_prev = self._empty_like(c_prev)
+        self._run(kr.lstm_step_backward, c_prev.size, dh, dc_next, gates, c_prev, tanh_c,
+                  dz_out, dc_prev)
+        return dc_prev

@@ -1,0 +1,105 @@
+"""The losses, metrics and optimizer updates of the CUDA family.
+
+Each method has the meaning of its namesake in
+:mod:`deepzoo.backend.reference.training` (read that first); the kernels are in
+``training_kernels.py``. A loss or metric sums its per-row values on the host,
+a few hundred numbers copied back once per batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import target
+from . import training_kernels as k
+from .base import CUDAOpsBase
+
+
+class CUDATrainingOps(CUDAOpsBase):
+    """Losses, metrics and optimizer updates on the GPU."""
+
+    # ------------------------------------------------------------------ losses
+    def _row_loss(self, kernel, y, *args):
+        """Run a loss kernel over the rows of ``y``; returns (sum of the row losses, gradient)."""
+        rows = self._rows(y)
+        grad = self._empty_like(y)
+        row_loss = target.empty((rows.shape[0],), np.float64)
+        self._run(kernel, rows.shape[0], rows, *args, self._rows(grad), row_loss)
+        return float(row_loss.copy_to_host().sum()), grad
+
+    def mean_squared_error(self, y, t):
+        total, grad = self._row_loss(k.squared_error, y, self._rows(t), 2.0 / y.size)
+        return total / y.size, grad
+
+    def sum_squared_error(self, y, t):
+        total, grad = self._row_loss(k.squared_error, y, self._rows(t), 1.0)
+        return 0.5 * total, grad
+
+    def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False):
+        total, grad = self._row_loss(k.binary_crossentropy, y, self._rows(t), eps,
+                                     from_sigmoid_logits, 1.0 / y.size)
+        return total / y.size, grad
+
+    def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False):
+        positions = self._rows(y).shape[0]
+        total, grad = self._row_loss(k.categorical_crossentropy, y, self._rows(t), eps,
+                                     from_softmax_logits, 1.0 / positions)
+        return total / positions, grad
+
+    def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False):
+        positions = self._rows(y).shape[0]
+        labels = target.to_device(labels)
+        total, grad = self._row_loss(k.sparse_categorical_crossentropy, y, self._flat(labels),
+                                     eps, from_softmax_logits, 1.0 / positions)
+        return total / positions, grad
+
+    def one_hot(self, labels, classes, dtype="float32"):
+        labels = target.to_device(labels)
+        out = target.empty((labels.size, classes), dtype)
+        self._run(k.one_hot, labels.size, self._flat(labels), out)
+        return out.reshape(tuple(labels.shape) + (classes,))
+
+    # ----------------------------------------------------------------- metrics
+    def _count(self, kernel, n, *args) -> int:
+        hits = target.empty((n,), np.int32)
+        self._run(kernel, n, *args, hits)
+        return int(hits.copy_to_host().sum())
+
+    def count_argmax_equal(self, y, t) -> int:
+        rows = self._rows(y)
+        return self._count(k.argmax_equal, rows.shape[0], rows, self._rows(t))
+
+    def count_argmax_label(self, y, labels) -> int:
+        rows = self._rows(y)
+        return self._count(k.argmax_label, rows.shape[0], rows, self._flat(target.to_device(labels)))
+
+    def count_threshold_equal(self, y, t, threshold=0.5) -> int:
+        return self._count(k.threshold_equal, y.size, self._flat(y), self._flat(t), threshold)
+
+    def sum_squared_difference(self, y, t) -> float:
+        total, _ = self._row_loss(k.squared_error, y, self._rows(t), 1.0)
+        return total
+
+    # ------------------------------------------------------- optimizer updates
+    def _update(self, kernel, param, *arrays_then_numbers):
+        args = [self._flat(a) if target.is_device_array(a) else a for a in arrays_then_numbers]
+        self._run(kernel, param.size, self._flat(param), *args)
+
+    def sgd_update(self, param, grad, velocity, lr, momentum, nesterov):
+        if momentum:
+            self._update(k.sgd_momentum, param, grad, velocity, lr, momentum, bool(nesterov))
+        else:
+            self._update(k.sgd, param, grad, lr)
+
+    def adagrad_update(self, param, grad, accumulator, lr, eps):
+        self._update(k.adagrad, param, grad, accumulator, lr, eps)
+
+    def rmsprop_update(self, param, grad, mean_square, lr, rho, eps):
+        self._update(k.rmsprop, param, grad, mean_square, lr, rho, eps)
+
+    def adadelta_update(self, param, grad, mean_square, mean_delta, lr, rho, eps):
+        self._update(k.adadelta, param, grad, mean_square, mean_delta, lr, rho, eps)
+
+    def adam_update(self, param, grad, m, v, lr, beta1, beta2, eps, step):
+        self._update(k.adam, param, grad, m, v, lr, beta1, beta2, eps,
+                     1.0 - beta1**step, 1.0 - beta2**step)

@@ -1,0 +1,179 @@
+"""Reference dense and elementwise operations (part of :class:`~deepzoo.backend.reference.Ops`).
+
+Matrix products, bias, elementwise arithmetic, every activation and its backward,
+maxout and dropout masks, in plain NumPy. Dense activations have shape
+``(N, features)``; ``out=`` arguments are written in place and returned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class DenseOps:
+    """Dense layers' and activations' operations in NumPy: readable, and the tests' oracle."""
+
+    # ---------------------------------------------------------- linear algebra
+    def matmul(self, a, b, trans_a=False, trans_b=False, out=None, accumulate=False):
+        """``op(a) @ op(b)`` where ``op`` transposes when asked.
+
+        Shapes: ``op(a)`` is ``(M, K)``, ``op(b)`` is ``(K, N)``, the result ``(M, N)``.
+        """
+        a = a.T if trans_a else a
+        b = b.T if trans_b else b
+        if out is None:
+            return a @ b
+        if accumulate:
+            out += a @ b
+        else:
+            np.matmul(a, b, out=out)
+        return out
+
+    def add_bias(self, y, bias):
+        """``y[n, j] += bias[j]`` in place."""
+        y += bias
+        return y
+
+    def sum_rows(self, dy, out, accumulate=True):
+        """Sum over the batch axis into ``out``: the gradient of a bias."""
+        if accumulate:
+            out += dy.sum(axis=0)
+        else:
+            out[...] = dy.sum(axis=0)
+        return out
+
+    def multiply(self, a, b, out=None):
+        """Elementwise product."""
+        return np.multiply(a, b, out=out)
+
+    def add(self, a, b, out=None):
+        """Elementwise sum."""
+        return np.add(a, b, out=out)
+
+    def scale(self, x, factor, out=None):
+        """``factor * x``."""
+        return np.multiply(x, x.dtype.type(factor), out=out)
+
+    # ------------------------------------------------------------- activations
+    # Every forward takes ``out=`` (pass ``out=x`` to work in place) and every
+    # backward needs only the forward's output ``y``, so the input can be
+    # overwritten. Backwards take ``out=`` too (``out=dy`` works in place).
+    def linear(self, x, out=None):
+        if out is None:
+            return x.copy()
+        out[...] = x
+        return out
+
+    def linear_backward(self, dy, y, out=None):
+        return dy if out is None or out is dy else _assign_or_new(out, dy)
+
+    def heaviside(self, x, out=None):
+        """Heaviside step: 1 where ``x >= 0``, else 0 (the perceptron's output)."""
+        return _assign_or_new(out, (x >= 0).astype(x.dtype))
+
+    def heaviside_backward(self, dy, y, out=None):
+        """The step is flat almost everywhere: its derivative is 0."""
+        return _assign_or_new(out, np.zeros_like(dy))
+
+    def sigmoid(self, x, out=None):
+        """``1 / (1 + exp(-x))``, computed without overflow for large ``|x|``."""
+        z = np.exp(-np.abs(x))
+        return _assign_or_new(out, np.where(x >= 0, 1 / (1 + z), z / (1 + z)))
+
+    def sigmoid_backward(self, dy, y, out=None):
+        """``dy * y * (1 - y)``."""
+        return _assign_or_new(out, dy * y * (1 - y))
+
+    def tanh(self, x, out=None):
+        return np.tanh(x, out=out)
+
+    def tanh_backward(self, dy, y, out=None):
+        """``dy * (1 - y**2)``."""
+        return _assign_or_new(out, dy * (1 - y * y))
+
+    def relu(self, x, out=None):
+        """``max(0, x)``."""
+        return np.maximum(x, 0, out=out)
+
+    def relu_backward(self, dy, y, out=None):
+        return _assign_or_new(out, dy * (y > 0))
+
+    def leaky_relu(self, x, alpha, out=None):
+        """``x`` where positive, ``alpha * x`` elsewhere (``alpha`` in [0, 1))."""
+        return _assign_or_new(out, np.where(x > 0, x, alpha * x))
+
+    def leaky_relu_backward(self, dy, y, alpha, out=None):
+        return _assign_or_new(out, np.where(y > 0, dy, alpha * dy))
+
+    def elu(self, x, alpha, out=None):
+        """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
+        return _assign_or_new(out, np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))))
+
+    def elu_backward(self, dy, y, alpha, out=None):
+        """For ``x <= 0`` the derivative ``alpha * exp(x)`` equals ``y + alpha``."""
+        return _assign_or_new(out, np.where(y > 0, dy, dy * (y + alpha)))
+
+    def softmax(self, x, out=None):
+        """``exp(x_i) / sum_j exp(x_j)`` over the last axis (max subtracted first)."""
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        e /= e.sum(axis=-1, keepdims=True)
+        return _assign_or_new(out, e)
+
+    def softmax_backward(self, dy, y, out=None):
+        """``y * (dy - sum_j dy_j y_j)``: the Jacobian-vector product of softmax."""
+        return _assign_or_new(out, y * (dy - (dy * y).sum(axis=-1, keepdims=True)))
+
+    # An op that applies an activation itself (a convolution, which does it piece by
+    # piece while its output is still in the cache) is told which one as data: the
+    # name of the Ops method, and ``alpha`` for those that take one.
+    #: every activation an op may be asked to apply by name, and whether it takes alpha
+    ACTIVATIONS = {"linear": False, "heaviside": False, "sigmoid": False, "tanh": False,
+                   "relu": False, "leaky_relu": True, "elu": True, "softmax": False}
+
+    def activate(self, name, x, alpha=0.0, out=None):
+        """The activation named ``name`` (a key of :attr:`ACTIVATIONS`) applied to ``x``."""
+        function = getattr(self, _checked_activation(self, name))
+        return function(x, alpha, out=out) if self.ACTIVATIONS[name] else function(x, out=out)
+
+    def activate_backward(self, name, dy, y, alpha=0.0, out=None):
+        """The backward of :meth:`activate`, from the output ``y`` and its gradient ``dy``."""
+        function = getattr(self, _checked_activation(self, name) + "_backward")
+        return function(dy, y, alpha, out=out) if self.ACTIVATIONS[name] else function(dy, y, out=out)
+
+    # ------------------------------------------------------------------ maxout
+    def maxout(self, z):
+        """Max over the last axis of ``z`` (shape ``(N, units, pieces)``).
+
+        Returns the maxima ``(N, units)`` and the index of the winning piece.
+        """
+        which = z.argmax(axis=-1)
+        return np.take_along_axis(z, which[..., None], axis=-1)[..., 0], which
+
+    def maxout_backward(self, dy, which, pieces):
+        """Route each gradient to the piece that won the max; the others get 0."""
+        dz = np.zeros(dy.shape + (pieces,), dtype=dy.dtype)
+        np.put_along_axis(dz, which[..., None], dy[..., None], axis=-1)
+        return dz
+
+    # ----------------------------------------------------------------- dropout
+    def dropout_mask(self, shape, rate, rng, dtype="float32"):
+        """Inverted dropout mask: 0 with probability ``rate``, else ``1 / (1 - rate)``.
+
+        ``rng`` is a ``numpy.random.Generator``; the same seed gives the same masks.
+        """
+        keep = rng.random(shape, dtype=np.float32) >= rate
+        return keep.astype(dtype) * np.asarray(1.0 / (1.0 - rate), dtype=dtype)
+
+
+def _checked_activation(ops, name):
+    if name not in ops.ACTIVATIONS:
+        raise ValueError(f"{type(ops).__name__} has no activation {name!r}; it knows "
+                         f"{', '.join(ops.ACTIVATIONS)}")
+    return name
+
+
+def _assign_or_new(out, value):
+    if out is None:
+        return value
+    out[...] = value
+    return out

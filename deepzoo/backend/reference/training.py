@@ -1,0 +1,120 @@
+"""Reference losses, metrics and optimizer updates (part of :class:`~deepzoo.backend.reference.Ops`).
+
+Losses return ``(value, gradient)``: the batch loss as a Python float and its
+gradient with respect to the prediction. Metric counts return Python numbers.
+Each optimizer update changes a parameter and its state arrays in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class TrainingOps:
+    """Losses, metrics and optimizer updates in NumPy: readable, and the tests' oracle."""
+
+    # ------------------------------------------------------------------ losses
+    def mean_squared_error(self, y, t):
+        """``mean((y - t)**2)`` over every element, and its gradient ``2 (y - t) / size``."""
+        diff = y - t
+        return float(np.mean(diff * diff)), diff * (2.0 / diff.size)
+
+    def sum_squared_error(self, y, t):
+        """``1/2 * sum((t - y)**2)``, the lectures' error E; its gradient is ``y - t``."""
+        diff = y - t
+        return float(0.5 * np.sum(diff * diff)), diff
+
+    def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False):
+        """``mean(-(t log y + (1 - t) log(1 - y)))`` with ``y`` clipped to ``[eps, 1 - eps]``.
+
+        The gradient is taken with respect to ``y``, or, if ``from_sigmoid_logits``,
+        with respect to the logits that the sigmoid turned into ``y``: ``(y - t) / size``.
+        """
+        yc = np.clip(y, eps, 1 - eps)
+        value = float(np.mean(-(t * np.log(yc) + (1 - t) * np.log(1 - yc))))
+        if from_sigmoid_logits:
+            return value, (y - t) / y.size
+        return value, (yc - t) / (yc * (1 - yc)) / y.size
+
+    def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False):
+        """Mean over the positions of ``-sum_k t_k log y_k`` (``y`` clipped to ``[eps, 1]``).
+
+        The classes run along the last axis; every other axis is a position
+        (a sample, or a sample's time step). With ``from_softmax_logits`` the
+        gradient is with respect to the logits of the softmax that produced ``y``:
+        ``(y - t) / positions``. Otherwise it is ``-t / y / positions``.
+        """
+        n = y.size // y.shape[-1]
+        yc = np.clip(y, eps, 1.0)
+        value = float(-np.sum(t * np.log(yc)) / n)
+        if from_softmax_logits:
+            return value, (y - t) / n
+        return value, -t / yc / n
+
+    def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False):
+        """As :meth:`categorical_crossentropy` with integer ``labels`` of shape ``y.shape[:-1]``."""
+        return self.categorical_crossentropy(
+            y, self.one_hot(labels, y.shape[-1], y.dtype), eps, from_softmax_logits
+        )
+
+    def one_hot(self, labels, classes, dtype="float32"):
+        """Integer labels of any shape -> one-hot rows along a new last axis."""
+        return np.eye(classes, dtype=dtype)[labels]
+
+    # ----------------------------------------------------------------- metrics
+    def count_argmax_equal(self, y, t) -> int:
+        """How many rows of ``y`` and ``t`` have their maximum in the same column."""
+        return int(np.sum(y.argmax(axis=-1) == t.argmax(axis=-1)))
+
+    def count_argmax_label(self, y, labels) -> int:
+        return int(np.sum(y.argmax(axis=-1) == labels))
+
+    def count_threshold_equal(self, y, t, threshold=0.5) -> int:
+        """How many elements of ``y > threshold`` equal ``t > threshold``."""
+        return int(np.sum((y > threshold) == (t > threshold)))
+
+    def sum_squared_difference(self, y, t) -> float:
+        return float(np.sum((y - t) ** 2))
+
+    # ------------------------------------------------------- optimizer updates
+    # Each update changes ``param`` and the optimizer's state arrays in place and
+    # consumes the gradient: it leaves ``grad`` at zero, ready to accumulate the
+    # next batch. The formulas follow torch.optim (see deepzoo.optimizers).
+    def sgd_update(self, param, grad, velocity, lr, momentum, nesterov):
+        step = grad
+        if momentum:
+            velocity *= momentum
+            velocity += grad
+            step = grad + momentum * velocity if nesterov else velocity
+        param -= lr * step
+        grad[...] = 0
+
+    def adagrad_update(self, param, grad, accumulator, lr, eps):
+        accumulator += grad * grad
+        param -= lr * grad / (np.sqrt(accumulator) + eps)
+        grad[...] = 0
+
+    def rmsprop_update(self, param, grad, mean_square, lr, rho, eps):
+        mean_square *= rho
+        mean_square += (1 - rho) * grad * grad
+        param -= lr * grad / (np.sqrt(mean_square) + eps)
+        grad[...] = 0
+
+    def adadelta_update(self, param, grad, mean_square, mean_delta, lr, rho, eps):
+        mean_square *= rho
+        mean_square += (1 - rho) * grad * grad
+        delta = np.sqrt(mean_delta + eps) / np.sqrt(mean_square + eps) * grad
+        mean_delta *= rho
+        mean_delta += (1 - rho) * delta * delta
+        param -= lr * delta
+        grad[...] = 0
+
+    def adam_update(self, param, grad, m, v, lr, beta1, beta2, eps, step):
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        m_hat = m / (1 - beta1**step)
+        v_hat = v / (1 - beta2**step)
+        param -= lr * m_hat / (np.sqrt(v_hat) + eps)
+        grad[...] = 0
