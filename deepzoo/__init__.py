@@ -38,16 +38,17 @@ from .layers import (
     SimpleRNN,
     TimeDistributed,
 )
-from .model import Sequential
+from .model import Sequential, load_model
 from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 from .registry import (
     register_activation,
     register_demo,
+    register_initializer,
     register_layer,
     register_loss,
+    register_metric,
     register_optimizer,
 )
-from .saving import load_model
 from .seeding import set_seed
 
 __all__ = [
@@ -60,7 +61,7 @@ __all__ = [
     "gradcheck", "GradcheckResult", "GradientCheckError",
     "get_ops", "set_backend", "available_backends", "set_seed",
     "register_layer", "register_activation", "register_loss", "register_optimizer",
-    "register_demo",
+    "register_initializer", "register_metric", "register_demo",
     "activations", "initializers", "losses", "metrics", "optimizers", "registry",
     "DeepZooError", "ShapeError", "ConfigError", "DataError", "RegistryError",
     "BackendError", "NotBuiltError", "ModelFileError", "load_model",

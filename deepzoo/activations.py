@@ -166,21 +166,13 @@ def get(spec) -> ActivationFunction | None:
     or the ``{"name": ..., "config": {...}}`` form that :func:`serialize` writes."""
     if spec is None:
         return None
-    if isinstance(spec, ActivationFunction):
-        return spec
-    if isinstance(spec, type) and issubclass(spec, ActivationFunction):
-        return spec()
-    if isinstance(spec, str):
-        return registry.activations.get(spec)()
     if isinstance(spec, dict):
         name, config = spec.get("name"), spec.get("config", {})
         if not isinstance(name, str) or not isinstance(config, dict):
             raise ConfigError(f"an activation config needs a 'name' string and a 'config' "
                               f"object, received {spec!r}")
         return registry.activations.get(name).from_config(config)
-    raise ConfigError(
-        f"an activation is given by name, class or instance; received {type(spec).__name__} {spec!r}"
-    )
+    return registry.activations.resolve(spec, ActivationFunction)
 
 
 def name_of(activation: ActivationFunction | None) -> str | None:

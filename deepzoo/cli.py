@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
 
 import click
 
@@ -124,7 +123,8 @@ def predict(model_path, input_path, output_path, batch_size):
     """Run a saved model on the samples of INPUT_PATH (a .npy array, batch first)."""
     import numpy as np
 
-    from .saving import load_model, save_array
+    from .model import load_model
+    from .saving import save_array
 
     model = load_model(model_path)
     try:

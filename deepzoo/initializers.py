@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from . import registry
 from .errors import ConfigError
 
 
@@ -84,31 +85,22 @@ class UnitForgetBias:
         return values
 
 
-INITIALIZERS = {
-    "glorot_uniform": glorot_uniform,
-    "he_normal": he_normal,
-    "normal_fan_in": normal_fan_in,
-    "orthogonal": orthogonal,
-    "zeros": zeros,
-    "ones": ones,
-}
-
-
 def get(spec):
-    """An initialiser from its name or a callable with the initialiser signature."""
-    if callable(spec):
+    """An initialiser from its registered name, or a callable with the initialiser signature.
+
+    The built-ins above are registered through the ``deepzoo.initializers`` entry
+    points, like a plugin's; :func:`deepzoo.registry.register_initializer` adds one in code.
+    """
+    if callable(spec) and not isinstance(spec, type):
         return spec
-    if isinstance(spec, str) and spec in INITIALIZERS:
-        return INITIALIZERS[spec]
+    if isinstance(spec, str):
+        return registry.initializers.resolve(spec, object, instantiate=False)
     raise ConfigError(
-        f"unknown initializer {spec!r}: expected one of {', '.join(INITIALIZERS)} "
-        f"or a function (shape, fan_in, fan_out, rng) -> array"
+        f"an initializer is a registered name (one of {', '.join(registry.initializers.names())}) "
+        f"or a function (shape, fan_in, fan_out, rng) -> array; received {spec!r}"
     )
 
 
 def name_of(init) -> str | None:
     """The registered name of an initialiser function, or None for a custom one."""
-    for name, fn in INITIALIZERS.items():
-        if fn is init:
-            return name
-    return None
+    return registry.initializers.name_of(init)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import registry
 from .errors import DataError, ShapeError
 
 #: probabilities are clipped to [EPSILON, 1 - EPSILON] before a logarithm
@@ -166,18 +167,6 @@ class SparseCategoricalCrossentropy(Loss):
         return ops.sparse_categorical_crossentropy(y, labels, EPSILON, from_softmax_logits=fused)
 
 
-ALIASES = {"mse": "mean_squared_error", "sse": "sum_squared_error"}
-
-
 def get(spec) -> Loss:
-    """Resolve a loss given by registered name (or alias), class or instance."""
-    from . import registry
-    from .errors import ConfigError
-
-    if isinstance(spec, Loss):
-        return spec
-    if isinstance(spec, type) and issubclass(spec, Loss):
-        return spec()
-    if isinstance(spec, str):
-        return registry.losses.get(ALIASES.get(spec.lower(), spec))()
-    raise ConfigError(f"a loss is given by name, class or instance; received {type(spec).__name__}")
+    """Resolve a loss given by registered name (or alias: ``"mse"``, ``"sse"``), class or instance."""
+    return registry.losses.resolve(spec, Loss)

@@ -8,6 +8,7 @@ for a sigmoid output.
 
 from __future__ import annotations
 
+from . import registry
 from .errors import ConfigError
 
 
@@ -72,23 +73,11 @@ class MeanSquaredErrorMetric(Metric):
 
 
 def get(spec, loss) -> Metric:
-    """A fresh metric from a name (``"accuracy"``, ``"mse"``...) or a Metric instance."""
-    if isinstance(spec, Metric):
-        return spec
-    names = {
-        "categorical_accuracy": CategoricalAccuracy,
-        "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-        "binary_accuracy": BinaryAccuracy,
-        "mse": MeanSquaredErrorMetric,
-        "mean_squared_error": MeanSquaredErrorMetric,
-    }
+    """A fresh metric from a registered name (``"mse"``, ``"binary_accuracy"``...), a Metric
+    class or instance; ``"accuracy"`` (or ``"acc"``) is the accuracy the loss declares."""
     if spec in ("accuracy", "acc"):
         spec = loss.accuracy
-    if isinstance(spec, str) and spec in names:
-        return names[spec]()
-    raise ConfigError(
-        f"unknown metric {spec!r}: expected one of accuracy, {', '.join(names)} or a Metric instance"
-    )
+    return registry.metrics.resolve(spec, Metric)
 
 
 def confusion_matrix(true_labels, predicted_labels, classes=None):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import losses, optimizers, validation
+from . import losses, optimizers, saving, validation
 from . import metrics as metric_lib
 from .backend import get_ops
 from .callbacks import Callback, History
@@ -341,20 +341,15 @@ class Sequential:
 
     def save(self, path) -> None:
         """Save architecture, weights, optimizer and random state to one file (see :mod:`deepzoo.saving`)."""
-        from .saving import save_model
-
-        save_model(self, path)
+        saving.save_model(self, path)
 
     def save_weights(self, path) -> None:
-        from .saving import save_weights
-
-        save_weights(self, path)
+        """Save the weights only, with the architecture for checking them when loading."""
+        saving.save_weights(self, path)
 
     def load_weights(self, path) -> None:
         """Load weights saved from a model with the same layer names and shapes."""
-        from .saving import load_weights
-
-        load_weights(self, path)
+        saving.load_weights(self, path)
 
     def count_params(self) -> int:
         if not self.built:
@@ -382,3 +377,13 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential '{self.name}' layers={[layer.name for layer in self.layers]}>"
+
+
+def load_model(path, *, device=None, max_bytes=4 << 30) -> Sequential:
+    """Read a model written by :meth:`Sequential.save` (compiled, if it was).
+
+    ``device`` is where the loaded model computes (as for :class:`Sequential`);
+    a file saved from one device loads on any other. ``max_bytes`` caps what the
+    file may make deepzoo allocate (see :mod:`deepzoo.saving`).
+    """
+    return saving.read_model(path, Sequential, device=device, max_bytes=max_bytes)

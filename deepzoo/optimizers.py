@@ -30,6 +30,7 @@ scaled square root; the difference shows only when ``sqrt(v)`` is near ``eps``.
 
 from __future__ import annotations
 
+from . import registry
 from .errors import ConfigError
 
 
@@ -209,12 +210,4 @@ class Adam(Optimizer):
 
 def get(spec) -> Optimizer:
     """Resolve an optimizer given by registered name, class or instance."""
-    from . import registry
-
-    if isinstance(spec, Optimizer):
-        return spec
-    if isinstance(spec, type) and issubclass(spec, Optimizer):
-        return spec()
-    if isinstance(spec, str):
-        return registry.optimizers.get(spec)()
-    raise ConfigError(f"an optimizer is given by name, class or instance; received {type(spec).__name__}")
+    return registry.optimizers.resolve(spec, Optimizer)

@@ -1,7 +1,8 @@
 """Name -> object registries, filled from Python entry points.
 
 deepzoo has one :class:`Registry` per kind of building block: ``layers``,
-``activations``, ``losses``, ``optimizers`` and ``demos``. Each reads the entry
+``activations``, ``losses``, ``optimizers``, ``initializers``, ``metrics`` and
+``demos``. Each reads the entry
 point group ``deepzoo.<kind>``. deepzoo declares its own built-ins in that group
 too, so a built-in and a third-party plugin travel the same road::
 
@@ -19,20 +20,22 @@ Rules the registries keep:
 * An unknown name raises :class:`~deepzoo.errors.RegistryError` listing the names
   there are and the closest match.
 
-This module imports nothing else from deepzoo but its errors.
+* :meth:`Registry.resolve` turns what a user may write (a name, a class, an
+  instance) into the object, for every kind alike.
+
+This module imports nothing else from deepzoo but its errors. It imports
+``importlib.metadata``, ``inspect`` and ``difflib`` only when it first needs
+them, so that ``import deepzoo`` stays fast.
 """
 
 from __future__ import annotations
 
-import difflib
-import inspect
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
-from .errors import RegistryError
+from .errors import ConfigError, RegistryError
 
 OWN_DISTRIBUTION = "deepzoo"
 
@@ -47,7 +50,7 @@ class Entry:
 
     name: str
     obj: Any = None
-    entry_point: metadata.EntryPoint | None = None
+    entry_point: Any = None  # an importlib.metadata.EntryPoint
     distribution: str | None = None  # None: registered in code
     loaded: bool = False
 
@@ -78,9 +81,11 @@ class Registry:
         (``"layers"`` reads the group ``deepzoo.layers``).
     """
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, aliases: dict[str, str] | None = None):
         self.kind = kind
         self.group = f"deepzoo.{kind}"
+        #: short names that stand for registered ones ("mse" for "mean_squared_error")
+        self.aliases = dict(aliases or {})
         self._entries: dict[str, Entry] = {}
         self._scanned = False
 
@@ -90,6 +95,8 @@ class Registry:
         if self._scanned:
             return
         self._scanned = True
+        from importlib import metadata
+
         points = sorted(
             metadata.entry_points(group=self.group),
             # deepzoo's own names first, so a plugin can never claim one of them
@@ -162,6 +169,7 @@ class Registry:
             )
         self._scan()
         key = _normalise(name)
+        key = self.aliases.get(key, key)
         entry = self._entries.get(key)
         if entry is None:
             raise RegistryError(self._unknown_message(name))
@@ -180,7 +188,28 @@ class Registry:
 
     def __contains__(self, name: object) -> bool:
         self._scan()
-        return isinstance(name, str) and _normalise(name) in self._entries
+        return isinstance(name, str) and self.aliases.get(_normalise(name), _normalise(name)) in self._entries
+
+    def resolve(self, spec, base: type, *, instantiate: bool = True):
+        """What a user wrote for a block of this kind, as the block itself.
+
+        An instance of ``base`` comes back as it is; a subclass of ``base``, or a
+        registered name, comes back instantiated with no arguments (or, with
+        ``instantiate=False``, as the registered object itself: initializers are
+        plain functions). Anything else raises :class:`ConfigError` saying what
+        this kind accepts.
+        """
+        if isinstance(spec, str):
+            obj = self.get(spec)
+            return obj() if instantiate else obj
+        if isinstance(spec, type) and issubclass(spec, base):
+            return spec() if instantiate else spec
+        if isinstance(spec, base):
+            return spec
+        raise ConfigError(
+            f"a{'n' if self.kind[0] in 'aeiou' else ''} {self.kind[:-1]} is given by registered name, "
+            f"class or instance; received {type(spec).__name__} {spec!r}"
+        )
 
     def names(self) -> list[str]:
         """All registered names, sorted, without importing any plugin."""
@@ -201,6 +230,8 @@ class Registry:
             "entry_point": entry.entry_point.value if entry.entry_point else None,
         }
         if entry.loaded or entry.entry_point is not None:
+            import inspect
+
             try:
                 obj = self.get(key)
                 info["module"] = getattr(obj, "__module__", None)
@@ -227,6 +258,8 @@ class Registry:
         return None
 
     def _unknown_message(self, name: str) -> str:
+        import difflib
+
         names = sorted(self._entries)
         close = difflib.get_close_matches(_normalise(name), names, n=1, cutoff=0.5)
         hint = f" Did you mean '{close[0]}'?" if close else ""
@@ -240,7 +273,7 @@ class Registry:
         return f"Registry({self.kind!r})"
 
 
-def _dist_name(ep: metadata.EntryPoint) -> str | None:
+def _dist_name(ep) -> str | None:
     dist = getattr(ep, "dist", None)
     return dist.metadata["Name"] if dist is not None else None
 
@@ -254,14 +287,18 @@ def _where(entry: Entry) -> str:
 
 layers = Registry("layers")
 activations = Registry("activations")
-losses = Registry("losses")
+losses = Registry("losses", aliases={"mse": "mean_squared_error", "sse": "sum_squared_error"})
 optimizers = Registry("optimizers")
+initializers = Registry("initializers")
+metrics = Registry("metrics", aliases={"mse": "mean_squared_error"})
 demos = Registry("demos")
 
-REGISTRIES = {r.kind: r for r in (layers, activations, losses, optimizers, demos)}
+REGISTRIES = {r.kind: r for r in (layers, activations, losses, optimizers, initializers, metrics, demos)}
 
 register_layer = layers.register
 register_activation = activations.register
 register_loss = losses.register
 register_optimizer = optimizers.register
+register_initializer = initializers.register
+register_metric = metrics.register
 register_demo = demos.register

@@ -276,14 +276,14 @@ def _layers_checked_against_arrays(archive, meta):
     return layers
 
 
-def load_model(path, *, device=None, max_bytes=4 << 30):
-    """Read a model written by :meth:`Sequential.save` (compiled, if it was).
+def read_model(path, model_class, *, device=None, max_bytes=4 << 30):
+    """Read a model written by :func:`save_model` as an instance of ``model_class``.
 
-    ``device`` is where the loaded model computes (as for :class:`Sequential`);
-    a file saved from one device loads on any other.
+    This module knows models only through their public methods, so it imports no
+    model class: :func:`deepzoo.load_model` passes :class:`~deepzoo.Sequential`.
+    ``device`` is where the loaded model computes; a file saved from one device
+    loads on any other.
     """
-    from .model import Sequential
-
     archive = _Archive(path, max_bytes)
     with archive.zip:
         meta = _read_meta(archive)
@@ -292,9 +292,9 @@ def load_model(path, *, device=None, max_bytes=4 << 30):
                                  f"model.load_weights(path)")
         planned = _layers_checked_against_arrays(archive, meta)
         description = meta["model"]
-        model = Sequential([layer for layer, _ in planned], name=description["name"],
-                           input_shape=tuple(description["input_shape"]), dtype=description["dtype"],
-                           seed=np.random.default_rng(), device=device)
+        model = model_class([layer for layer, _ in planned], name=description["name"],
+                            input_shape=tuple(description["input_shape"]), dtype=description["dtype"],
+                            seed=np.random.default_rng(), device=device)
         # each parameter is allocated once, from the file: no initializer runs
         model.build(weights={layer.name: {key: archive.array(f"weights/{layer.name}/{key}", shape)
                                           for key, shape in shapes.items()}

@@ -19,11 +19,6 @@ def set_seed(seed: int | None) -> None:
     _rng = np.random.default_rng(seed)
 
 
-def get_rng() -> np.random.Generator:
-    """The module-wide generator."""
-    return _rng
-
-
 def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     """A generator for ``seed``: an int seeds a new one, ``None`` uses the module-wide one."""
     if seed is None:

@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import deepzoo as dz
-from deepzoo import ModelFileError, ShapeError
-from deepzoo.saving import load_model
+from deepzoo import ModelFileError, ShapeError, load_model
 
 
 def data(n=48, seed=0):
