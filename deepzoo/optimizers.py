@@ -32,19 +32,7 @@ from __future__ import annotations
 
 from . import registry
 from .errors import ConfigError
-
-
-def _number(optimizer: str, name: str, value, low, high, low_open=False, high_open=False):
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if ok:
-        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
-    if not ok:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        raise ConfigError(
-            f"optimizer '{optimizer}': {name} must be a number in {lo}{low}, {high}{hi}, received {value!r}"
-        )
-    return float(value)
+from .validation import number_in
 
 
 class Optimizer:
@@ -53,10 +41,14 @@ class Optimizer:
     name = "optimizer"
 
     def __init__(self, learning_rate: float):
-        self.learning_rate = _number(self.name, "learning_rate", learning_rate, 0, float("inf"),
+        self.learning_rate = self._number("learning_rate", learning_rate, 0, float("inf"),
                                      low_open=True, high_open=True)
         self.state: dict[str, dict] = {}
         self.iterations = 0
+
+    def _number(self, name, value, low, high, low_open=False, high_open=False) -> float:
+        """A hyperparameter checked against its interval (see :func:`deepzoo.validation.number_in`)."""
+        return number_in(f"optimizer '{self.name}'", name, value, low, high, low_open, high_open)
 
     def init_state(self, ops, param) -> dict:
         """Fresh state arrays for one parameter."""
@@ -96,7 +88,7 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
         super().__init__(learning_rate)
-        self.momentum = _number(self.name, "momentum", momentum, 0, 1, high_open=True)
+        self.momentum = self._number("momentum", momentum, 0, 1, high_open=True)
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
             raise ConfigError("optimizer 'sgd': nesterov=True needs a momentum > 0")
@@ -119,9 +111,9 @@ class Adagrad(Optimizer):
 
     def __init__(self, learning_rate=0.01, epsilon=1e-7, initial_accumulator_value=0.0):
         super().__init__(learning_rate)
-        self.epsilon = _number(self.name, "epsilon", epsilon, 0, 1, low_open=True)
-        self.initial_accumulator_value = _number(
-            self.name, "initial_accumulator_value", initial_accumulator_value, 0, float("inf"),
+        self.epsilon = self._number("epsilon", epsilon, 0, 1, low_open=True)
+        self.initial_accumulator_value = self._number(
+            "initial_accumulator_value", initial_accumulator_value, 0, float("inf"),
             high_open=True)
 
     def init_state(self, ops, param):
@@ -144,8 +136,8 @@ class RMSprop(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7):
         super().__init__(learning_rate)
-        self.rho = _number(self.name, "rho", rho, 0, 1, high_open=True)
-        self.epsilon = _number(self.name, "epsilon", epsilon, 0, 1, low_open=True)
+        self.rho = self._number("rho", rho, 0, 1, high_open=True)
+        self.epsilon = self._number("epsilon", epsilon, 0, 1, low_open=True)
 
     def init_state(self, ops, param):
         return {"mean_square": self.zeros_like(ops, param)}
@@ -169,8 +161,8 @@ class Adadelta(Optimizer):
 
     def __init__(self, learning_rate=1.0, rho=0.95, epsilon=1e-6):
         super().__init__(learning_rate)
-        self.rho = _number(self.name, "rho", rho, 0, 1, high_open=True)
-        self.epsilon = _number(self.name, "epsilon", epsilon, 0, 1, low_open=True)
+        self.rho = self._number("rho", rho, 0, 1, high_open=True)
+        self.epsilon = self._number("epsilon", epsilon, 0, 1, low_open=True)
 
     def init_state(self, ops, param):
         return {"mean_square": self.zeros_like(ops, param),
@@ -191,9 +183,9 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
         super().__init__(learning_rate)
-        self.beta_1 = _number(self.name, "beta_1", beta_1, 0, 1, high_open=True)
-        self.beta_2 = _number(self.name, "beta_2", beta_2, 0, 1, high_open=True)
-        self.epsilon = _number(self.name, "epsilon", epsilon, 0, 1, low_open=True)
+        self.beta_1 = self._number("beta_1", beta_1, 0, 1, high_open=True)
+        self.beta_2 = self._number("beta_2", beta_2, 0, 1, high_open=True)
+        self.epsilon = self._number("epsilon", epsilon, 0, 1, low_open=True)
 
     def init_state(self, ops, param):
         return {"m": self.zeros_like(ops, param), "v": self.zeros_like(ops, param), "step": 0}

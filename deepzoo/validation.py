@@ -63,6 +63,18 @@ def positive_int(where: str, name: str, value) -> int:
     return int(value)
 
 
+def number_in(where: str, name: str, value, low, high, low_open=False, high_open=False) -> float:
+    """``value`` as a float in the interval from ``low`` to ``high`` (each end closed unless
+    ``*_open``), or a ConfigError that writes the interval out: ``(0, 1]``."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ok:
+        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    if not ok:
+        lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+        raise ConfigError(f"{where}: {name} must be a number in {lo}{low}, {high}{hi}, received {value!r}")
+    return float(value)
+
+
 def fraction(where: str, name: str, value) -> float:
     """``value`` as a float in [0, 1), or a ConfigError."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
