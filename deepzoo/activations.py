@@ -33,10 +33,11 @@ from .errors import ConfigError
 class ActivationFunction:
     """Base class: subclasses set ``name`` and implement :meth:`apply` and :meth:`backward`.
 
-    An activation that an Ops computes by name sets ``op`` instead (the Ops method,
-    whose backward is ``<op>_backward``; see ``Ops.ACTIVATIONS``) and, if it takes
-    one, ``alpha``: :meth:`apply` and :meth:`backward` then call it, and an op
-    that applies the activation itself (a convolution) can be told its name.
+    An activation that an Ops method computes also names it in ``op`` (its backward
+    is ``<op>_backward``; see ``Ops.ACTIVATIONS``) and, if it takes one, keeps the
+    extra argument in ``alpha``: an op that applies the activation itself (a
+    convolution) is then told it by name. A subclass that sets ``op`` may leave
+    :meth:`apply` and :meth:`backward` to this class, which call ``ops.activate``.
     """
 
     name = "activation"
@@ -90,6 +91,12 @@ class Linear(ActivationFunction):
 
     name = op = "linear"
 
+    def apply(self, ops, x, out=None):
+        return ops.linear(x, out=out)
+
+    def backward(self, ops, dy, y, out=None):
+        return ops.linear_backward(dy, y, out=out)
+
 
 class Step(ActivationFunction):
     """The Heaviside step, 1 where ``x >= 0`` and 0 elsewhere: the perceptron's output.
@@ -100,11 +107,23 @@ class Step(ActivationFunction):
     name = "step"
     op = "heaviside"
 
+    def apply(self, ops, x, out=None):
+        return ops.heaviside(x, out=out)
+
+    def backward(self, ops, dy, y, out=None):
+        return ops.heaviside_backward(dy, y, out=out)
+
 
 class Sigmoid(ActivationFunction):
     """The logistic function ``1 / (1 + exp(-x))``, from 0 to 1."""
 
     name = op = "sigmoid"
+
+    def apply(self, ops, x, out=None):
+        return ops.sigmoid(x, out=out)
+
+    def backward(self, ops, dy, y, out=None):
+        return ops.sigmoid_backward(dy, y, out=out)
 
 
 class Tanh(ActivationFunction):
@@ -112,17 +131,35 @@ class Tanh(ActivationFunction):
 
     name = op = "tanh"
 
+    def apply(self, ops, x, out=None):
+        return ops.tanh(x, out=out)
+
+    def backward(self, ops, dy, y, out=None):
+        return ops.tanh_backward(dy, y, out=out)
+
 
 class ReLU(ActivationFunction):
     """The rectified linear unit, ``max(0, x)``."""
 
     name = op = "relu"
 
+    def apply(self, ops, x, out=None):
+        return ops.relu(x, out=out)
+
+    def backward(self, ops, dy, y, out=None):
+        return ops.relu_backward(dy, y, out=out)
+
 
 class Softmax(ActivationFunction):
     """``exp(x_i) / sum_j exp(x_j)`` over the last axis: a probability per class."""
 
     name = op = "softmax"
+
+    def apply(self, ops, x, out=None):
+        return ops.softmax(x, out=out)
+
+    def backward(self, ops, dy, y, out=None):
+        return ops.softmax_backward(dy, y, out=out)
 
 
 class _WithAlpha(ActivationFunction):
@@ -153,12 +190,24 @@ class LeakyReLU(_WithAlpha):
                 f"activation 'leaky_relu': alpha must be in [0, 1), received {self.alpha!r}"
             )
 
+    def apply(self, ops, x, out=None):
+        return ops.leaky_relu(x, self.alpha, out=out)
+
+    def backward(self, ops, dy, y, out=None):
+        return ops.leaky_relu_backward(dy, y, self.alpha, out=out)
+
 
 class ELU(_WithAlpha):
     """``x`` for positive inputs, ``alpha * (exp(x) - 1)`` otherwise."""
 
     name = op = "elu"
     default_alpha = 1.0
+
+    def apply(self, ops, x, out=None):
+        return ops.elu(x, self.alpha, out=out)
+
+    def backward(self, ops, dy, y, out=None):
+        return ops.elu_backward(dy, y, self.alpha, out=out)
 
 
 def get(spec) -> ActivationFunction | None:

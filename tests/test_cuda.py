@@ -6,6 +6,8 @@ Without a GPU, run these with ``NUMBA_ENABLE_CUDASIM=1 pytest -m cuda`` (numba's
 simulator); on a machine with one, plain ``pytest`` runs them on it.
 """
 
+import importlib.util
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -193,3 +195,32 @@ def test_asking_for_cuda_without_it_says_why():
     info = CliRunner().invoke(main, ["info"]).output
     assert f"not available: {CUDA.reason}" in info
     assert "cuda" not in deepzoo.available_backends()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numba_cuda") is None or CUDA.simulator,
+                    reason="needs numba-cuda's real target")
+def test_a_gpu_without_cuda_compiler_names_the_extra_to_install(monkeypatch):
+    """numba-cuda installed alone (no libNVVM) on a machine with a GPU: a reason, not a traceback."""
+    from numba import cuda
+    from numba.cuda.cudadrv import nvvm
+
+    from deepzoo.backend.cuda import target
+
+    class FakeGPU:
+        name = b"NVIDIA T4"
+
+    def no_nvvm():
+        raise nvvm.NvvmSupportError("libNVVM cannot be found")
+
+    monkeypatch.setattr(cuda, "is_available", lambda: True)
+    monkeypatch.setattr(cuda, "get_current_device", lambda: FakeGPU())
+    monkeypatch.setattr(nvvm, "NVVM", no_nvvm)
+    monkeypatch.setattr(target, "_status", None)
+    state = target.status()
+    assert not state.usable
+    assert "libNVVM" in state.reason and "pip install 'deepzoo[cuda]'" in state.reason
+    assert "deepzoo[cuda13]" in state.reason
+    with pytest.raises(BackendError, match="deepzoo\\[cuda\\]"):
+        target.require()
+    info = CliRunner().invoke(main, ["info"]).output
+    assert "libNVVM" in info and "Traceback" not in info

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import math
 
-from .target import require
+from .target import cuda_module
 
-cuda = require()
+cuda = cuda_module()
 
 
 @cuda.jit(device=True)
@@ -63,7 +63,7 @@ def col2im(cols, kh, kw, sh, sw, dh, dw, top, left, oh, ow, dx):
     width = kh * kw * c
     for idx in range(cuda.grid(1), dx.size, cuda.gridsize(1)):
         image, y_in, x_in, ch = _unravel(idx, h, w, c)
-        total = 0.0
+        total = dx.dtype.type(0)
         for i in range(kh):
             o_y = _source(y_in, top, i, dh, sh, oh)
             if o_y < 0:
@@ -83,7 +83,7 @@ def max_pool(x, ph, pw, sh, sw, top, left, y, which):
     _, oh, ow, _ = y.shape
     for idx in range(cuda.grid(1), y.size, cuda.gridsize(1)):
         image, o_y, o_x, ch = _unravel(idx, oh, ow, c)
-        best, arg = -math.inf, 0
+        best, arg = x.dtype.type(-math.inf), 0
         for i in range(ph):
             y_in = o_y * sh - top + i
             if 0 <= y_in < h:
@@ -102,7 +102,7 @@ def max_pool_backward(dy, which, ph, pw, sh, sw, top, left, dx):
     _, oh, ow, _ = dy.shape
     for idx in range(cuda.grid(1), dx.size, cuda.gridsize(1)):
         image, y_in, x_in, ch = _unravel(idx, h, w, c)
-        total = 0.0
+        total = dx.dtype.type(0)
         for i in range(ph):
             o_y = _source(y_in, top, i, 1, sh, oh)
             if o_y < 0:
@@ -128,7 +128,7 @@ def avg_pool(x, ph, pw, sh, sw, top, left, y):
     _, oh, ow, _ = y.shape
     for idx in range(cuda.grid(1), y.size, cuda.gridsize(1)):
         image, o_y, o_x, ch = _unravel(idx, oh, ow, c)
-        total = 0.0
+        total = y.dtype.type(0)
         for i in range(ph):
             y_in = o_y * sh - top + i
             if 0 <= y_in < h:
@@ -136,7 +136,8 @@ def avg_pool(x, ph, pw, sh, sw, top, left, y):
                     x_in = o_x * sw - left + j
                     if 0 <= x_in < w:
                         total += x[image, y_in, x_in, ch]
-        y[image, o_y, o_x, ch] = total / (_inside(o_y, sh, top, ph, h) * _inside(o_x, sw, left, pw, w))
+        count = _inside(o_y, sh, top, ph, h) * _inside(o_x, sw, left, pw, w)
+        y[image, o_y, o_x, ch] = total / y.dtype.type(count)
 
 
 @cuda.jit
@@ -146,7 +147,7 @@ def avg_pool_backward(dy, ph, pw, sh, sw, top, left, dx):
     _, oh, ow, _ = dy.shape
     for idx in range(cuda.grid(1), dx.size, cuda.gridsize(1)):
         image, y_in, x_in, ch = _unravel(idx, h, w, c)
-        total = 0.0
+        total = dx.dtype.type(0)
         for i in range(ph):
             o_y = _source(y_in, top, i, 1, sh, oh)
             if o_y < 0:
@@ -155,5 +156,5 @@ def avg_pool_backward(dy, ph, pw, sh, sw, top, left, dx):
                 o_x = _source(x_in, left, j, 1, sw, ow)
                 if o_x >= 0:
                     count = _inside(o_y, sh, top, ph, h) * _inside(o_x, sw, left, pw, w)
-                    total += dy[image, o_y, o_x, ch] / count
+                    total += dy[image, o_y, o_x, ch] / dx.dtype.type(count)
         dx[image, y_in, x_in, ch] = total

@@ -21,68 +21,72 @@ are used: no warp intrinsics, so every kernel also runs in numba's simulator.
 
 from __future__ import annotations
 
-import functools
 import math
 
 from numba import types
 
-from .target import require
+from .target import cuda_module
 
-cuda = require()
+cuda = cuda_module()
 
 
 # --------------------------------------------------------------- elementwise
+# The functions mapped over the elements get ``zero`` and ``one`` typed like the
+# data: a bare 0.0 or 1.0 is a float64 in numba, and float32 arithmetic that meets
+# one is done in float64, 32 to 64 times slower on GeForce and T4 cards.
 def _map1(fn):
-    """A kernel ``out[i] = fn(x[i], alpha)`` over flat arrays."""
+    """A kernel ``out[i] = fn(x[i], alpha, zero, one)`` over flat arrays."""
     device_fn = cuda.jit(device=True)(fn)
 
     @cuda.jit
     def kernel(x, alpha, out):
+        zero, one = out.dtype.type(0), out.dtype.type(1)
         for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
-            out[i] = device_fn(x[i], alpha)
+            out[i] = device_fn(x[i], alpha, zero, one)
 
     return kernel
 
 
 def _map2(fn):
-    """A kernel ``out[i] = fn(a[i], b[i], alpha)`` over flat arrays."""
+    """A kernel ``out[i] = fn(a[i], b[i], alpha, zero, one)`` over flat arrays."""
     device_fn = cuda.jit(device=True)(fn)
 
     @cuda.jit
     def kernel(a, b, alpha, out):
+        zero, one = out.dtype.type(0), out.dtype.type(1)
         for i in range(cuda.grid(1), a.size, cuda.gridsize(1)):
-            out[i] = device_fn(a[i], b[i], alpha)
+            out[i] = device_fn(a[i], b[i], alpha, zero, one)
 
     return kernel
 
 
-def _sigmoid(x, alpha):
+def _sigmoid(x, alpha, zero, one):
     # the exponential of a non-positive number never overflows
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
+    if x >= zero:
+        return one / (one + math.exp(-x))
     z = math.exp(x)
-    return z / (1.0 + z)
+    return z / (one + z)
 
 
-linear = _map1(lambda x, alpha: x)
-heaviside = _map1(lambda x, alpha: 1.0 if x >= 0 else 0.0)
+linear = _map1(lambda x, alpha, zero, one: x)
+heaviside = _map1(lambda x, alpha, zero, one: one if x >= zero else zero)
 sigmoid = _map1(_sigmoid)
-tanh = _map1(lambda x, alpha: math.tanh(x))
-relu = _map1(lambda x, alpha: x if x > 0 else 0.0)
-leaky_relu = _map1(lambda x, alpha: x if x > 0 else alpha * x)
-elu = _map1(lambda x, alpha: x if x > 0 else alpha * math.expm1(x))
-scale = _map1(lambda x, alpha: alpha * x)
-fill = _map1(lambda x, alpha: alpha)
+tanh = _map1(lambda x, alpha, zero, one: math.tanh(x))
+relu = _map1(lambda x, alpha, zero, one: x if x > zero else zero)
+leaky_relu = _map1(lambda x, alpha, zero, one: x if x > zero else alpha * x)
+elu = _map1(lambda x, alpha, zero, one: x if x > zero else alpha * math.expm1(x))
+scale = _map1(lambda x, alpha, zero, one: alpha * x)
+fill = _map1(lambda x, alpha, zero, one: alpha)
 
 # backwards: a = dL/dy, b = y (the forward's output)
-heaviside_backward = _map2(lambda dy, y, alpha: 0.0)
-sigmoid_backward = _map2(lambda dy, y, alpha: dy * y * (1.0 - y))
-tanh_backward = _map2(lambda dy, y, alpha: dy * (1.0 - y * y))
-relu_backward = _map2(lambda dy, y, alpha: dy if y > 0 else 0.0)
-leaky_relu_backward = _map2(lambda dy, y, alpha: dy if y > 0 else alpha * dy)
-elu_backward = _map2(lambda dy, y, alpha: dy if y > 0 else dy * (y + alpha))
-multiply = _map2(lambda a, b, alpha: a * b)
-add = _map2(lambda a, b, alpha: a + b)
+heaviside_backward = _map2(lambda dy, y, alpha, zero, one: zero)
+sigmoid_backward = _map2(lambda dy, y, alpha, zero, one: dy * y * (one - y))
+tanh_backward = _map2(lambda dy, y, alpha, zero, one: dy * (one - y * y))
+relu_backward = _map2(lambda dy, y, alpha, zero, one: dy if y > zero else zero)
+leaky_relu_backward = _map2(lambda dy, y, alpha, zero, one: dy if y > zero else alpha * dy)
+elu_backward = _map2(lambda dy, y, alpha, zero, one: dy if y > zero else dy * (y + alpha))
+multiply = _map2(lambda a, b, alpha, zero, one: a * b)
+add = _map2(lambda a, b, alpha, zero, one: a + b)
 
 
 @cuda.jit
@@ -98,7 +102,7 @@ def sum_rows(dy, out, accumulate):
     """``out[j] (+)= sum_r dy[r, j]``: one thread per column, reading rows in turn."""
     rows, cols = dy.shape
     for j in range(cuda.grid(1), cols, cuda.gridsize(1)):
-        total = 0.0
+        total = out.dtype.type(0)
         for r in range(rows):
             total += dy[r, j]
         out[j] = out[j] + total if accumulate else total
@@ -111,7 +115,7 @@ def softmax_rows(x, out):
         top = x[r, 0]
         for j in range(1, x.shape[1]):
             top = max(top, x[r, j])
-        total = 0.0
+        total = out.dtype.type(0)
         for j in range(x.shape[1]):
             e = math.exp(x[r, j] - top)
             out[r, j] = e
@@ -123,7 +127,7 @@ def softmax_rows(x, out):
 @cuda.jit
 def softmax_backward_rows(dy, y, out):
     for r in range(cuda.grid(1), dy.shape[0], cuda.gridsize(1)):
-        dot = 0.0
+        dot = out.dtype.type(0)
         for j in range(dy.shape[1]):
             dot += dy[r, j] * y[r, j]
         for j in range(dy.shape[1]):
@@ -146,14 +150,7 @@ def maxout(z, y, which):
 def maxout_backward(dy, which, dz):
     for r in range(cuda.grid(1), dz.shape[0], cuda.gridsize(1)):
         for p in range(dz.shape[1]):
-            dz[r, p] = dy[r] if p == which[r] else 0.0
-
-
-@cuda.jit
-def one_hot(labels, out):
-    for r in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
-        for j in range(out.shape[1]):
-            out[r, j] = 1.0 if j == labels[r] else 0.0
+            dz[r, p] = dy[r] if p == which[r] else dz.dtype.type(0)
 
 
 # ------------------------------------------------------------ matrix product
@@ -167,9 +164,8 @@ THREADS_SIDE = BLOCK // PER_THREAD
 TILE_ROW = BLOCK + 1
 
 
-@functools.cache
-def gemm_kernel(dtype):
-    """The tiled product ``C (+)= op(A) @ op(B)`` for arrays of ``dtype`` (a NumPy dtype).
+def _tiled_gemm(nb_type):
+    """The tiled product ``C (+)= op(A) @ op(B)`` for arrays of ``nb_type`` (its tiles' type).
 
     Launch with ``gemm_launch``. Each block loads a ``K_TILE``-deep slice of the
     rows of ``op(A)`` and the columns of ``op(B)`` that its tile needs into shared
@@ -178,11 +174,10 @@ def gemm_kernel(dtype):
     ``tx + 16 j`` of the tile, so neighbouring threads read neighbouring shared
     words. Elements outside the matrices load as zeros, so any shape works.
     """
-    nb_type = types.float32 if str(dtype) == "float32" else types.float64
-
     @cuda.jit
     def gemm(a, b, c, trans_a, trans_b, accumulate):
         m, n = c.shape
+        zero = c.dtype.type(0)
         k = a.shape[0] if trans_a else a.shape[1]
         a_tile = cuda.shared.array((K_TILE, TILE_ROW), nb_type)  # [kk, row]
         b_tile = cuda.shared.array((K_TILE, TILE_ROW), nb_type)  # [kk, col]
@@ -192,7 +187,7 @@ def gemm_kernel(dtype):
         row0, col0 = cuda.blockIdx.y * BLOCK, cuda.blockIdx.x * BLOCK
         for i in range(PER_THREAD):
             for j in range(PER_THREAD):
-                acc[i, j] = 0
+                acc[i, j] = zero
         for k0 in range(0, k, K_TILE):
             # 256 threads load the two 16 x 64 slices, four elements each. Neighbouring
             # threads take neighbouring addresses of the matrix in memory (coalesced
@@ -204,18 +199,18 @@ def gemm_kernel(dtype):
                     kk, r = load % K_TILE, load // K_TILE
                 inside = k0 + kk < k and row0 + r < m
                 if trans_a:
-                    a_tile[kk, r] = a[k0 + kk, row0 + r] if inside else 0
+                    a_tile[kk, r] = a[k0 + kk, row0 + r] if inside else zero
                 else:
-                    a_tile[kk, r] = a[row0 + r, k0 + kk] if inside else 0
+                    a_tile[kk, r] = a[row0 + r, k0 + kk] if inside else zero
                 if trans_b:  # b is (n, k)
                     kk, col = load % K_TILE, load // K_TILE
                 else:  # b is (k, n)
                     kk, col = load // BLOCK, load % BLOCK
                 inside = k0 + kk < k and col0 + col < n
                 if trans_b:
-                    b_tile[kk, col] = b[col0 + col, k0 + kk] if inside else 0
+                    b_tile[kk, col] = b[col0 + col, k0 + kk] if inside else zero
                 else:
-                    b_tile[kk, col] = b[k0 + kk, col0 + col] if inside else 0
+                    b_tile[kk, col] = b[k0 + kk, col0 + col] if inside else zero
             cuda.syncthreads()
             for kk in range(K_TILE):
                 for i in range(PER_THREAD):
@@ -231,6 +226,16 @@ def gemm_kernel(dtype):
                     c[r, col] = c[r, col] + acc[i, j] if accumulate else acc[i, j]
 
     return gemm
+
+
+#: the tiled product for each dtype: a shared array's type is fixed when it is compiled
+gemm_f32 = _tiled_gemm(types.float32)
+gemm_f64 = _tiled_gemm(types.float64)
+
+
+def gemm_kernel(dtype):
+    """The tiled product kernel for arrays of ``dtype`` (a NumPy dtype)."""
+    return gemm_f32 if str(dtype) == "float32" else gemm_f64
 
 
 def gemm_launch(m, n):
@@ -250,7 +255,7 @@ def gemm_simple(a, b, c, trans_a, trans_b, accumulate):
     k = a.shape[0] if trans_a else a.shape[1]
     for idx in range(cuda.grid(1), m * n, cuda.gridsize(1)):
         r, col = idx // n, idx % n
-        total = 0.0
+        total = c.dtype.type(0)
         for kk in range(k):
             total += (a[kk, r] if trans_a else a[r, kk]) * (b[col, kk] if trans_b else b[kk, col])
         c[r, col] = c[r, col] + total if accumulate else total

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 
-from .target import require
+from .target import cuda_module
 
-cuda = require()
+cuda = cuda_module()
 
 
 @cuda.jit
@@ -38,30 +38,32 @@ def sum_steps(dy, out):
     """``out[n, f] = sum_t dy[n, t, f]``."""
     _, steps, f = dy.shape
     for idx in range(cuda.grid(1), out.size, cuda.gridsize(1)):
-        total = 0.0
+        total = out.dtype.type(0)
         for t in range(steps):
             total += dy[idx // f, t, idx % f]
         out[idx // f, idx % f] = total
 
 
 @cuda.jit(device=True)
-def _sigmoid(x):
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
+def _sigmoid(x, zero, one):
+    # zero and one are typed like the data: a bare 1.0 would turn float32 into float64
+    if x >= zero:
+        return one / (one + math.exp(-x))
     z = math.exp(x)
-    return z / (1.0 + z)
+    return z / (one + z)
 
 
 @cuda.jit
 def lstm_step(z, c_prev, h, c, gates, tanh_c):
     """One step for every (sample, unit): the four gates, the new cell and output."""
     n, u = c_prev.shape
+    zero, one = c.dtype.type(0), c.dtype.type(1)
     for idx in range(cuda.grid(1), n * u, cuda.gridsize(1)):
         s, k = idx // u, idx % u
-        i = _sigmoid(z[s, k])
-        f = _sigmoid(z[s, u + k])
+        i = _sigmoid(z[s, k], zero, one)
+        f = _sigmoid(z[s, u + k], zero, one)
         g = math.tanh(z[s, 2 * u + k])
-        o = _sigmoid(z[s, 3 * u + k])
+        o = _sigmoid(z[s, 3 * u + k], zero, one)
         gates[s, k], gates[s, u + k], gates[s, 2 * u + k], gates[s, 3 * u + k] = i, f, g, o
         cell = f * c_prev[s, k] + i * g
         c[s, k] = cell
@@ -72,14 +74,15 @@ def lstm_step(z, c_prev, h, c, gates, tanh_c):
 @cuda.jit
 def lstm_step_backward(dh, dc_next, gates, c_prev, tanh_c, dz, dc_prev):
     n, u = c_prev.shape
+    one = dz.dtype.type(1)
     for idx in range(cuda.grid(1), n * u, cuda.gridsize(1)):
         s, k = idx // u, idx % u
         i, f = gates[s, k], gates[s, u + k]
         g, o = gates[s, 2 * u + k], gates[s, 3 * u + k]
         t = tanh_c[s, k]
-        dc = dc_next[s, k] + dh[s, k] * o * (1.0 - t * t)
-        dz[s, k] = dc * g * i * (1.0 - i)
-        dz[s, u + k] = dc * c_prev[s, k] * f * (1.0 - f)
-        dz[s, 2 * u + k] = dc * i * (1.0 - g * g)
-        dz[s, 3 * u + k] = dh[s, k] * t * o * (1.0 - o)
+        dc = dc_next[s, k] + dh[s, k] * o * (one - t * t)
+        dz[s, k] = dc * g * i * (one - i)
+        dz[s, u + k] = dc * c_prev[s, k] * f * (one - f)
+        dz[s, 2 * u + k] = dc * i * (one - g * g)
+        dz[s, 3 * u + k] = dh[s, k] * t * o * (one - o)
         dc_prev[s, k] = dc * f

@@ -56,8 +56,7 @@ def status() -> CudaStatus:
 
 def _probe() -> CudaStatus:
     if importlib.util.find_spec("numba_cuda") is None:
-        return CudaStatus(False, False, None,
-                          "the numba-cuda package is not installed (pip install 'deepzoo[cuda]')")
+        return CudaStatus(False, False, None, f"the numba-cuda package is not installed: {INSTALL_HINT}")
     try:
         from numba import config, cuda
     except Exception as exc:  # a broken install must not break deepzoo
@@ -73,6 +72,9 @@ def _probe() -> CudaStatus:
         return CudaStatus(False, False, None, f"the CUDA driver reported an error: {_one_line(exc)}")
     if isinstance(name, bytes):
         name = name.decode()
+    problem = _compiler_problem()
+    if problem:
+        return CudaStatus(False, False, str(name), problem)
     # the small models of the lectures launch small grids: numba would warn about
     # low occupancy on nearly every kernel of them
     config.CUDA_LOW_OCCUPANCY_WARNINGS = False
@@ -91,9 +93,40 @@ def _driver_problem(cuda) -> str:
     return "the driver sees no CUDA GPU"
 
 
+#: what to install when numba-cuda came without CUDA's compiler and runtime libraries
+INSTALL_HINT = ("pip install 'deepzoo[cuda]' (CUDA 12, any current driver) or "
+                "'deepzoo[cuda13]' (CUDA 13, driver r580 or newer)")
+
+
+def _compiler_problem() -> str:
+    """Why kernels could not be compiled here ("" if they can): numba-cuda needs libNVVM,
+    which plain ``pip install numba-cuda`` does not bring."""
+    try:
+        from numba.cuda.cudadrv import nvvm
+
+        nvvm.NVVM()
+    except Exception as exc:
+        return (f"numba-cuda cannot load libNVVM, CUDA's compiler ({_one_line(exc)}): "
+                f"{INSTALL_HINT}")
+    return ""
+
+
 def _one_line(exc) -> str:
     text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
     return text or type(exc).__name__
+
+
+def cuda_module():
+    """The ``numba.cuda`` module, for defining kernels: needs numba-cuda, not a GPU.
+
+    Kernels are compiled when first launched, so defining them works on any
+    machine with numba-cuda; :func:`require` is what checks that they can run.
+    """
+    if importlib.util.find_spec("numba_cuda") is None:
+        raise BackendError("the CUDA kernels need the numba-cuda package: pip install 'deepzoo[cuda]'")
+    from numba import cuda
+
+    return cuda
 
 
 def require():

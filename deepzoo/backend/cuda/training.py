@@ -19,13 +19,23 @@ class CUDATrainingOps(CUDAOpsBase):
     """Losses, metrics and optimizer updates on the GPU."""
 
     # ------------------------------------------------------------------ losses
+    @staticmethod
+    def _typed(dtype, values):
+        """Python numbers as scalars of ``dtype`` (flags stay as they are): a Python float
+        would be a float64 argument, and float32 kernels would compute in float64."""
+        return [dtype.type(v) if isinstance(v, float) else v for v in values]
+
     def _row_loss(self, kernel, y, *args):
-        """Run a loss kernel over the rows of ``y``; returns (sum of the row losses, gradient)."""
+        """Run a loss kernel over the rows of ``y``; returns (sum of the row losses, gradient).
+
+        Each row's loss is summed on the device in the data's dtype; the rows' sum is
+        taken on the host in float64.
+        """
         rows = self._rows(y)
         grad = self._empty_like(y)
-        row_loss = target.empty((rows.shape[0],), np.float64)
-        self._run(kernel, rows.shape[0], rows, *args, self._rows(grad), row_loss)
-        return float(row_loss.copy_to_host().sum()), grad
+        row_loss = target.empty((rows.shape[0],), y.dtype)
+        self._run(kernel, rows.shape[0], rows, *self._typed(y.dtype, args), self._rows(grad), row_loss)
+        return float(row_loss.copy_to_host().sum(dtype=np.float64)), grad
 
     def mean_squared_error(self, y, t):
         total, grad = self._row_loss(k.squared_error, y, self._rows(t), 2.0 / y.size)
@@ -74,7 +84,7 @@ class CUDATrainingOps(CUDAOpsBase):
         return self._count(k.argmax_label, rows.shape[0], rows, self._flat(target.to_device(labels)))
 
     def count_threshold_equal(self, y, t, threshold=0.5) -> int:
-        return self._count(k.threshold_equal, y.size, self._flat(y), self._flat(t), threshold)
+        return self._count(k.threshold_equal, y.size, self._flat(y), self._flat(t), y.dtype.type(threshold))
 
     def sum_squared_difference(self, y, t) -> float:
         total, _ = self._row_loss(k.squared_error, y, self._rows(t), 1.0)
@@ -83,7 +93,7 @@ class CUDATrainingOps(CUDAOpsBase):
     # ------------------------------------------------------- optimizer updates
     def _update(self, kernel, param, *arrays_then_numbers):
         args = [self._flat(a) if target.is_device_array(a) else a for a in arrays_then_numbers]
-        self._run(kernel, param.size, self._flat(param), *args)
+        self._run(kernel, param.size, self._flat(param), *self._typed(param.dtype, args))
 
     def sgd_update(self, param, grad, velocity, lr, momentum, nesterov):
         if momentum:

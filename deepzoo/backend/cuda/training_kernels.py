@@ -8,18 +8,28 @@ from __future__ import annotations
 
 import math
 
-from .target import require
+from .target import cuda_module
 
-cuda = require()
+cuda = cuda_module()
 
 
 # -------------------------------------------------------------------- losses
-# Each writes the gradient and, per row, the row's share of the loss's sum.
+@cuda.jit
+def one_hot(labels, out):
+    zero, one = out.dtype.type(0), out.dtype.type(1)
+    for r in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
+        for j in range(out.shape[1]):
+            out[r, j] = one if j == labels[r] else zero
+
+
+# Each writes the gradient and, per row, the row's share of the loss's sum. The
+# scalars come from the host in the data's dtype, and zero and one are made in it:
+# a bare 1.0 would turn float32 arithmetic into float64.
 @cuda.jit
 def squared_error(y, t, factor, grad, row_loss):
     """``row_loss[r] = sum_j (y - t)**2``; ``grad = factor * (y - t)``."""
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
-        total = 0.0
+        total = y.dtype.type(0)
         for j in range(y.shape[1]):
             d = y[r, j] - t[r, j]
             total += d * d
@@ -29,25 +39,27 @@ def squared_error(y, t, factor, grad, row_loss):
 
 @cuda.jit
 def binary_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
+    zero, one = y.dtype.type(0), y.dtype.type(1)
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
-        total = 0.0
+        total = zero
         for j in range(y.shape[1]):
-            p = min(max(y[r, j], eps), 1.0 - eps)
+            p = min(max(y[r, j], eps), one - eps)
             target = t[r, j]
-            total -= target * math.log(p) + (1.0 - target) * math.log(1.0 - p)
+            total -= target * math.log(p) + (one - target) * math.log(one - p)
             if from_logits:
                 grad[r, j] = (y[r, j] - target) * scale
             else:
-                grad[r, j] = (p - target) / (p * (1.0 - p)) * scale
+                grad[r, j] = (p - target) / (p * (one - p)) * scale
         row_loss[r] = total
 
 
 @cuda.jit
 def categorical_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
+    zero, one = y.dtype.type(0), y.dtype.type(1)
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
-        total = 0.0
+        total = zero
         for j in range(y.shape[1]):
-            p = min(max(y[r, j], eps), 1.0)
+            p = min(max(y[r, j], eps), one)
             total -= t[r, j] * math.log(p)
             if from_logits:
                 grad[r, j] = (y[r, j] - t[r, j]) * scale
@@ -58,15 +70,16 @@ def categorical_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
 
 @cuda.jit
 def sparse_categorical_crossentropy(y, labels, eps, from_logits, scale, grad, row_loss):
+    zero, one = y.dtype.type(0), y.dtype.type(1)
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
         label = labels[r]
         for j in range(y.shape[1]):
-            target = 1.0 if j == label else 0.0
+            target = one if j == label else zero
             if from_logits:
                 grad[r, j] = (y[r, j] - target) * scale
             else:
-                grad[r, j] = -target / min(max(y[r, j], eps), 1.0) * scale
-        row_loss[r] = -math.log(min(max(y[r, label], eps), 1.0))
+                grad[r, j] = -target / min(max(y[r, j], eps), one) * scale
+        row_loss[r] = -math.log(min(max(y[r, label], eps), one))
 
 
 # ------------------------------------------------------------------- metrics
@@ -99,53 +112,60 @@ def threshold_equal(y, t, threshold, hits):
 
 # --------------------------------------------------------- optimizer updates
 # In place on flat views of a parameter, its gradient and its state; each
-# leaves the gradient at zero, ready for the next batch.
+# leaves the gradient at zero, ready for the next batch. The hyperparameters come
+# from the host in the parameter's dtype.
 @cuda.jit
 def sgd(p, g, lr):
+    zero = p.dtype.type(0)
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
         p[i] -= lr * g[i]
-        g[i] = 0.0
+        g[i] = zero
 
 
 @cuda.jit
 def sgd_momentum(p, g, v, lr, momentum, nesterov):
+    zero = p.dtype.type(0)
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
         v[i] = momentum * v[i] + g[i]
         p[i] -= lr * (g[i] + momentum * v[i] if nesterov else v[i])
-        g[i] = 0.0
+        g[i] = zero
 
 
 @cuda.jit
 def adagrad(p, g, acc, lr, eps):
+    zero = p.dtype.type(0)
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
         acc[i] += g[i] * g[i]
         p[i] -= lr * g[i] / (math.sqrt(acc[i]) + eps)
-        g[i] = 0.0
+        g[i] = zero
 
 
 @cuda.jit
 def rmsprop(p, g, ms, lr, rho, eps):
+    zero, one = p.dtype.type(0), p.dtype.type(1)
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        ms[i] = rho * ms[i] + (1.0 - rho) * g[i] * g[i]
+        ms[i] = rho * ms[i] + (one - rho) * g[i] * g[i]
         p[i] -= lr * g[i] / (math.sqrt(ms[i]) + eps)
-        g[i] = 0.0
+        g[i] = zero
 
 
 @cuda.jit
 def adadelta(p, g, ms, md, lr, rho, eps):
+    zero, one = p.dtype.type(0), p.dtype.type(1)
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        ms[i] = rho * ms[i] + (1.0 - rho) * g[i] * g[i]
+        ms[i] = rho * ms[i] + (one - rho) * g[i] * g[i]
         delta = math.sqrt(md[i] + eps) / math.sqrt(ms[i] + eps) * g[i]
-        md[i] = rho * md[i] + (1.0 - rho) * delta * delta
+        md[i] = rho * md[i] + (one - rho) * delta * delta
         p[i] -= lr * delta
-        g[i] = 0.0
+        g[i] = zero
 
 
 @cuda.jit
 def adam(p, g, m, v, lr, beta1, beta2, eps, correction1, correction2):
     """``correction1 = 1 - beta1**t`` and ``correction2 = 1 - beta2**t`` come from the host."""
+    zero, one = p.dtype.type(0), p.dtype.type(1)
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        m[i] = beta1 * m[i] + (1.0 - beta1) * g[i]
-        v[i] = beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
+        m[i] = beta1 * m[i] + (one - beta1) * g[i]
+        v[i] = beta2 * v[i] + (one - beta2) * g[i] * g[i]
         p[i] -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
-        g[i] = 0.0
+        g[i] = zero
