@@ -2,22 +2,19 @@
 
 import functools
 import http.server
-import os
 import shutil
 import socket
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import DATA as SHARED
+from shared_data import needs_mnist as needs_data
+from shared_data import needs_pima
 
 from deepzoo import DataError
 from deepzoo.datasets import load_mnist, load_pima, one_hot, train_test_split
 from deepzoo.datasets import mnist as mnist_module
-
-SHARED = Path(os.environ.get("DEEPZOO_DATA", Path(__file__).parents[2] / "shared" / "data"))
-needs_data = pytest.mark.skipif(not (SHARED / "mnist").is_dir(),
-                                reason="the MNIST files are not on this machine (set DEEPZOO_DATA)")
 
 
 @pytest.fixture
@@ -49,7 +46,7 @@ def test_mnist_from_the_data_folder_matches_the_published_statistics(no_env):
     assert x_train.mean() == pytest.approx(33.318, abs=1e-3)
 
 
-@needs_data
+@needs_pima
 def test_data_folder_found_through_the_environment_variable(monkeypatch, tmp_path):
     monkeypatch.setenv("DEEPZOO_DATA", str(SHARED))
     x, y = load_pima(cache_dir=tmp_path / "never-used")
@@ -73,7 +70,7 @@ def test_download_into_the_cache_with_checksums(no_env, server, tmp_path):
     np.testing.assert_array_equal(x_again, x_test)
 
 
-@needs_data
+@needs_pima
 def test_truncated_download_is_a_checksum_error(no_env, server, tmp_path):
     www, url = server
     (www / "pima-indians-diabetes.csv").write_bytes((SHARED / "pima-indians-diabetes.csv").read_bytes()[:-100])

@@ -1,19 +1,17 @@
 """The from-scratch lecture demos: the worked numbers, and each demo run small."""
 
-import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from shared_data import DATA as SHARED
+from shared_data import needs_mnist as needs_data
+from shared_data import needs_pima
 
 import deepzoo as dz
 from deepzoo.cli import main
 from deepzoo.demos import activations, approximation, diabetes, digits, forward_pass, linreg, logreg
-
-SHARED = Path(os.environ.get("DEEPZOO_DATA", Path(__file__).parents[2] / "shared" / "data"))
-needs_data = pytest.mark.skipif(not (SHARED / "mnist").is_dir(), reason="set DEEPZOO_DATA")
 
 
 def test_worked_forward_pass_gives_the_slides_numbers():
@@ -100,12 +98,12 @@ def test_digits_learns_on_a_subset(tmp_path):
     assert digits.plot_digits(run, tmp_path / "d.png") and (tmp_path / "d.png").exists()
 
 
+@needs_pima
 def test_diabetes_reports_training_and_held_out_accuracy(tmp_path):
-    run = diabetes.train_diabetes(epochs=20, data_dir=SHARED if SHARED.is_dir() else None)
+    run = diabetes.train_diabetes(epochs=20, data_dir=SHARED)
     assert 0.65 < run.test_accuracy <= 1 and 0.65 < run.train_accuracy <= 1
     out = CliRunner().invoke(main, ["demo", "diabetes", "--epochs", "5", "--seeds", "2", "--plot",
-                                    str(tmp_path / "curves.png")] +
-                             (["--data-dir", str(SHARED)] if SHARED.is_dir() else [])).output
+                                    str(tmp_path / "curves.png"), "--data-dir", str(SHARED)]).output
     assert (tmp_path / "curves.png").exists()
     assert re.search(r"seed 0: accuracy on the training data \d+\.\d%, on the held-out test data", out)
     assert "mean held-out accuracy over 2 seeds" in out

@@ -3,22 +3,19 @@
 The full runs and their accuracies are in benchmarks/ (mnist_accuracy.py).
 """
 
-import os
 import re
-from pathlib import Path
 
 import numpy as np
-import pytest
 from click.testing import CliRunner
+from shared_data import DATA as SHARED
+from shared_data import needs_mnist
 
 from deepzoo.cli import main
 from deepzoo.demos.lenet import build_lenet, train_lenet
 from deepzoo.demos.mnist_cnn import build_cnn, train_cnn
 from deepzoo.demos.mnist_mlp import train_mlp
 
-SHARED = Path(os.environ.get("DEEPZOO_DATA", Path(__file__).parents[2] / "shared" / "data"))
-pytestmark = pytest.mark.skipif(not (SHARED / "mnist").is_dir(),
-                                reason="the MNIST files are not on this machine (set DEEPZOO_DATA)")
+pytestmark = needs_mnist
 
 
 def check_learned(run, accuracy):
