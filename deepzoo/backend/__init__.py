@@ -63,7 +63,10 @@ def get_ops(name: str | Ops | None = None) -> Ops:
 
             _instances[key] = NumbaCPUOps()
         elif key == "cuda":
-            from .cuda.ops import NumbaCUDAOps  # raises BackendError when unusable
+            from .cuda.target import require
+
+            require()  # a BackendError with the reason where CUDA cannot be used here
+            from .cuda.ops import NumbaCUDAOps
 
             _instances[key] = NumbaCUDAOps()
         else:
