@@ -45,7 +45,9 @@ class History(Callback):
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
+    """Stop once ``monitor`` has gone more than ``patience`` epochs without improving by ``min_delta``.
+
+    (Keras stops after ``patience`` such epochs, one sooner; see "Coming from Keras".)
 
     With ``restore_best_weights`` the model gets back the weights of its best epoch.
     The state is reset at the start of every ``fit``, so one instance can be reused.

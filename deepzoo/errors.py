@@ -40,3 +40,7 @@ class NotBuiltError(DeepZooError, RuntimeError):
 
 class ModelFileError(DeepZooError, ValueError):
     """A model or weights file is corrupt, truncated, hostile or from an unknown format."""
+
+
+class MissingFeatureError(DeepZooError, NotImplementedError):
+    """A Keras feature, name or argument that deepzoo does not implement (yet)."""

@@ -11,6 +11,8 @@ The model never looks at which device it runs on: the Ops it holds decides.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from . import losses, optimizers, saving, validation
@@ -20,6 +22,7 @@ from .callbacks import Callback, History
 from .errors import ConfigError, NotBuiltError, ShapeError
 from .interrupt import StopOnInterrupt
 from .layers.base import Layer, describe_shape
+from .layers.core import InputLayer
 from .progress import ProgressBar
 from .seeding import make_rng
 
@@ -63,7 +66,17 @@ class Sequential:
 
     # ------------------------------------------------------------ assembly
     def add(self, layer: Layer) -> None:
-        """Append a layer. Refuses non-layers, a layer added twice and duplicate names."""
+        """Append a layer. Refuses non-layers, a layer added twice and duplicate names.
+
+        An :class:`~deepzoo.layers.core.InputLayer` (Keras's ``Input(shape=...)``) in first
+        place sets the model's input shape and adds no layer.
+        """
+        if isinstance(layer, InputLayer):
+            if self.layers or self.built:
+                raise ConfigError(f"model '{self.name}': an InputLayer (Input(shape=...)) can only come "
+                                  f"first, before any layer")
+            self.input_shape = layer.shape
+            return
         if isinstance(layer, type) and issubclass(layer, Layer):
             raise ConfigError(
                 f"Sequential.add expects a layer instance, received the class {layer.__name__}; "
@@ -114,6 +127,11 @@ class Sequential:
             (f"{layer.name}/{key}", layer.params[key], layer.grads[key])
             for layer in self.layers for key in layer.params
         ]
+
+    @property
+    def metrics_names(self) -> list:
+        """``["loss", ...]``: the names of the figures :meth:`evaluate` returns, in its order."""
+        return ["loss"] + [metric.name for metric in getattr(self, "metrics", [])]
 
     @property
     def output_shape(self):
@@ -220,7 +238,7 @@ class Sequential:
             x_val = self._prepare_x(validation_data[0], "x_val")
             y_val = self._prepare_y(validation_data[1], x_val, "y_val")
         elif split:
-            n_val = int(round(len(x) * split))
+            n_val = len(x) - int(len(x) * (1 - split))  # as Keras: the last samples, this many
             if n_val < 1 or n_val >= len(x):
                 raise ConfigError(
                     f"fit: validation_split={split} leaves {n_val} of {len(x)} samples for validation; "
@@ -298,21 +316,43 @@ class Sequential:
                 out, _ = layer.forward(out, training=False)
             yield start, out
 
-    def predict(self, x, batch_size=32):
-        """Outputs for ``x`` as a host array of shape ``(N,) + output_shape``."""
-        batch_size = validation.positive_int("predict", "batch_size", batch_size)
+    def predict(self, x, batch_size=32, verbose=0, steps=None):
+        """Outputs for ``x`` as a host array of shape ``(N,) + output_shape``.
+
+        ``verbose`` is accepted for Keras's sake and prints nothing; ``steps``
+        (batches) limits the prediction to the first ``steps * batch_size`` samples.
+        """
+        batch_size = validation.positive_int("predict", "batch_size", 32 if batch_size is None else batch_size)
         x = self._prepare_x(x)
+        if steps is not None:
+            x = x[:validation.positive_int("predict", "steps", steps) * batch_size]
         result = np.empty((len(x),) + self.output_shape, dtype=self.dtype)
         for start, out in self._batches_forward(x, batch_size):
             result[start:start + len(out)] = self.ops.to_host(out)
         return result
 
-    def evaluate(self, x, y, batch_size=32) -> dict:
-        """Loss and metrics on ``(x, y)``, as ``{"loss": ..., "accuracy": ...}``."""
+    def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False, steps=None):
+        """Loss and metrics on ``(x, y)``, as Keras returns them.
+
+        The loss alone (a float) when the model was compiled without metrics, else
+        the list ``[loss, metric_1, ...]`` in the order ``compile`` got them; with
+        ``return_dict=True``, ``{"loss": ..., "accuracy": ...}``. ``verbose`` is
+        accepted and prints nothing; ``steps`` (batches) evaluates the first
+        ``steps * batch_size`` samples only.
+        """
         self._require_compiled("evaluate")
-        batch_size = validation.positive_int("evaluate", "batch_size", batch_size)
+        batch_size = validation.positive_int("evaluate", "batch_size", 32 if batch_size is None else batch_size)
         x = self._prepare_x(x)
-        return self._evaluate(x, self._prepare_y(y, x), batch_size)
+        y = self._prepare_y(y, x)
+        if steps is not None:
+            keep = validation.positive_int("evaluate", "steps", steps) * batch_size
+            x, y = x[:keep], y[:keep]
+        logs = self._evaluate(x, y, batch_size)
+        if return_dict:
+            return logs
+        if len(logs) == 1:
+            return Score(logs["loss"], logs)
+        return ScoreList(logs.values(), logs)
 
     def _evaluate(self, x, y, batch_size):
         fresh = [metric_lib.get(spec, self.loss) for spec in self.metric_specs]
@@ -326,18 +366,40 @@ class Sequential:
         return {"loss": total / len(x), **{m.name: m.result() for m in fresh}}
 
     # --------------------------------------------------------------- weights
-    def get_weights(self) -> dict:
+    def get_weights(self) -> list:
+        """Every parameter as a host array (copies), layer by layer: Keras's flat list.
+
+        :meth:`get_weights_by_layer` gives the same arrays by name.
+        """
+        by_layer = self.get_weights_by_layer()
+        return WeightList([array for layer in by_layer.values() for array in layer.values()], by_layer)
+
+    def get_weights_by_layer(self) -> dict:
         """``{layer name: {param name: host array}}`` (copies)."""
         if not self.built:
             self.build()
         return {layer.name: layer.get_weights() for layer in self.layers}
 
-    def set_weights(self, weights: dict) -> None:
+    def set_weights(self, weights) -> None:
+        """Replace every parameter: a list as :meth:`get_weights` gives (Keras's form), or a
+        dict as :meth:`get_weights_by_layer` gives. An unbuilt model is built first."""
+        if not self.built:
+            self.build()  # or NotBuiltError, saying how to give the input shape
+        if isinstance(weights, dict):
+            for layer in self.layers:
+                if layer.params:
+                    if layer.name not in weights:
+                        raise ShapeError(f"set_weights: no weights given for layer '{layer.name}'")
+                    layer.set_weights(weights[layer.name])
+            return
+        weights = list(weights)
+        expected = sum(len(layer.params) for layer in self.layers)
+        if len(weights) != expected:
+            raise ShapeError(f"set_weights: model '{self.name}' has {expected} weight arrays, "
+                             f"received a list of {len(weights)}")
+        arrays = iter(weights)
         for layer in self.layers:
-            if layer.params:
-                if layer.name not in weights:
-                    raise ShapeError(f"set_weights: no weights given for layer '{layer.name}'")
-                layer.set_weights(weights[layer.name])
+            layer.set_weights({key: next(arrays) for key in layer.params})
 
     def save(self, path) -> None:
         """Save architecture, weights, optimizer and random state to one file (see :mod:`deepzoo.saving`)."""
@@ -387,3 +449,57 @@ def load_model(path, *, device=None, max_bytes=4 << 30) -> Sequential:
     file may make deepzoo allocate (see :mod:`deepzoo.saving`).
     """
     return saving.read_model(path, Sequential, device=device, max_bytes=max_bytes)
+
+
+# ------------------------------------------------------------------ results
+def _by_name_is_deprecated(what, name):
+    warnings.warn(f"{what}[{name!r}] is deprecated: {what} returns Keras's form now; "
+                  f"{'pass return_dict=True' if what == 'evaluate()' else 'use get_weights_by_layer()'} "
+                  f"for the dict", DeprecationWarning, stacklevel=3)
+
+
+class ScoreList(list):
+    """What :meth:`Sequential.evaluate` returns with metrics: ``[loss, metric, ...]``.
+
+    Looking a figure up by name (``score["accuracy"]``), as evaluate's results
+    allowed before they took Keras's form, still works with a DeprecationWarning.
+    """
+
+    def __init__(self, values, logs):
+        super().__init__(values)
+        self._logs = dict(logs)
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            _by_name_is_deprecated("evaluate()", key)
+            return self._logs[key]
+        return super().__getitem__(key)
+
+
+class Score(float):
+    """What :meth:`Sequential.evaluate` returns without metrics: the loss, a float
+    that still answers ``score["loss"]`` (deprecated)."""
+
+    def __new__(cls, value, logs):
+        score = super().__new__(cls, value)
+        score._logs = dict(logs)
+        return score
+
+    def __getitem__(self, key):
+        _by_name_is_deprecated("evaluate()", key)
+        return self._logs[key]
+
+
+class WeightList(list):
+    """What :meth:`Sequential.get_weights` returns: Keras's flat list of arrays; the
+    former lookup by layer name (``weights["dense"]``) still works, deprecated."""
+
+    def __init__(self, arrays, by_layer):
+        super().__init__(arrays)
+        self._by_layer = by_layer
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            _by_name_is_deprecated("get_weights()", key)
+            return self._by_layer[key]
+        return super().__getitem__(key)

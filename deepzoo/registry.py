@@ -83,6 +83,8 @@ class Registry:
 
     def __init__(self, kind: str, aliases: dict[str, str] | None = None):
         self.kind = kind
+        #: one of them: "layer", "loss", ...
+        self.singular = kind[:-2] if kind.endswith("sses") else kind[:-1]
         self.group = f"deepzoo.{kind}"
         #: short names that stand for registered ones ("mse" for "mean_squared_error")
         self.aliases = dict(aliases or {})
@@ -110,7 +112,7 @@ class Registry:
                 if existing.entry_point is not None and existing.entry_point.value == ep.value:
                     continue  # the same distribution seen twice on sys.path
                 warnings.warn(
-                    f"{self.kind[:-1]} '{name}' from {dist or 'an unknown package'} "
+                    f"{self.singular} '{name}' from {dist or 'an unknown package'} "
                     f"({ep.value}) was skipped: the name is already taken by "
                     f"{existing.source} ({_where(existing)}). Register it in code with "
                     f"override=True to replace it on purpose.",
@@ -137,7 +139,7 @@ class Registry:
         ``override=True``.
         """
         if not isinstance(name, str) or not name.strip():
-            raise RegistryError(f"a {self.kind[:-1]} name must be a non-empty string, got {name!r}")
+            raise RegistryError(f"a {self.singular} name must be a non-empty string, got {name!r}")
 
         def do_register(target: Any) -> Any:
             self._scan()
@@ -145,7 +147,7 @@ class Registry:
             existing = self._entries.get(key)
             if existing is not None and not override:
                 raise RegistryError(
-                    f"cannot register {self.kind[:-1]} '{key}': the name is already taken by "
+                    f"cannot register {self.singular} '{key}': the name is already taken by "
                     f"{existing.source} ({_where(existing)}). Pass override=True to replace it."
                 )
             self._entries[key] = Entry(key, obj=target, loaded=True)
@@ -165,7 +167,7 @@ class Registry:
         """Return the object registered under ``name``, importing it if needed."""
         if not isinstance(name, str):
             raise RegistryError(
-                f"a {self.kind[:-1]} is looked up by name (a string), got {type(name).__name__}"
+                f"a {self.singular} is looked up by name (a string), got {type(name).__name__}"
             )
         self._scan()
         key = _normalise(name)
@@ -178,7 +180,7 @@ class Registry:
                 entry.obj = entry.entry_point.load()
             except Exception as exc:  # a broken plugin must not break anything else
                 message = (
-                    f"{self.kind[:-1]} '{key}' from {entry.distribution} could not be loaded "
+                    f"{self.singular} '{key}' from {entry.distribution} could not be loaded "
                     f"from {entry.entry_point.value}: {type(exc).__name__}: {exc}"
                 )
                 warnings.warn(message, PluginWarning, stacklevel=2)
@@ -207,7 +209,7 @@ class Registry:
         if isinstance(spec, base):
             return spec
         raise ConfigError(
-            f"a{'n' if self.kind[0] in 'aeiou' else ''} {self.kind[:-1]} is given by registered name, "
+            f"a{'n' if self.kind[0] in 'aeiou' else ''} {self.singular} is given by registered name, "
             f"class or instance; received {type(spec).__name__} {spec!r}"
         )
 
@@ -264,7 +266,7 @@ class Registry:
         close = difflib.get_close_matches(_normalise(name), names, n=1, cutoff=0.5)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         return (
-            f"unknown {self.kind[:-1]} '{name}'.{hint} Available {self.kind}: "
+            f"unknown {self.singular} '{name}'.{hint} Available {self.kind}: "
             f"{', '.join(names) if names else '(none)'}. Plugins add names through the "
             f"entry-point group '{self.group}'."
         )

@@ -128,8 +128,8 @@ def test_loading_a_model_runs_no_initializer(tmp_path):
         again = dz.load_model(tmp_path / "m.dzm")
         assert calls == [(3, 4)]
         assert again.layers[0].kernel_initializer is counted
-        np.testing.assert_array_equal(again.get_weights()["dense"]["kernel"],
-                                      model.get_weights()["dense"]["kernel"])
+        np.testing.assert_array_equal(again.get_weights_by_layer()["dense"]["kernel"],
+                                      model.get_weights_by_layer()["dense"]["kernel"])
     finally:
         dz.registry.initializers.unregister("counted_for_test")
 

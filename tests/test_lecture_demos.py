@@ -81,14 +81,14 @@ def test_digits_network_agrees_with_the_lectures_numpy_class():
                            dz.Dense(10, activation="sigmoid", use_bias=False)],
                           input_shape=(784,), dtype="float64", seed=1)
     model.compile(optimizer=dz.SGD(0.3), loss="sum_squared_error")
-    w = model.get_weights()
+    w = model.get_weights_by_layer()
     reference = LectureNetwork(w["dense"]["kernel"].T, w["dense_1"]["kernel"].T, 0.3)
     x, t = digits.scale_inputs(images).astype("float64"), digits.targets(labels).astype("float64")
     model.fit(x, t, batch_size=1, epochs=1, shuffle=False, verbose=0)
     for xi, ti in zip(x, t):
         reference.train(xi, ti)
-    np.testing.assert_allclose(model.get_weights()["dense"]["kernel"].T, reference.w_ih, atol=1e-10)
-    np.testing.assert_allclose(model.get_weights()["dense_1"]["kernel"].T, reference.w_ho, atol=1e-10)
+    np.testing.assert_allclose(model.get_weights_by_layer()["dense"]["kernel"].T, reference.w_ih, atol=1e-10)
+    np.testing.assert_allclose(model.get_weights_by_layer()["dense_1"]["kernel"].T, reference.w_ho, atol=1e-10)
 
 
 @needs_data

@@ -40,7 +40,7 @@ def test_ctrl_c_stops_after_the_current_batch_and_keeps_the_work():
             self.steps += 1
             if self.steps == 11:  # 8 batches per epoch: the third batch of the second epoch
                 os.kill(os.getpid(), signal.SIGINT)
-            self.weights = self.model.get_weights()
+            self.weights = self.model.get_weights_by_layer()
 
     presser = PressCtrlC()
     m = model()
@@ -48,7 +48,8 @@ def test_ctrl_c_stops_after_the_current_batch_and_keeps_the_work():
     assert m.interrupted == (1, 3)  # epoch index 1, three steps done in it
     assert presser.steps == 11  # no batch ran after the one that was under way
     assert len(history.history["loss"]) == 1  # the completed epoch
-    np.testing.assert_array_equal(m.get_weights()["dense"]["kernel"], presser.weights["dense"]["kernel"])
+    np.testing.assert_array_equal(m.get_weights_by_layer()["dense"]["kernel"],
+                                  presser.weights["dense"]["kernel"])
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
     m.fit(x, y, batch_size=32, epochs=1, verbose=0)
     assert m.interrupted is None

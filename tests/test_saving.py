@@ -63,9 +63,9 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
               callbacks=[dz.ModelCheckpoint(tmp_path / "ckpt-{epoch}.dzm")])
     resumed = load_model(tmp_path / "ckpt-2.dzm")
     resumed.fit(x, y, batch_size=8, epochs=4, initial_epoch=2, verbose=0)
-    for layer, weights in straight.get_weights().items():
+    for layer, weights in straight.get_weights_by_layer().items():
         for key, value in weights.items():
-            np.testing.assert_array_equal(resumed.get_weights()[layer][key], value)
+            np.testing.assert_array_equal(resumed.get_weights_by_layer()[layer][key], value)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"ckpt-{i}.dzm" for i in range(1, 5)]
 
 

@@ -125,14 +125,14 @@ model = dz.Sequential([
     dz.Dense(10, activation="sigmoid", use_bias=False, kernel_initializer="normal_fan_in"),
 ], input_shape=(784,), dtype="float64", seed=0)
 model.compile(optimizer=dz.SGD(0.3), loss="sum_squared_error")
-weights = model.get_weights()
+weights = model.get_weights_by_layer()
 by_hand = TinyNetwork(weights["dense"]["kernel"].T, weights["dense_1"]["kernel"].T, 0.3)
 
 model.fit(x_train, t_train, batch_size=1, epochs=1, shuffle=False, verbose=0)
 for image, target in zip(x_train, t_train):
     by_hand.train(image, target)
 
-difference = np.abs(model.get_weights()["dense"]["kernel"].T - by_hand.wih).max()
+difference = np.abs(model.get_weights_by_layer()["dense"]["kernel"].T - by_hand.wih).max()
 print(f"largest difference between the two sets of weights after 3,000 images: {difference:.1e}")
 
 # %%

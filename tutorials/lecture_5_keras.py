@@ -39,8 +39,8 @@ model = dz.Sequential([dz.Dense(12, activation="relu"), dz.Dense(8, activation="
                        dz.Dense(1, activation="sigmoid")], input_shape=(8,), seed=0)
 model.compile(optimizer=dz.Adam(0.001), loss="binary_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, batch_size=10, epochs=150, verbose=0)
-print(f"accuracy on the training data {model.evaluate(x_train, y_train)['accuracy']:.1%}, "
-      f"on the held-out data {model.evaluate(x_test, y_test)['accuracy']:.1%}")
+print(f"accuracy on the training data {model.evaluate(x_train, y_train, return_dict=True)['accuracy']:.1%}, "
+      f"on the held-out data {model.evaluate(x_test, y_test, return_dict=True)['accuracy']:.1%}")
 
 # %%
 # The popular version of this example reports its accuracy on the data it was

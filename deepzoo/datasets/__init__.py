@@ -9,6 +9,6 @@ the files once into the user's cache, checking their SHA-256 checksums.
 from .addition import addition, decode
 from .mnist import load_mnist
 from .pima import load_pima
-from .utils import one_hot, train_test_split
+from .utils import one_hot, to_categorical, train_test_split
 
-__all__ = ["load_mnist", "load_pima", "one_hot", "train_test_split", "addition", "decode"]
+__all__ = ["load_mnist", "load_pima", "one_hot", "to_categorical", "train_test_split", "addition", "decode"]

@@ -20,6 +20,27 @@ def one_hot(labels, classes=None, dtype="float32") -> np.ndarray:
     return np.eye(classes, dtype=dtype)[labels]
 
 
+def to_categorical(y, num_classes=None, dtype="float32") -> np.ndarray:
+    """Keras's ``to_categorical``: class labels as one-hot rows.
+
+    ``y`` may be a 1-D array of labels or an ``(N, 1)`` column, of integers or of
+    floats with integral values (``3.0``), as Keras accepts; ``num_classes``
+    defaults to the largest label plus one.
+    """
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.dtype.kind == "f":
+        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
+            raise DataError("to_categorical expects class labels: integers, or floats with integral "
+                            "values; received fractions, NaN or infinity")
+        labels = labels.astype(np.int64)
+    if labels.ndim != 1:
+        raise DataError(f"to_categorical expects labels of shape (N,) or (N, 1), received shape "
+                        f"{np.asarray(y).shape}")
+    return one_hot(labels, num_classes, dtype)
+
+
 def train_test_split(*arrays, test_fraction=0.2, seed=None, shuffle=True):
     """Split arrays of equal length into train and test parts.
 

@@ -55,8 +55,8 @@ def train_diabetes(epochs=150, batch_size=10, seed=0, standardise=True, data_dir
                         validation_data=(x_test, y_test), callbacks=[TerminateOnNaN()])
     if model.interrupted is not None or model.stop_reason:
         return DiabetesRun(model, float("nan"), float("nan"))
-    train = model.evaluate(x_train, y_train)["accuracy"]
-    test = model.evaluate(x_test, y_test)["accuracy"]
+    train = model.evaluate(x_train, y_train, return_dict=True)["accuracy"]
+    test = model.evaluate(x_test, y_test, return_dict=True)["accuracy"]
     return DiabetesRun(model, train, test, history)
 
 

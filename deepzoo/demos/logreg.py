@@ -52,7 +52,7 @@ def train_logistic(x, t, lr=0.5, epochs=500, seed=0, scale=1.0, device=None):
     model.compile(optimizer=SGD(lr), loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(x / scale, t, batch_size=len(x), epochs=epochs, shuffle=False, verbose=0)
     weights = model.layers[0].get_weights()
-    accuracy = model.evaluate(x / scale, t)["accuracy"]
+    accuracy = model.evaluate(x / scale, t, return_dict=True)["accuracy"]
     return LogregRun(weights["kernel"][:, 0] / scale, float(weights["bias"][0]), accuracy, model)
 
 

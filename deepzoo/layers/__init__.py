@@ -9,14 +9,15 @@
 
 from .base import Layer
 from .conv import Conv2D
-from .core import Activation, Dropout, Flatten, RepeatVector
+from .core import Activation, Dropout, Flatten, Input, InputLayer, RepeatVector
 from .dense import Dense, Maxout
 from .pool import AveragePooling2D, MaxPool2D
 from .recurrent import LSTM, SimpleRNN
 from .wrappers import TimeDistributed
 
 __all__ = ["Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
-           "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed", "create"]
+           "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed", "Input",
+           "InputLayer", "create"]
 
 
 def create(name: str, **config) -> Layer:

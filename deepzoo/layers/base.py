@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import activations, initializers
-from ..errors import ConfigError, NotBuiltError, ShapeError
+from ..errors import ConfigError, MissingFeatureError, NotBuiltError, ShapeError
 from ..geometry import describe_shape
 from ..seeding import make_rng
 from ..validation import positive_int
@@ -99,6 +99,8 @@ class Layer:
         Unique name inside a model; defaults to the layer's registered name.
     input_shape : tuple of int, optional
         Per-sample input shape, if known before data arrives.
+    input_dim : int, optional
+        Keras's short form of ``input_shape=(input_dim,)``.
     dtype : {"float32", "float64"}
         Dtype of the parameters and of the computation.
     """
@@ -110,11 +112,21 @@ class Layer:
     example_args: dict = {}
     example_input_shape: tuple | None = None
 
-    def __init__(self, *, name: str | None = None, input_shape=None, dtype="float32"):
+    def __init__(self, *, name: str | None = None, input_shape=None, input_dim=None, dtype="float32",
+                 **unsupported):
         if name is not None and (not isinstance(name, str) or not name):
             raise ConfigError(f"a layer name must be a non-empty string, received {name!r}")
         self.name = name or self.default_name
         self.auto_named = name is None
+        if unsupported:  # a Keras argument deepzoo does not implement, or a typo
+            raise MissingFeatureError(
+                f"layer '{self.name}' ({type(self).__name__}) does not take the argument(s) "
+                f"{', '.join(sorted(unsupported))}: deepzoo does not implement them (yet), or the "
+                f"name is misspelt")
+        if input_dim is not None:  # Keras's short form of input_shape=(input_dim,)
+            if input_shape is not None:
+                raise ConfigError(f"layer '{self.name}': give input_shape or input_dim, not both")
+            input_shape = (positive_int(f"layer '{self.name}'", "input_dim", input_dim),)
         self.input_shape_arg = tuple(input_shape) if input_shape is not None else None
         self.dtype = np.dtype(dtype)
         if self.dtype not in _DTYPES:

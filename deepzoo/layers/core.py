@@ -22,8 +22,9 @@ class Activation(Layer):
     example_args = {"activation": "elu", "alpha": 0.5}
     example_input_shape = (6,)
 
-    def __init__(self, activation, name=None, input_shape=None, dtype="float32", **activation_args):
-        super().__init__(name=name, input_shape=input_shape, dtype=dtype)
+    def __init__(self, activation, name=None, input_shape=None, dtype="float32", input_dim=None,
+                 **activation_args):
+        super().__init__(name=name, input_shape=input_shape, input_dim=input_dim, dtype=dtype)
         if activation is None:
             raise ConfigError(f"layer '{self.name}': activation must be given, received None")
         if activation_args:
@@ -132,3 +133,36 @@ class RepeatVector(Layer):
 
     def get_config(self):
         return {**super().get_config(), "n": self.n}
+
+
+class InputLayer:
+    """A marker of the per-sample input shape, for the first place of a Sequential model.
+
+    ``Sequential([InputLayer((28, 28, 1)), Conv2D(...)])`` is the same as
+    ``Sequential([Conv2D(...)], input_shape=(28, 28, 1))``: the model takes the shape
+    and adds no layer (it has no weights and computes nothing). Keras spells it
+    ``keras.Input(shape=...)`` or ``keras.layers.InputLayer``.
+    """
+
+    def __init__(self, shape=None, batch_size=None, name=None, dtype=None, input_shape=None):
+        shape = input_shape if shape is None else shape
+        if shape is None:
+            raise ConfigError("InputLayer needs the per-sample shape, e.g. InputLayer(shape=(784,))")
+        try:
+            self.shape = tuple(int(d) for d in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+        except (TypeError, ValueError):
+            raise ConfigError(f"InputLayer: shape must be a tuple of positive integers, received "
+                              f"{shape!r} (the batch axis is left out)") from None
+        if not self.shape or any(d < 1 for d in self.shape):
+            raise ConfigError(f"InputLayer: shape must be a tuple of positive integers, received {shape!r} "
+                              f"(the batch axis is left out)")
+        self.name = name or "input_layer"
+        self.dtype = dtype
+
+    def __repr__(self):
+        return f"<InputLayer shape={self.shape}>"
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None):  # noqa: N802 - Keras's name
+    """Keras's ``Input(shape=...)``: an :class:`InputLayer` marking a Sequential model's input shape."""
+    return InputLayer(shape, batch_size=batch_size, name=name, dtype=dtype)

@@ -1,0 +1,229 @@
+"""Programs written for Keras run on deepzoo with only their imports changed.
+
+Each program in ``keras_programs/`` is a Keras program (``import keras``,
+``from keras.layers import Dense``); this test rewrites its import lines to
+``deepzoo.keras`` and runs it. Nothing else in the program changes. To keep the
+suite short, ``fit`` and ``evaluate`` are given a smaller share of the work: the
+first samples of the data and at most two epochs (the full runs are in
+``benchmarks/keras_programs.py``). The programs keep their data: MNIST from
+``DEEPZOO_DATA``, Pima's CSV file copied beside the program.
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shared_data import PIMA, needs_mnist, needs_pima
+
+import deepzoo
+from deepzoo.model import Sequential
+
+PROGRAMS = Path(__file__).parent / "keras_programs"
+KERAS_IMPORT = re.compile(
+    r"^(\s*)(import keras\b|from (?:tensorflow\.)?keras\b|from tensorflow import keras\b)", re.MULTILINE)
+
+
+def with_deepzoo_imports(source: str) -> str:
+    """``import keras`` -> ``from deepzoo import keras``; ``from keras.x`` -> ``from deepzoo.keras.x``."""
+    def replace(match):
+        indent, statement = match.groups()
+        if statement.startswith("import keras") or statement.startswith("from tensorflow import"):
+            return f"{indent}from deepzoo import keras"
+        return f"{indent}from deepzoo.keras"
+
+    return KERAS_IMPORT.sub(replace, source)
+
+
+def test_the_import_rewrite_changes_imports_only():
+    source = "import keras\nfrom keras.layers import Dense\nfrom tensorflow import keras\nx = 'keras'\n"
+    expected = ("from deepzoo import keras\nfrom deepzoo.keras.layers import Dense\n"
+                "from deepzoo import keras\nx = 'keras'\n")
+    assert with_deepzoo_imports(source) == expected
+
+
+@pytest.fixture
+def run_program(monkeypatch, tmp_path, capsys):
+    """Run a program from keras_programs/ with its imports changed, on a share of its work."""
+    fit, evaluate = Sequential.fit, Sequential.evaluate
+
+    def short_fit(self, x, y, *args, epochs=1, validation_data=None, **kwargs):
+        if validation_data is not None:
+            validation_data = tuple(a[:SAMPLES] for a in validation_data)
+        return fit(self, x[:SAMPLES], y[:SAMPLES], *args, epochs=min(epochs, 2),
+                   validation_data=validation_data, **kwargs)
+
+    def short_evaluate(self, x, y, *args, **kwargs):
+        return evaluate(self, x[:SAMPLES], y[:SAMPLES], *args, **kwargs)
+
+    monkeypatch.setattr(Sequential, "fit", short_fit)
+    monkeypatch.setattr(Sequential, "evaluate", short_evaluate)
+    monkeypatch.chdir(tmp_path)
+
+    def run(name):
+        source = with_deepzoo_imports((PROGRAMS / name).read_text())
+        imports = [line for line in source.splitlines() if line.lstrip().startswith(("import ", "from "))]
+        assert all("deepzoo" in line for line in imports if "keras" in line), imports
+        namespace = {"__name__": "__main__"}
+        exec(compile(source, str(PROGRAMS / name), "exec"), namespace)
+        return namespace, capsys.readouterr().out
+
+    return run
+
+
+SAMPLES = 2000
+
+
+def lowered(history):
+    return history.history["loss"][-1] < history.history["loss"][0]
+
+
+@needs_mnist
+def test_lecture_1_mnist_mlp(run_program):
+    pytest.importorskip("sklearn", reason="the lecture's program splits the data with scikit-learn")
+    ns, out = run_program("lecture1_mnist_mlp.py")
+    assert "X_train shape (60000, 28, 28)" in out and "Testing matrix shape (10000, 784)" in out
+    assert ns["model"].count_params() == 669_706
+    assert lowered(ns["results"]) and "val_accuracy" in ns["results"].history
+
+
+@needs_pima
+def test_lecture_4_pima_mlp(run_program, tmp_path):
+    shutil.copy(PIMA, tmp_path / "pima-indians-diabetes.csv")
+    ns, out = run_program("lecture4_pima_mlp.py")
+    assert ns["model"].count_params() == 12 * 9 + 8 * 13 + 9  # 221
+    assert lowered(ns["history"])
+    assert re.search(r"\naccuracy: \d+\.\d\d%", out)
+
+
+def test_lecture_0_adder(run_program):
+    ns, out = run_program("lecture0_adder.py")
+    assert ns["model"].count_params() == 75_561
+    for count in ("44,800", "30,200", "561", "Total params: 75,561"):
+        assert count in out
+    assert lowered(ns["history"])
+
+
+@needs_mnist
+def test_classic_mnist_convnet(run_program):
+    ns, out = run_program("classic_mnist_convnet.py")
+    assert ns["model"].count_params() == 1_199_882
+    assert "x_train shape: (60000, 28, 28, 1)" in out
+    loss, accuracy = ns["score"]
+    assert re.search(r"Test loss: \d", out) and 0 <= accuracy <= 1
+
+
+@needs_mnist
+def test_keras_3_simple_convnet(run_program):
+    ns, out = run_program("keras3_simple_convnet.py")
+    assert ns["model"].count_params() == 34_826
+    assert "Total params: 34,826" in out and 0 <= ns["score"][1] <= 1
+
+
+@needs_mnist
+def test_classic_mnist_mlp(run_program):
+    ns, out = run_program("classic_mnist_mlp.py")
+    assert ns["model"].count_params() == 669_706
+    assert "Total params: 669,706" in out and "60000 train samples" in out
+    assert lowered(ns["history"])
+
+
+# ------------------------------------------------------- the facade's names
+#: every public name of the facade, by module, and Keras 3's path for it
+KERAS_3_PATHS = {
+    "keras": ["Input", "Sequential", "activations", "backend", "callbacks", "datasets", "initializers",
+              "layers", "losses", "metrics", "models", "optimizers", "utils"],
+    "keras.models": ["Sequential", "load_model"],
+    "keras.layers": ["Activation", "AveragePooling2D", "AvgPool2D", "Conv2D", "Dense", "Dropout", "Flatten",
+                     "Input", "InputLayer", "LSTM", "Layer", "MaxPool2D", "MaxPooling2D", "RepeatVector",
+                     "SimpleRNN", "TimeDistributed"],
+    "keras.optimizers": ["SGD", "Adadelta", "Adagrad", "Adam", "Optimizer", "RMSprop", "get"],
+    "keras.losses": ["BinaryCrossentropy", "CategoricalCrossentropy", "Loss", "MeanSquaredError",
+                     "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy",
+                     "get", "mean_squared_error", "mse", "sparse_categorical_crossentropy"],
+    "keras.metrics": ["BinaryAccuracy", "CategoricalAccuracy", "Metric", "SparseCategoricalAccuracy"],
+    "keras.callbacks": ["Callback", "EarlyStopping", "History", "ModelCheckpoint", "TerminateOnNaN"],
+    "keras.initializers": ["GlorotUniform", "HeNormal", "Ones", "Orthogonal", "Zeros"],
+    "keras.activations": ["elu", "leaky_relu", "linear", "relu", "sigmoid", "softmax", "tanh"],
+    "keras.backend": ["image_data_format", "set_image_data_format"],
+    "keras.utils": ["to_categorical"],
+    "keras.datasets": ["mnist"],
+    "keras.datasets.mnist": ["load_data"],
+}
+
+
+#: names only Keras 2 had, for Keras 2 programs
+KERAS_2_ONLY = {"keras.utils": {"np_utils"}}
+
+
+def test_every_public_facade_name_is_a_keras_3_name():
+    """The facade adds no name of its own: its ``__all__`` equals the table, checked once by
+    hand against Keras 3's documented paths (Keras itself is not a dependency). Keras 2's
+    ``np_utils`` and ``layers.core`` are the only additions, for Keras 2 programs."""
+    import importlib
+
+    for module, names in KERAS_3_PATHS.items():
+        facade = importlib.import_module("deepzoo." + module)
+        assert sorted(set(facade.__all__) - KERAS_2_ONLY.get(module, set())) == sorted(names), module
+        for name in names:
+            assert getattr(facade, name) is not None
+    for module in ("keras.layers.core", "keras.layers.convolutional", "keras.layers.recurrent",
+                   "keras.utils.np_utils"):
+        facade = importlib.import_module("deepzoo." + module)
+        assert set(facade.__all__) <= set(KERAS_3_PATHS["keras.layers"]) | {"to_categorical"}
+
+
+def test_a_missing_keras_feature_fails_at_once_naming_it():
+    with pytest.raises(deepzoo.errors.MissingFeatureError, match="keras.layers.BatchNormalization"):
+        from deepzoo.keras.layers import BatchNormalization  # noqa: F401
+    with pytest.raises(deepzoo.errors.MissingFeatureError, match="kernel_regularizer"):
+        deepzoo.keras.layers.Dense(4, kernel_regularizer="l2")
+    with pytest.raises(deepzoo.errors.MissingFeatureError, match="functional API"):
+        deepzoo.keras.Model  # noqa: B018 - the lookup is what raises
+    with pytest.raises(AttributeError):
+        deepzoo.keras.layers.NotAKerasName  # noqa: B018 - the lookup is what raises
+
+
+def test_keras_semantics_of_evaluate_get_weights_and_to_categorical():
+    x = np.random.default_rng(0).standard_normal((10, 3)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    plain = Sequential([deepzoo.keras.layers.Dense(1, input_dim=3)], seed=0)
+    plain.compile(loss="mse", optimizer="sgd")
+    loss = plain.evaluate(x, y, verbose=0)
+    assert isinstance(loss, float)
+    with pytest.warns(DeprecationWarning, match="return_dict=True"):
+        assert loss["loss"] == loss
+    model = Sequential([deepzoo.Dense(2, activation="relu"), deepzoo.Dense(1, activation="sigmoid")],
+                       input_shape=(3,), seed=0)
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    score = model.evaluate(x, y, verbose=0)
+    assert model.metrics_names == ["loss", "accuracy"] and len(score) == 2
+    assert model.evaluate(x, y, return_dict=True) == {"loss": score[0], "accuracy": score[1]}
+    weights = model.get_weights()
+    assert [w.shape for w in weights] == [(3, 2), (2,), (2, 1), (1,)]
+    fresh = Sequential([deepzoo.Dense(2, activation="relu"), deepzoo.Dense(1, activation="sigmoid")],
+                       input_shape=(3,), seed=5)
+    fresh.set_weights(weights)  # builds the unbuilt model first
+    np.testing.assert_array_equal(fresh.predict(x), model.predict(x))
+    unknown = Sequential([deepzoo.Dense(1)])
+    with pytest.raises(deepzoo.NotBuiltError):
+        unknown.set_weights([np.zeros((3, 1)), np.zeros(1)])
+    to_categorical = deepzoo.keras.utils.to_categorical
+    np.testing.assert_array_equal(to_categorical(np.array([[1.0], [0.0]]), 3), [[0, 1, 0], [1, 0, 0]])
+    with pytest.raises(deepzoo.DataError):
+        to_categorical([0.5, 1])
+
+
+def test_validation_split_holds_out_as_many_samples_as_keras():
+    x = np.zeros((10, 1), dtype="float32")
+    model = Sequential([deepzoo.Dense(1)], input_shape=(1,), seed=0)
+    model.compile(loss="mse")
+    seen = []
+
+    class Count(deepzoo.Callback):
+        def on_train_begin(self, logs=None):
+            seen.append(self.model.fit_params["samples"])
+
+    model.fit(x, x, validation_split=0.25, epochs=1, verbose=0, callbacks=[Count()])
+    assert seen == [7]  # Keras trains on int(10 * 0.75) = 7 and validates on 3
