@@ -8,6 +8,8 @@ A callback overrides any of the hooks below. ``logs`` holds host numbers only
 from __future__ import annotations
 
 import math
+import string
+from collections import defaultdict
 
 from .errors import ConfigError
 
@@ -139,6 +141,14 @@ class ModelCheckpoint(Callback):
         if mode not in ("auto", "min", "max"):
             raise ConfigError(f"ModelCheckpoint: mode must be 'auto', 'min' or 'max', received {mode!r}")
         self.path = str(path)
+        try:  # a malformed pattern is refused now, not after the first epoch
+            self.fields = {name for _, name, _, _ in string.Formatter().parse(self.path) if name is not None}
+            self.path.format_map(defaultdict(float, epoch=1))
+        except (ValueError, IndexError, TypeError) as exc:
+            raise ConfigError(f"ModelCheckpoint: {self.path!r} is not a valid file name pattern "
+                              f"({exc}); fields need names, e.g. {{epoch:02d}}") from None
+        if "" in self.fields or any(name.isdigit() for name in self.fields):
+            raise ConfigError(f"ModelCheckpoint: the fields of {self.path!r} need names, e.g. {{epoch:02d}}")
         self.monitor = monitor
         self.save_best_only = save_best_only
         self.mode = ("max" if "acc" in monitor else "min") if mode == "auto" else mode
@@ -158,4 +168,9 @@ class ModelCheckpoint(Callback):
             if not better:
                 return
             self.best = value
+        unknown = self.fields - {"epoch"} - set(logs)
+        if unknown:
+            raise ConfigError(f"ModelCheckpoint: the file name pattern {self.path!r} names "
+                              f"{', '.join(sorted(unknown))}, which the logs do not have (they have epoch, "
+                              f"{', '.join(sorted(logs))})")
         self.model.save(self.path.format(epoch=epoch + 1, **logs))

@@ -9,6 +9,7 @@ call too.
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 
@@ -126,11 +127,10 @@ def predict(model_path, input_path, output_path, batch_size):
     from .model import load_model
     from .saving import save_array
 
+    if output_path and os.path.realpath(output_path) == os.path.realpath(model_path):
+        raise click.ClickException(f"--output {output_path} is the model file itself; choose another file")
     model = load_model(model_path)
-    try:
-        inputs = np.load(input_path, allow_pickle=False)
-    except ValueError as exc:
-        raise click.ClickException(f"{input_path} is not a .npy array of numbers ({exc})") from None
+    inputs = _read_inputs(input_path)
     outputs = model.predict(inputs, batch_size=batch_size)
     if output_path:
         save_array(output_path, outputs)
@@ -140,6 +140,35 @@ def predict(model_path, input_path, output_path, batch_size):
     for i, row in enumerate(outputs):
         values = np.array2string(np.asarray(row), precision=4, suppress_small=True, max_line_width=120)
         click.echo(f"{i}: class {int(np.argmax(row))}  {values}" if classes else f"{i}: {values}")
+
+
+#: the largest input file ``predict`` reads (its header is checked before any allocation)
+MAX_INPUT_BYTES = 4 << 30
+
+
+def _read_inputs(path):
+    """The array in the .npy file ``path``, its header checked before its data is read."""
+    import numpy as np
+
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"unsupported .npy format version {version}")
+            size = math.prod(shape) * dtype.itemsize
+            if dtype.hasobject or dtype.kind not in "biuf":
+                raise ValueError(f"its dtype is {dtype}, not a number type")
+            if size > MAX_INPUT_BYTES:
+                raise ValueError(f"its header declares {size:,} bytes (shape {shape}), more than "
+                                 f"{MAX_INPUT_BYTES:,}")
+            f.seek(0)
+            return np.load(f, allow_pickle=False)
+    except (ValueError, OSError, EOFError, OverflowError, SyntaxError) as exc:
+        raise click.ClickException(f"{path} is not a .npy array of numbers ({exc})") from None
 
 
 @main.group(cls=_DemoGroup, invoke_without_command=True)

@@ -18,7 +18,7 @@ import numpy as np
 from . import losses, optimizers, saving, validation
 from . import metrics as metric_lib
 from .backend import get_ops
-from .callbacks import Callback, History
+from .callbacks import Callback, History, TerminateOnNaN
 from .errors import ConfigError, NotBuiltError, ShapeError
 from .interrupt import StopOnInterrupt
 from .layers.base import Layer, describe_shape
@@ -54,8 +54,7 @@ class Sequential:
         self.built = False
         self.optimizer = self.loss = None
         self.metric_specs: list = []
-        #: ``(name, parameter, gradient)`` of every parameter, once built: "dense/kernel", ...
-        self.named_params: list = []
+        self._named_params = None
         self.fused_output = False
         self._train_options: list = []
         self.stop_training = False
@@ -123,10 +122,18 @@ class Sequential:
         self.input_shape = self.layers[0].input_shape
         self.built = True
         self._set_call_options()
-        self.named_params = [
-            (f"{layer.name}/{key}", layer.params[key], layer.grads[key])
-            for layer in self.layers for key in layer.params
-        ]
+        self._named_params = None
+
+    @property
+    def named_params(self) -> list:
+        """``(name, parameter, gradient)`` of every parameter ("dense/kernel", ...), once built.
+
+        Asking for it allocates the gradients, which a model only predicting never needs.
+        """
+        if self._named_params is None:
+            self._named_params = [(f"{layer.name}/{key}", layer.params[key], layer.grads[key])
+                                  for layer in self.layers for key in layer.params]
+        return self._named_params
 
     @property
     def metrics_names(self) -> list:
@@ -182,7 +189,7 @@ class Sequential:
                 f"({type(first).__name__}) expects input of shape {describe_shape(self.input_shape)}, "
                 f"received {name} of shape {x.shape}{hint}"
             )
-        return x.astype(self.dtype, copy=False)
+        return validation.cast_finite(name, x, self.dtype)
 
     def _prepare_y(self, y, x, name="y"):
         y = validation.numeric_array(name, y)
@@ -216,13 +223,18 @@ class Sequential:
         return value
 
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
-            validation_data=None, shuffle=True, initial_epoch=0, progress_file=None) -> History:
+            validation_data=None, shuffle=True, initial_epoch=0, progress_file=None,
+            terminate_on_nan=True) -> History:
         """Train for ``epochs`` passes over ``(x, y)``; returns the :class:`History`.
 
         Ctrl-C stops after the current batch: the weights of the last completed step
         and the history of the completed epochs are kept, and ``model.interrupted``
         is set to ``(epoch, steps done in it)`` (it is None after a complete run).
         ``initial_epoch`` resumes a run, e.g. after :func:`deepzoo.load_model`.
+
+        A NaN or infinite batch loss stops training, with a RuntimeWarning naming the
+        epoch and batch (a :class:`~deepzoo.callbacks.TerminateOnNaN` of the caller's
+        own reports it instead); ``terminate_on_nan=False`` trains on regardless.
         """
         self._require_compiled("fit")
         batch_size = validation.positive_int("fit", "batch_size", batch_size)
@@ -254,6 +266,10 @@ class Sequential:
             if not isinstance(cb, Callback):
                 raise ConfigError(f"fit: callbacks must be Callback instances, received {type(cb).__name__}")
             all_callbacks.append(cb)
+        nan_stopper = None
+        if terminate_on_nan and not any(isinstance(cb, TerminateOnNaN) for cb in all_callbacks):
+            nan_stopper = TerminateOnNaN()
+            all_callbacks.append(nan_stopper)
         n = len(x)
         steps = -(-n // batch_size)
         self.fit_params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n}
@@ -281,6 +297,8 @@ class Sequential:
                     break
         for cb in all_callbacks:
             cb.on_train_end()
+        if nan_stopper is not None and nan_stopper.message:
+            warnings.warn(nan_stopper.message, RuntimeWarning, stacklevel=2)
         return history
 
     def _train_epoch(self, x, y, batch_size, shuffle, callbacks, interrupt):

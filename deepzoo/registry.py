@@ -178,7 +178,8 @@ class Registry:
         if not entry.loaded:
             try:
                 entry.obj = entry.entry_point.load()
-            except Exception as exc:  # a broken plugin must not break anything else
+            # a broken plugin must not break anything else, nor end the process (sys.exit)
+            except (Exception, SystemExit) as exc:
                 message = (
                     f"{self.singular} '{key}' from {entry.distribution} could not be loaded "
                     f"from {entry.entry_point.value}: {type(exc).__name__}: {exc}"

@@ -19,11 +19,16 @@ previous file intact.
 
 from __future__ import annotations
 
+import glob
 import io
 import json
+import math
 import os
+import stat
 import struct
 import tempfile
+import threading
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -33,6 +38,11 @@ import numpy as np
 from . import registry
 from ._version import __version__
 from .errors import ConfigError, DeepZooError, ModelFileError, RegistryError, ShapeError
+from .layers.base import Layer, check_sample_size
+from .losses import Loss
+from .optimizers import Optimizer
+
+_UMASK_LOCK = threading.Lock()
 
 FORMAT = "deepzoo-model"
 FORMAT_VERSION = 1
@@ -114,16 +124,38 @@ def save_array(path, array) -> None:
         raw, np.ascontiguousarray(array), allow_pickle=False))
 
 
+#: a temporary file of a save this old or older was left by a save that died (kill -9)
+STALE_SECONDS = 60
+
+
 def replace_atomically(path: Path, write) -> None:
-    """Call ``write(binary_file)`` on a temporary file next to ``path``, then rename it over ``path``."""
+    """Call ``write(binary_file)`` on a temporary file next to ``path``, then rename it over ``path``.
+
+    The temporary file is ``.<name>.<random>.tmp`` in the target's folder (the name
+    shortened so that it fits where the target's name fits); ones of the same
+    target that a killed save left behind are removed first. The result gets the
+    mode of the file it replaces, or ``0666`` less the umask for a new file, as
+    ``open`` would give; a symlink is written through, not replaced.
+    """
+    path = Path(path)
+    if not path.name or path.name in (".", ".."):
+        raise ModelFileError(f"cannot save to {str(path)!r}: it names no file")
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ModelFileError(f"cannot save to {path}: the folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    if path.is_dir():
+        raise ModelFileError(f"cannot save to {path}: it is a folder")
+    prefix = f".{path.name[:200]}."
+    _remove_stale_temporaries(folder, prefix)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask()
+    handle, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "wb") as raw:
             write(raw)
             raw.flush()
+            os.fchmod(raw.fileno(), mode)
             os.fsync(raw.fileno())
         os.replace(temporary, path)
     except BaseException:
@@ -132,6 +164,38 @@ def replace_atomically(path: Path, write) -> None:
         except OSError:
             pass
         raise
+    _fsync_folder(folder)
+
+
+def _remove_stale_temporaries(folder: Path, prefix: str) -> None:
+    now = time.time()
+    for leftover in folder.glob(glob.escape(prefix) + "*.tmp"):
+        try:
+            if now - leftover.stat().st_mtime > STALE_SECONDS:
+                leftover.unlink()
+        except OSError:  # gone already, or not ours to remove
+            pass
+
+
+def _umask() -> int:
+    with _UMASK_LOCK:  # reading the umask means setting it: keep other savers out meanwhile
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 # ----------------------------------------------------------------- reading
@@ -140,8 +204,10 @@ class _Archive:
 
     def __init__(self, path, max_bytes):
         self.path = Path(path)
-        if not self.path.is_file():
+        if not self.path.exists():
             raise ModelFileError(f"{self.path}: no such file")
+        if not self.path.is_file():
+            raise ModelFileError(f"{self.path} is not a regular file (a folder, a device or a pipe)")
         try:
             self.zip = zipfile.ZipFile(self.path)
             self.entries = {info.filename: info for info in self.zip.infolist()}
@@ -151,6 +217,12 @@ class _Archive:
         if total > max_bytes:
             raise ModelFileError(f"{self.path} declares {total:,} bytes of content, more than the "
                                  f"limit of {max_bytes:,} (pass max_bytes= to allow it)")
+        # zipfile inflates a BZIP2 or LZMA entry whole, whatever size it declares: deepzoo
+        # writes stored entries only, and reads nothing else
+        for info in self.entries.values():
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ModelFileError(f"{self.path}: entry '{info.filename}' is compressed (method "
+                                     f"{info.compress_type}); deepzoo model files hold stored entries only")
 
     def read(self, name, limit):
         info = self.entries.get(name)
@@ -186,21 +258,42 @@ class _Archive:
                 raise ValueError(f"unsupported .npy version {version}")
         except Exception as exc:  # any malformed header
             raise ModelFileError(f"{self.path}: '{name}' is not a valid array ({exc})") from None
-        if dtype not in ALLOWED_DTYPES or fortran:
+        if dtype not in ALLOWED_DTYPES:
             raise ModelFileError(f"{self.path}: '{name}' has dtype {dtype}; expected one of "
-                                 f"{sorted(str(d) for d in ALLOWED_DTYPES)} in C order")
-        if int(np.prod(shape, dtype=np.float64)) * dtype.itemsize + stream.tell() != info.file_size:
+                                 f"{sorted(str(d) for d in ALLOWED_DTYPES)}")
+        if fortran:
+            raise ModelFileError(f"{self.path}: '{name}' is stored in Fortran (column-major) order; "
+                                 f"deepzoo writes and reads C order only")
+        if math.prod(shape) * dtype.itemsize + stream.tell() != info.file_size:  # exact, however large
             raise ModelFileError(f"{self.path}: '{name}' claims shape {shape} but holds "
                                  f"{info.file_size:,} bytes")
         return tuple(shape), dtype
 
     def array(self, name, shape):
-        """The array ``name``, which must have ``shape``."""
-        stored, _ = self.header(name)
+        """The array ``name``, which must have ``shape``, read straight into its own memory
+        (a megabyte at a time: no second copy of it exists at any moment)."""
+        stored, dtype = self.header(name)
         if stored != tuple(shape):
             raise ModelFileError(f"{self.path}: '{name}' has shape {stored}, expected {tuple(shape)}")
-        data = self.read(f"{name}.npy", self.entries[f"{name}.npy"].file_size)
-        return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+        info = self.entries[f"{name}.npy"]
+        array = np.empty(stored, dtype=dtype)
+        target = memoryview(array).cast("B") if array.nbytes else memoryview(bytearray())
+        try:
+            with self.zip.open(info) as entry:
+                entry.read(info.file_size - array.nbytes)  # the header, checked by header()
+                done = 0
+                while done < array.nbytes:
+                    chunk = entry.read(min(1 << 20, array.nbytes - done))
+                    if not chunk:
+                        break
+                    target[done:done + len(chunk)] = chunk
+                    done += len(chunk)
+        except _ZIP_ERRORS as exc:
+            raise ModelFileError(f"{self.path}: '{name}' cannot be read ({exc})") from None
+        if done != array.nbytes:
+            raise ModelFileError(f"{self.path}: '{name}' holds {done:,} bytes of data, its header says "
+                                 f"{array.nbytes:,}")
+        return array
 
 
 def _expect(condition, path, what):
@@ -211,7 +304,7 @@ def _expect(condition, path, what):
 def _read_meta(archive):
     try:
         meta = json.loads(archive.read("meta.json", MAX_META_BYTES))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, an integer of 4,300 digits
         raise ModelFileError(f"{archive.path}: meta.json is not valid JSON ({exc})") from None
     path = archive.path
     _expect(isinstance(meta, dict) and meta.get("format") == FORMAT, path,
@@ -239,20 +332,29 @@ def _read_meta(archive):
     return meta
 
 
-def _make(kind_registry, spec, what, path):
+def _make(kind_registry, spec, what, path, kind=None):
     name = spec.get("class_name")
-    try:
-        cls = kind_registry.get(name)
-    except RegistryError:
+    if name not in kind_registry:
         raise ModelFileError(
             f"{path}: {what} '{name}' is not installed here. Install the package that provides "
             f"it: such names come from the entry-point group '{kind_registry.group}'."
-        ) from None
+        )
     try:
-        return cls.from_config(spec.get("config", {}))
+        cls = kind_registry.get(name)
+    except RegistryError as exc:  # installed, but its module failed to import
+        raise ModelFileError(f"{path}: {what} '{name}' is installed but could not be loaded: {exc}") from None
+    if kind is not None and not (isinstance(cls, type) and issubclass(cls, kind)):
+        raise ModelFileError(f"{path}: {what} '{name}' is registered as {cls!r}, which is not a "
+                             f"{kind.__name__} class")
+    try:
+        made = cls.from_config(spec.get("config", {}))
     except Exception as exc:  # a hostile config may break a constructor in any way
         raise ModelFileError(f"{path}: {what} '{name}' has an invalid config: "
                              f"{type(exc).__name__}: {exc}") from None
+    if kind is not None and not isinstance(made, kind):
+        raise ModelFileError(f"{path}: {what} '{name}' is registered as {cls!r}, which does not make "
+                             f"a {kind.__name__}")
+    return made
 
 
 def _layers_checked_against_arrays(archive, meta):
@@ -260,10 +362,11 @@ def _layers_checked_against_arrays(archive, meta):
     path = archive.path
     layers, shape = [], tuple(meta["model"]["input_shape"])
     for index, spec in enumerate(meta["model"]["layers"]):
-        layer = _make(registry.layers, spec, f"layer {index}", path)
+        layer = _make(registry.layers, spec, f"layer {index}", path, Layer)
         try:
             planned = layer.param_shapes(shape)
             shape = layer.output_shape_for(shape)
+            check_sample_size(layer, shape)
         except Exception as exc:  # DeepZooError, or a hostile config's arithmetic
             raise ModelFileError(f"{path}: layer '{layer.name}' does not fit its input: "
                                  f"{type(exc).__name__}: {exc}") from None
@@ -318,18 +421,19 @@ def _restore_compile(archive, model, config):
     metrics = config.get("metrics", [])
     _expect(isinstance(metrics, list) and all(isinstance(m, str) for m in metrics), path,
             "'compile.metrics' must be a list of strings")
-    optimizer = _make(registry.optimizers, config["optimizer"], "optimizer", path)
-    loss = _make(registry.losses, config["loss"], "loss", path)
+    optimizer = _make(registry.optimizers, config["optimizer"], "optimizer", path, Optimizer)
+    loss = _make(registry.losses, config["loss"], "loss", path, Loss)
     try:
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     except DeepZooError as exc:
         raise ModelFileError(f"{path}: cannot compile the stored model: {exc}") from None
     iterations = config["optimizer"].get("iterations", 0)
     scalars = config["optimizer"].get("scalars", {})
-    _expect(isinstance(iterations, int) and iterations >= 0, path, "optimizer iterations")
+    _expect(isinstance(iterations, int) and not isinstance(iterations, bool) and iterations >= 0, path,
+            "'optimizer.iterations' must be an integer >= 0")
     _expect(isinstance(scalars, dict), path, "'optimizer.scalars' must be an object")
     optimizer.iterations = iterations
-    params = {key: param for key, param, _ in model.named_params}
+    params = {f"{layer.name}/{key}": param for layer in model.layers for key, param in layer.params.items()}
     for key, values in scalars.items():
         _expect(key in params and isinstance(values, dict), path,
                 f"optimizer state for unknown parameter '{key}'")

@@ -47,6 +47,29 @@ def _require_finite(name: str, array: np.ndarray) -> None:
         )
 
 
+def cast_finite(name: str, array: np.ndarray, dtype) -> np.ndarray:
+    """``array`` in ``dtype``, refusing values that the cast turns into infinities
+    (``1e300`` in float32), with the column that holds them and its range."""
+    with np.errstate(over="ignore", invalid="ignore"):  # the check below says it once, clearly
+        cast = array.astype(dtype, copy=False)
+    if cast is array or cast.dtype.itemsize >= array.dtype.itemsize and array.dtype.kind == "f":
+        return cast
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(cast.sum()):
+            return cast
+    flat = cast.reshape(len(cast), -1)
+    bad = ~np.isfinite(flat)
+    if not bad.any():
+        return cast
+    column = int(np.argwhere(bad.any(axis=0))[0, 0])
+    values = array.reshape(len(array), -1)[:, column]
+    raise DataError(
+        f"{name} holds values beyond the range of {np.dtype(dtype).name} "
+        f"(+-{float(np.finfo(dtype).max):.3g}) in column {column}, from {values.min():.3g} to "
+        f"{values.max():.3g}; scale the inputs (divide by their largest magnitude, for instance)"
+    )
+
+
 def same_length(x_name: str, x, y_name: str, y) -> None:
     """Refuse arrays with different numbers of samples."""
     if x.shape[0] != y.shape[0]:

@@ -16,6 +16,7 @@ yielding garbage.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -36,7 +37,9 @@ def _candidates(name, subdir, data_dir):
 
 
 def fetch(dataset, files, subdir, url, data_dir=None, cache_dir=None):
-    """Paths of ``files`` (``{name: sha256}``), found locally or downloaded from ``url``."""
+    """The contents of ``files`` (``{name: sha256}``) as ``{name: bytes}``, found locally or
+    downloaded from ``url``; each file is read once, and the bytes that were hashed are
+    the bytes returned."""
     import pooch
 
     cache = Path(cache_dir) if cache_dir is not None else Path(pooch.os_cache("deepzoo"))
@@ -44,25 +47,26 @@ def fetch(dataset, files, subdir, url, data_dir=None, cache_dir=None):
     for name, sha256 in files.items():
         path = next((p for p in _candidates(name, subdir, data_dir) if p.is_file()), None)
         if path is not None:
-            _check_hash(dataset, path, sha256)
-            found[name] = path
+            found[name] = _checked_contents(dataset, path, sha256)
         else:
             missing.append(name)
     for name in missing:
-        found[name] = _download(dataset, name, files[name], subdir, url, cache, files, data_dir)
+        path = _download(dataset, name, files[name], subdir, url, cache, files, data_dir)
+        found[name] = _checked_contents(dataset, path, files[name])
     return found
 
 
-def _check_hash(dataset, path, sha256):
-    import pooch
-
-    actual = pooch.file_hash(str(path), alg="sha256")
+def _checked_contents(dataset, path, sha256) -> bytes:
+    """The bytes of ``path``, read once, after checking their SHA-256."""
+    data = Path(path).read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
     if actual != sha256:
         raise DataError(
             f"{dataset}: {path} is corrupt or truncated: its SHA-256 is {actual}, expected "
             f"{sha256} ({path.stat().st_size:,} bytes on disk). Delete it to download it again, "
             f"or replace it with the original file."
         )
+    return data
 
 
 def _download(dataset, name, sha256, subdir, url, cache, files, data_dir):

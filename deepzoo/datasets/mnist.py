@@ -28,10 +28,18 @@ FILES = {
 }
 
 
-def read_idx(path) -> np.ndarray:
-    """Parse one gzip-compressed IDX file of unsigned bytes into an array."""
-    with gzip.open(path, "rb") as f:
-        data = f.read()
+def read_idx(source, name=None) -> np.ndarray:
+    """Parse one gzip-compressed IDX file of unsigned bytes (a path, or its bytes) into an array."""
+    if isinstance(source, (bytes, bytearray)):
+        path = name or "an IDX file"
+        try:
+            data = gzip.decompress(source)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{path} is not gzip-compressed ({exc})") from None
+    else:
+        path = source
+        with gzip.open(path, "rb") as f:
+            data = f.read()
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise DataError(f"{path} is not an IDX file of unsigned bytes (header {data[:4]!r})")
     ndim = data[3]
@@ -57,9 +65,6 @@ def load_mnist(data_dir=None, cache_dir=None, url=URL):
     url : str
         Base address of the mirror to download from.
     """
-    paths = fetch("MNIST", FILES, "mnist", url, data_dir=data_dir, cache_dir=cache_dir)
-    x_train = read_idx(paths["train-images-idx3-ubyte.gz"])
-    y_train = read_idx(paths["train-labels-idx1-ubyte.gz"])
-    x_test = read_idx(paths["t10k-images-idx3-ubyte.gz"])
-    y_test = read_idx(paths["t10k-labels-idx1-ubyte.gz"])
+    contents = fetch("MNIST", FILES, "mnist", url, data_dir=data_dir, cache_dir=cache_dir)
+    x_train, y_train, x_test, y_test = (read_idx(contents[name], name) for name in FILES)
     return (x_train, y_train), (x_test, y_test)

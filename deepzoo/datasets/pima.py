@@ -9,6 +9,8 @@ Kidney Diseases; donated by V. Sigillito (1990).
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
 from ..errors import DataError
@@ -26,9 +28,9 @@ def load_pima(data_dir=None, cache_dir=None, url=URL):
 
     Files are found or downloaded as for :func:`~deepzoo.datasets.load_mnist`.
     """
-    path = fetch("Pima Indians diabetes", {FILE: SHA256}, "pima", url, data_dir=data_dir,
+    data = fetch("Pima Indians diabetes", {FILE: SHA256}, "pima", url, data_dir=data_dir,
                  cache_dir=cache_dir)[FILE]
-    table = np.loadtxt(path, delimiter=",", ndmin=2)
+    table = np.loadtxt(io.BytesIO(data), delimiter=",", ndmin=2)
     if table.shape[1] != 9:
-        raise DataError(f"{path}: expected 9 columns, found {table.shape[1]}")
+        raise DataError(f"{FILE}: expected 9 columns, found {table.shape[1]}")
     return table[:, :8], table[:, 8].astype(np.int64)

@@ -55,12 +55,29 @@ from ..validation import positive_int
 
 _DTYPES = (np.dtype("float32"), np.dtype("float64"))
 
-__all__ = ["Layer", "ParamSpec", "check_positive_int", "describe_shape", "weights_config"]
+__all__ = ["Layer", "MAX_SAMPLE_ELEMENTS", "ParamSpec", "check_positive_int", "check_sample_size",
+           "describe_shape", "weights_config"]
 
 
 def check_positive_int(layer: str, arg: str, value) -> int:
     """``value`` as an int, or a ConfigError naming the layer and the argument."""
     return positive_int(f"layer '{layer}'", arg, value)
+
+
+#: the most numbers one sample's output may hold in any layer (64 MB in float32): far above
+#: the lectures' models (the ConvNet's largest is 21,632), far below what exhausts memory
+MAX_SAMPLE_ELEMENTS = 1 << 24
+
+
+def check_sample_size(layer, output_shape) -> None:
+    """Refuse an output shape whose per-sample size would exhaust memory (a ShapeError)."""
+    size = math.prod(output_shape)
+    if size > MAX_SAMPLE_ELEMENTS:
+        raise ShapeError(
+            f"layer '{layer.name}' ({type(layer).__name__}) would give each sample an output of "
+            f"shape {tuple(output_shape)}, {size:,} numbers; the limit is {MAX_SAMPLE_ELEMENTS:,} "
+            f"(deepzoo.layers.base.MAX_SAMPLE_ELEMENTS). Check the layer's arguments"
+        )
 
 
 def weights_config(layer) -> dict:
@@ -135,7 +152,7 @@ class Layer:
         self.input_shape: tuple | None = None
         self.output_shape: tuple | None = None
         self.params: dict = {}
-        self.grads: dict = {}
+        self._grads: dict | None = {}
         #: what :meth:`add_param` recorded: name -> :class:`ParamSpec`
         self.param_specs: dict[str, ParamSpec] = {}
         self.rng = None
@@ -163,8 +180,23 @@ class Layer:
         if self._ops is not None and ops is not self._ops and self.built:
             old = self._ops
             self.params = {k: ops.asarray(old.to_host(v)) for k, v in self.params.items()}
-            self.grads = {k: ops.alloc(v.shape, self.dtype) for k, v in self.params.items()}
+            self._grads = None  # allocated on the new Ops when first needed
         self._ops = ops
+
+    @property
+    def grads(self) -> dict:
+        """The gradient of each parameter, same names and shapes as :attr:`params`.
+
+        They are allocated (zeroed) the first time something asks for them, so that a
+        model loaded to predict holds no gradients.
+        """
+        if self._grads is None:
+            self._grads = {k: self.ops.alloc(tuple(v.shape), self.dtype) for k, v in self.params.items()}
+        return self._grads
+
+    @grads.setter
+    def grads(self, value: dict) -> None:
+        self._grads = value
 
     # ------------------------------------------------------- subclass hooks
     def check_input_shape(self, input_shape: tuple) -> None:
@@ -239,14 +271,16 @@ class Layer:
         """Make this layer built for ``input_shape`` with the given parameter arrays.
 
         :meth:`build` calls it; a wrapper calls it to share its arrays with the layer
-        it wraps. Gradients start at zero unless ``grads`` (shared arrays) are given.
+        it wraps. Gradients start at zero when first needed, unless ``grads`` (shared
+        arrays) are given.
         """
         self.input_shape = tuple(input_shape)
         self.param_specs = dict(specs)
         self.params = params
-        self.grads = grads if grads is not None else \
-            {k: self.ops.alloc(tuple(v.shape), self.dtype) for k, v in params.items()}
-        self.output_shape = tuple(self.compute_output_shape(self.input_shape))
+        self._grads = grads  # None: allocated when first needed (see grads)
+        output_shape = tuple(self.compute_output_shape(self.input_shape))
+        check_sample_size(self, output_shape)
+        self.output_shape = output_shape
         self.built = True
 
     def _checked_shape(self, input_shape) -> tuple:

@@ -18,7 +18,9 @@ in several threads at once (:mod:`deepzoo.backend.cpu.threads` says why not with
 import numpy as np
 from numba import njit
 
-_opts = {"cache": True, "error_model": "numpy", "nogil": True}
+from .jit import CACHE
+
+_opts = {"cache": CACHE, "error_model": "numpy", "nogil": True}
 
 
 @njit(**_opts)
@@ -357,7 +359,7 @@ def _spread_rows(dz, b, oh, ow, wp, dzt):
                 plane[j] = column[j]
 
 
-@njit(cache=True, error_model="numpy", nogil=True, fastmath={"reassoc", "contract", "nsz"})
+@njit(cache=CACHE, error_model="numpy", nogil=True, fastmath={"reassoc", "contract", "nsz"})
 def conv_planes_kernel_grad(planes, dz, wp, dh, dw, oh, ow, grad_kernel):
     """``grad_kernel[p, q, c, f] += sum_n,i,j x[n, i + p dh, j + q dw, c] * dz[n, i, j, f]``.
 

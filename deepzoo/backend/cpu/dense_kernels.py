@@ -26,8 +26,10 @@ import math
 
 from numba import njit
 
-_fast = {"cache": True, "error_model": "numpy", "fastmath": True, "nogil": True}
-_exact = {"cache": True, "error_model": "numpy", "nogil": True}
+from .jit import CACHE
+
+_fast = {"cache": CACHE, "error_model": "numpy", "fastmath": True, "nogil": True}
+_exact = {"cache": CACHE, "error_model": "numpy", "nogil": True}
 
 
 # ----------------------------------------------------------- bias and sums

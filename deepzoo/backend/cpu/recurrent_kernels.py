@@ -11,7 +11,9 @@ sigmoid gates written as sigmoid(x) = (1 + tanh(x / 2)) / 2.
 
 from numba import njit
 
-_opts = {"cache": True, "error_model": "numpy"}
+from .jit import CACHE
+
+_opts = {"cache": CACHE, "error_model": "numpy"}
 
 
 @njit(**_opts)
