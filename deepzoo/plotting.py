@@ -1,7 +1,13 @@
-"""Figures for the demos and tutorials (matplotlib, drawn off-screen with Agg).
+"""Figures for the demos and tutorials (matplotlib).
 
-Each function takes plain arrays or a trained model and writes a PNG file.
-matplotlib is imported only when a plot is asked for.
+Each function takes plain arrays or a trained model and either writes a PNG file
+(given a path) or returns the figure (without one), for a notebook to show.
+
+Files are drawn on a bare :class:`matplotlib.figure.Figure`, which renders with
+Agg without going through pyplot: deepzoo never switches the backend of a
+running session, so a notebook's own plots keep showing. A figure returned for
+display is made by pyplot, with the session's backend. matplotlib is imported
+only when a plot is asked for.
 """
 
 from __future__ import annotations
@@ -9,22 +15,23 @@ from __future__ import annotations
 import numpy as np
 
 
-def _pyplot():
-    import matplotlib
+def figure(path, **kwargs):
+    """A new figure: off-screen when it is going to ``path``, else pyplot's, to be shown."""
+    if path is None:
+        import matplotlib.pyplot as plt
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+        return plt.figure(**kwargs)
+    from matplotlib.figure import Figure
 
-    return plt
+    return Figure(**kwargs)
 
 
 def save_or_return(fig, path):
-    """Lay out ``fig``; save it to ``path`` as PNG and close it, or return it open if no path."""
+    """Lay out ``fig``; save it to ``path`` as PNG, or return it if there is no path."""
     fig.tight_layout()
     if path is None:
         return fig
     fig.savefig(path, dpi=100)
-    _pyplot().close(fig)
     return str(path)
 
 
@@ -33,8 +40,8 @@ def plot_decision_boundary_and_loss(model, x, t, history, path=None, title=""):
 
     Saves a PNG to ``path``; without a path the figure is left open and returned.
     """
-    plt = _pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
+    fig = figure(path, figsize=(10, 4.2))
+    left, right = fig.subplots(1, 2)
     lo, hi = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
     g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
     grid = np.column_stack([g0.ravel(), g1.ravel()])
@@ -57,13 +64,13 @@ def plot_history(history, path=None, title=""):
 
     Saves a PNG to ``path``; without a path the figure is left open and returned.
     """
-    plt = _pyplot()
     from matplotlib.ticker import MaxNLocator
 
     logs = history.history
     epochs = np.arange(1, len(logs["loss"]) + 1)
     metrics = [m for m in ("loss", "accuracy") if m in logs]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
+    fig = figure(path, figsize=(5 * len(metrics), 4))
+    axes = fig.subplots(1, len(metrics), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         ax.plot(epochs, logs[metric], "o-", label="training")
         if f"val_{metric}" in logs:
@@ -79,10 +86,10 @@ def plot_history(history, path=None, title=""):
 
 def plot_confusion_matrix(matrix, path, title="confusion matrix (test set)") -> str:
     """A heat map of ``matrix[true, predicted]`` with the counts written in."""
-    plt = _pyplot()
     matrix = np.asarray(matrix)
     k = matrix.shape[0]
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    fig = figure(path, figsize=(6.5, 5.5))
+    ax = fig.subplots()
     image = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(image, ax=ax)
     limit = matrix.max() / 2

@@ -45,14 +45,14 @@ def _curve(activation, name, x, ops):
 
 def plot_activations(path=None):
     """All curves on one figure; saved to ``path``, or returned open without one."""
-    from ..plotting import _pyplot, save_or_return
+    from ..plotting import figure, save_or_return
 
-    plt = _pyplot()
     x, result = curves()
     shown = {k: v for k, v in result.items() if not isinstance(v, Exception)}
     cols = 4
     rows = -(-len(shown) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    fig = figure(path, figsize=(3.2 * cols, 2.6 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, (name, (y, dy)) in zip(axes.flat, shown.items()):
         ax.plot(x, y, label="f(x)")
         ax.plot(x, dy, "--", label="f'(x)")

@@ -52,10 +52,10 @@ def command(units, epochs, seed, plot_path, device):
         fits.append((size, fit, error))
         click.echo(f"{size:>3} sigmoid units: largest error {error:.4f}")
     if plot_path:
-        from ..plotting import _pyplot, save_or_return
+        from ..plotting import figure, save_or_return
 
-        plt = _pyplot()
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+        fig = figure(plot_path, figsize=(8, 6))
+        top, bottom = fig.subplots(2, 1, sharex=True)
         top.plot(x, target(x), "k", lw=3, alpha=0.3, label="sin(x)")
         for size, fit, _ in fits:
             top.plot(x, fit, label=f"N = {size}")

@@ -72,13 +72,13 @@ def train_digits(epochs=1, lr=0.3, seed=0, limit=None, test_limit=None, data_dir
 
 def plot_digits(run, path, count=24):
     """The first test digits with the network's answers, mistakes first, in red."""
-    from ..plotting import _pyplot, save_or_return
+    from ..plotting import figure, save_or_return
 
-    plt = _pyplot()
     wrong = np.flatnonzero(run.predicted != run.test_labels)
     right = np.flatnonzero(run.predicted == run.test_labels)
     shown = np.concatenate([wrong[: count // 2], right])[:count]
-    fig, axes = plt.subplots(3, count // 3, figsize=(count // 3 * 1.3, 4.4))
+    fig = figure(path, figsize=(count // 3 * 1.3, 4.4))
+    axes = fig.subplots(3, count // 3)
     for ax, i in zip(axes.flat, shown):
         ax.imshow(run.test_images[i], cmap="gray_r")
         ok = run.predicted[i] == run.test_labels[i]

@@ -96,10 +96,12 @@ def weight_update_example(lr=0.1, sigmoid_value=None):
 
 def plot_network(ex, path):
     """The 3-3-3 network: each node with its output, each link with its weight."""
-    from ..plotting import _pyplot, save_or_return
+    from matplotlib.patches import Circle
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    from ..plotting import figure, save_or_return
+
+    fig = figure(path, figsize=(8, 4.5))
+    ax = fig.subplots()
     layers = [I, ex.o_hidden, ex.o_output]
     names = ["input I", "O_hidden", "O_output"]
     for col, (matrix, _) in enumerate(((W_INPUT_HIDDEN, 0), (W_HIDDEN_OUTPUT, 1))):
@@ -113,7 +115,7 @@ def plot_network(ex, path):
                         bbox={"fc": "white", "ec": "none", "pad": 0.5})
     for col, (values, name) in enumerate(zip(layers, names)):
         for i, value in enumerate(values):
-            ax.add_patch(plt.Circle((col, 2 - i), 0.17, color="white", ec="black", zorder=3))
+            ax.add_patch(Circle((col, 2 - i), 0.17, color="white", ec="black", zorder=3))
             ax.text(col, 2 - i, f"{value:.3f}", ha="center", va="center", fontsize=8, zorder=4)
         ax.text(col, 2.45, name, ha="center")
     ax.set(xlim=(-0.4, 2.4), ylim=(-0.4, 2.7), aspect="equal")

@@ -87,11 +87,11 @@ def plot_linreg(run, path=None, seed=0, n=40):
 
     Saves a PNG to ``path``; without a path the figure is left open and returned.
     """
-    from ..plotting import _pyplot, save_or_return
+    from ..plotting import figure, save_or_return
 
-    plt = _pyplot()
     x, t = house_prices(n, seed)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
+    fig = figure(path, figsize=(11, 4.3))
+    left, right = fig.subplots(1, 2)
     left.scatter(x[:, 0] * 100, t[:, 0] * 100, s=18, label="flats")
     grid = np.linspace(0.3, 1.5, 50)
     if run.diverged_at is None:

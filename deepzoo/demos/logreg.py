@@ -58,10 +58,10 @@ def train_logistic(x, t, lr=0.5, epochs=500, seed=0, scale=1.0, device=None):
 
 def plot_logreg(rooms_run, bread_run, path, seed=0):
     """The probability curve over the area, and the brioche/baguette boundary (PNG)."""
-    from ..plotting import _pyplot, save_or_return
+    from ..plotting import figure, save_or_return
 
-    plt = _pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
+    fig = figure(path, figsize=(11, 4.3))
+    left, right = fig.subplots(1, 2)
     x, t = flats(seed=seed)
     grid = np.linspace(x.min() - 0.1, x.max() + 0.1, 200)
     left.scatter(x[:, 0] * 100, t[:, 0], c=t[:, 0], cmap="coolwarm", edgecolors="k", s=25)
