@@ -12,16 +12,39 @@ from __future__ import annotations
 import math
 import os
 import platform
+import sys
 
 import click
 
 from . import registry
 from ._version import __version__
+from .demos.common import OutputFile
 from .errors import DeepZooError
 
 
 class _Group(click.Group):
-    """A click group that turns deepzoo errors into one-line messages on stderr."""
+    """A click group that turns deepzoo errors into one-line messages on stderr.
+
+    A bad option prints one line too (``Error: Invalid value for '--epochs': ...``;
+    ``--help`` shows the usage) and exits with 2; Ctrl-C exits with 130 wherever it
+    comes, before, during or after training.
+    """
+
+    def main(self, *args, standalone_mode=True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx):
         import numpy as np
@@ -33,6 +56,9 @@ class _Group(click.Group):
                 return super().invoke(ctx)
         except DeepZooError as exc:
             raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:  # Ctrl-C before or between trainings: 130, as during one
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
 
 
 class _DemoGroup(_Group):
@@ -65,7 +91,8 @@ def list_command(kind):
         reg = registry.REGISTRIES[k]
         click.echo(f"{k}:")
         for name in reg.names():
-            click.echo(f"  {name:<34}{reg.find_source(name)}")
+            shown = name.replace("_", "-") if k == "demos" else name  # as `deepzoo demo` spells it
+            click.echo(f"  {shown:<34}{reg.find_source(name)}")
 
 
 @main.command()
@@ -117,9 +144,10 @@ def _cuda_status() -> str:
 @main.command()
 @click.argument("model_path", type=click.Path(exists=True, dir_okay=False))
 @click.argument("input_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--output", "output_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", "output_path", type=OutputFile((".npy",)), default=None,
               help="Write the predictions to this .npy file instead of printing them.")
-@click.option("--batch-size", default=256, show_default=True, help="Samples per forward pass.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
+              help="Samples per forward pass.")
 def predict(model_path, input_path, output_path, batch_size):
     """Run a saved model on the samples of INPUT_PATH (a .npy array, batch first)."""
     import numpy as np

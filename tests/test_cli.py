@@ -65,10 +65,13 @@ def test_demo_xor_reports_failure_with_exit_code(cli):
 
 
 def test_errors_go_to_stderr_with_nonzero_exit(cli):
-    result = cli("demo", "xor", "--epochs", "0")
+    result = cli("demo", "xor", "--device", "tpu")  # a deepzoo error, raised while setting up
     assert result.exit_code == 1
-    assert "Error: fit: epochs must be a positive integer, received 0" in result.stderr
+    assert "Error: unknown device/backend 'tpu'" in result.stderr
     assert result.stdout == ""
+    bad = cli("demo", "xor", "--epochs", "0")  # a bad option: click's check, before any work
+    assert bad.exit_code == 2 and bad.stderr.strip() == (
+        "Error: Invalid value for '--epochs': 0 is not in the range x>=1.") and bad.stdout == ""
     unknown = cli("demo", "xorr")
     assert unknown.exit_code == 2 and "No such command 'xorr'" in unknown.stderr
 

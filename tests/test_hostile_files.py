@@ -264,8 +264,11 @@ def test_predict_prints_one_line_for_every_crafted_file(saved, tmp_path, plugin_
     huge.write_bytes(npy_header((2**40, 2**20)))  # declares 4 PiB
     result = runner.invoke(main, ["predict", str(saved), str(huge)])
     assert result.exit_code == 1 and "declares" in result.output and "Traceback" not in result.output
-    result = runner.invoke(main, ["predict", str(saved), str(inputs), "--output", str(saved)])
+    odd_name = tmp_path / "model.npy"  # a model file with the output's extension
+    odd_name.write_bytes(saved.read_bytes())
+    result = runner.invoke(main, ["predict", str(odd_name), str(inputs), "--output", str(odd_name)])
     assert result.exit_code == 1 and "the model file itself" in result.output
+    assert odd_name.read_bytes() == saved.read_bytes()
 
 
 def test_crafted_files_fail_fast_under_a_memory_limit(saved, tmp_path):

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import registry
 from ..backend import get_ops
+from .common import PLOT_FILE
 
 
 def curves(x=None):
@@ -67,8 +68,8 @@ def plot_activations(path=None):
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]
                + "\n\nLectures: 'Neural networks' and 'easy coding in Keras'.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default="activations.png",
-              show_default=True, help="Where to save the figure (PNG).")
+@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
+              help="Also draw every curve and its derivative into this file (PNG, PDF, SVG...).")
 def command(plot_path):
     x, result = curves(np.array([-2.0, 0.5, 2.0]))
     click.echo(f"{'activation':<20}{'f(-2)':>9}{'f(0.5)':>9}{'f(2)':>9}   f'(-2)  f'(0.5)  f'(2)")
@@ -78,7 +79,8 @@ def command(plot_path):
             continue
         y, dy = value
         click.echo(f"{name:<20}" + "".join(f"{v:9.3f}" for v in y) + "  " + "".join(f"{v:8.3f}" for v in dy))
-    click.echo(f"figure written to {plot_activations(plot_path)}")
+    if plot_path:
+        click.echo(f"figure written to {plot_activations(plot_path)}")
 
 
 command.lecture = "every activation and its derivative ('Neural networks', 'easy coding in Keras')"

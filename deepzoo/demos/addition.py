@@ -23,7 +23,7 @@ from ..datasets.addition import addition, decode
 from ..layers import LSTM, Dense, RepeatVector, TimeDistributed
 from ..model import Sequential
 from ..optimizers import Adam
-from .common import device_option, finish, save_option
+from .common import PLOT_FILE, POSITIVE_INT, SEED, device_option, finish, save_option
 
 
 def build_adder(digits=3, same_digits=True, seed=0, device=None, encoder=100, decoder=50):
@@ -78,17 +78,19 @@ def train_adder(samples=5000, test_samples=1000, digits=3, same_digits=True, rev
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]
                + "\n\nLecture: 'Can neural networks solve 2+2?' (the case study).")
-@click.option("--digits", default=3, show_default=True, help="Digits per operand.")
-@click.option("--samples", default=5000, show_default=True, help="Training questions.")
-@click.option("--test-samples", default=1000, show_default=True, help="Unseen questions to score.")
-@click.option("--epochs", default=400, show_default=True, help="Most passes over the questions.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the questions and the weights.")
+@click.option("--digits", type=POSITIVE_INT, default=3, show_default=True, help="Digits per operand.")
+@click.option("--samples", type=POSITIVE_INT, default=5000, show_default=True, help="Training questions.")
+@click.option("--test-samples", type=POSITIVE_INT, default=1000, show_default=True,
+              help="Unseen questions to score.")
+@click.option("--epochs", type=POSITIVE_INT, default=400, show_default=True,
+              help="Most passes over the questions.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the questions and the weights.")
 @click.option("--reverse", is_flag=True, help="Feed each question reversed (the Keras example's trick).")
 @click.option("--no-early-stopping", is_flag=True,
               help="Train all epochs; with --samples 1000 the network learns its training "
                    "questions by heart and fails on new ones.")
 @device_option
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
               help="Save the training and validation curves (PNG).")
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @save_option

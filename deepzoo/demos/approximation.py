@@ -16,7 +16,7 @@ import numpy as np
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import Adam
-from .common import device_option
+from .common import PLOT_FILE, POSITIVE_INT, SEED, PositiveInts, device_option
 
 
 def target(x):
@@ -38,10 +38,12 @@ def fit_sine(units, epochs=5000, seed=0, n=200, device=None):
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]
                + "\n\nLecture: 'Neural networks' (universal approximation).")
-@click.option("--units", default="1,3,10,50", show_default=True, help="Hidden sizes to try.")
-@click.option("--epochs", default=5000, show_default=True, help="Full-batch Adam steps per fit.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the initial weights.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--units", type=PositiveInts(), default="1,3,10,50", show_default=True,
+              help="Hidden sizes to try.")
+@click.option("--epochs", type=POSITIVE_INT, default=5000, show_default=True,
+              help="Full-batch Adam steps per fit.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the initial weights.")
+@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
               help="Save each fit and its error (PNG).")
 @device_option
 def command(units, epochs, seed, plot_path, device):

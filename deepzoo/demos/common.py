@@ -1,14 +1,123 @@
-"""What every demo command does once its model has trained."""
+"""What the demo commands share: their options' types, checked before any work, and
+what every demo does once its model has trained."""
 
 from __future__ import annotations
 
+import math
+import os
 import sys
+from pathlib import Path
 
 import click
 
 from ..errors import DeepZooError
 
-save_option = click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
+#: counts that must be at least 1 (epochs, samples, batch sizes, hidden units)
+POSITIVE_INT = click.IntRange(min=1)
+#: a learning rate
+POSITIVE_NUMBER = None  # set below, once the class exists
+#: seeds: NumPy takes any integer >= 0
+SEED = click.IntRange(min=0)
+
+
+class PositiveNumber(click.ParamType):
+    """A finite number > 0 (a learning rate): not 0, not negative, not nan or inf."""
+
+    name = "NUMBER"
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number) or number <= 0:
+            self.fail(f"{value!r} must be a finite number > 0", param, ctx)
+        return number
+
+
+class Fraction(click.ParamType):
+    """A number in [0, 1) (a share of the data)."""
+
+    name = "FRACTION"
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not 0 <= number < 1:
+            self.fail(f"{value!r} must be a number from 0 up to (not including) 1", param, ctx)
+        return number
+
+
+class PositiveInts(click.ParamType):
+    """Comma-separated integers >= 1: ``1,3,10,50``."""
+
+    name = "N,N,..."
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        try:
+            numbers = [int(part) for part in str(value).split(",")]
+        except ValueError:
+            self.fail(f"{value!r} is not a comma-separated list of integers, e.g. 1,3,10", param, ctx)
+        if any(n < 1 for n in numbers):
+            self.fail(f"{value!r}: every number must be at least 1", param, ctx)
+        return numbers
+
+
+POSITIVE_NUMBER = PositiveNumber()
+
+#: file types matplotlib writes
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
+
+
+class OutputFile(click.ParamType):
+    """A file the command will write: its folder must exist and be writable, and it must not
+    be a folder; with ``suffixes``, its extension must be one of them. Checked before training."""
+
+    name = "FILE"
+
+    def __init__(self, suffixes=None):
+        self.suffixes = suffixes
+
+    def convert(self, value, param, ctx):
+        path = Path(value)
+        if path.is_dir():
+            self.fail(f"{value} is a folder; give a file name", param, ctx)
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            self.fail(f"the folder {folder} does not exist", param, ctx)
+        if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            self.fail(f"{value} cannot be written here (no permission)", param, ctx)
+        if self.suffixes and path.suffix.lower() not in self.suffixes:
+            self.fail(f"{value}: the file type must be one of {', '.join(self.suffixes)}", param, ctx)
+        return str(path)
+
+
+class OutputFolder(click.ParamType):
+    """A folder the command will write files into; created if missing, in a folder that exists."""
+
+    name = "DIR"
+
+    def convert(self, value, param, ctx):
+        path = Path(value)
+        if path.exists() and not path.is_dir():
+            self.fail(f"{value} is a file, not a folder", param, ctx)
+        parent = path if path.exists() else (path.parent if str(path.parent) else Path("."))
+        if not parent.is_dir():
+            self.fail(f"the folder {parent} does not exist", param, ctx)
+        if not os.access(parent, os.W_OK | os.X_OK):
+            self.fail(f"{parent} cannot be written here (no permission)", param, ctx)
+        return str(path)
+
+
+#: a folder of data files that must exist
+DATA_DIR = click.Path(exists=True, file_okay=False)
+PLOT_FILE = OutputFile(PLOT_SUFFIXES)
+
+save_option = click.option("--save", "save_path", type=OutputFile(), default=None,
                            help="Save the trained model to this file (load it with "
                                 "deepzoo.load_model, or use it with `deepzoo predict`).")
 

@@ -21,7 +21,7 @@ from ..datasets import load_pima, train_test_split
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import Adam
-from .common import device_option, finish, save_option
+from .common import DATA_DIR, PLOT_FILE, POSITIVE_INT, SEED, device_option, finish, save_option
 
 
 @dataclass
@@ -62,15 +62,18 @@ def train_diabetes(epochs=150, batch_size=10, seed=0, standardise=True, data_dir
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]
                + "\n\nLecture: 'Neural network: easy coding in Keras' (example 1).")
-@click.option("--epochs", default=150, show_default=True, help="Passes over the training set.")
-@click.option("--batch-size", default=10, show_default=True, help="Samples per step.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the split, the weights and shuffling.")
-@click.option("--seeds", default=1, show_default=True, help="Repeat with this many seeds and average.")
+@click.option("--epochs", type=POSITIVE_INT, default=150, show_default=True,
+              help="Passes over the training set.")
+@click.option("--batch-size", type=POSITIVE_INT, default=10, show_default=True, help="Samples per step.")
+@click.option("--seed", type=SEED, default=0, show_default=True,
+              help="Seed of the split, the weights and shuffling.")
+@click.option("--seeds", type=POSITIVE_INT, default=1, show_default=True,
+              help="Repeat with this many seeds and average.")
 @click.option("--raw", is_flag=True, help="Do not standardise the inputs (see what it costs).")
 @device_option
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+@click.option("--data-dir", type=DATA_DIR, default=None,
               help="Folder with pima-indians-diabetes.csv (default: DEEPZOO_DATA, then the cache).")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
               help="Save the loss and accuracy curves of the first seed, training and held out (PNG).")
 @save_option
 def command(epochs, batch_size, seed, seeds, raw, device, data_dir, plot_path, save_path):

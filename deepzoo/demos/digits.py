@@ -20,7 +20,7 @@ from ..datasets import load_mnist
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import SGD
-from .common import device_option, finish, save_option
+from .common import DATA_DIR, PLOT_FILE, POSITIVE_INT, POSITIVE_NUMBER, SEED, device_option, finish, save_option
 
 
 def scale_inputs(images):
@@ -91,15 +91,17 @@ def plot_digits(run, path, count=24):
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]
                + "\n\nLecture: 'My first neural network' (hands-on part).")
-@click.option("--epochs", default=1, show_default=True, help="Passes over the training images.")
-@click.option("--lr", default=0.3, show_default=True, help="Learning rate.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the initial weights and shuffling.")
-@click.option("--limit", type=int, default=None, help="Train on the first N images only.")
+@click.option("--epochs", type=POSITIVE_INT, default=1, show_default=True,
+              help="Passes over the training images.")
+@click.option("--lr", type=POSITIVE_NUMBER, default=0.3, show_default=True, help="Learning rate.")
+@click.option("--seed", type=SEED, default=0, show_default=True,
+              help="Seed of the initial weights and shuffling.")
+@click.option("--limit", type=POSITIVE_INT, default=None, help="Train on the first N images only.")
 @device_option
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+@click.option("--data-dir", type=DATA_DIR, default=None,
               help="Folder with the MNIST files (default: DEEPZOO_DATA, then the cache).")
 @click.option("--quiet", is_flag=True, help="No progress display.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
               help="Save test digits with the network's answers (PNG).")
 @save_option
 def command(epochs, lr, seed, limit, device, data_dir, quiet, plot_path, save_path):

@@ -21,6 +21,7 @@ import numpy as np
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import SGD
+from .common import PLOT_FILE, POSITIVE_NUMBER
 
 I = np.array([0.9, 0.1, 0.8])  # noqa: E741 (the lecture names the input I)
 W_INPUT_HIDDEN = np.array([[0.9, 0.3, 0.4], [0.2, 0.8, 0.2], [0.1, 0.5, 0.6]])
@@ -140,8 +141,8 @@ def _matrix(m):
 @click.command(help=__doc__.split("\n\n")[0] + "\n\nLecture: 'My first neural network'.")
 @click.option("--targets", nargs=3, type=float, default=(0.01, 0.99, 0.01), show_default=True,
               help="Targets of the three output nodes for the backward pass.")
-@click.option("--lr", default=0.1, show_default=True, help="Learning rate of the update.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--lr", type=POSITIVE_NUMBER, default=0.1, show_default=True, help="Learning rate of the update.")
+@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
               help="Draw the network with its weights and node outputs (PNG).")
 def command(targets, lr, plot_path):
     """(The example is fixed, so this demo has no --seed.)"""

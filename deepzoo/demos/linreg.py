@@ -20,7 +20,7 @@ from ..callbacks import Callback
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import SGD
-from .common import device_option
+from .common import PLOT_FILE, POSITIVE_INT, POSITIVE_NUMBER, SEED, device_option
 
 
 def house_prices(n=40, seed=0, w=2.5, b=0.3, noise=0.15):
@@ -117,11 +117,11 @@ def plot_linreg(run, path=None, seed=0, n=40):
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]
                + "\n\nLecture: 'My first neural network' (linear regression).")
-@click.option("--lr", default=0.01, show_default=True,
+@click.option("--lr", type=POSITIVE_NUMBER, default=0.01, show_default=True,
               help="Learning rate; try 0.0005 (crawls) and 0.06 (diverges).")
-@click.option("--epochs", default=200, show_default=True, help="Gradient-descent steps.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the generated flats.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--epochs", type=POSITIVE_INT, default=200, show_default=True, help="Gradient-descent steps.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the generated flats.")
+@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
               help="Save the fitted line and the error surface with the descent's path (PNG).")
 @device_option
 def command(lr, epochs, seed, plot_path, device):

@@ -17,7 +17,7 @@ import numpy as np
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import SGD
-from .common import device_option
+from .common import PLOT_FILE, POSITIVE_INT, POSITIVE_NUMBER, SEED, device_option
 
 
 def flats(n=60, seed=0):
@@ -86,10 +86,10 @@ def _signed(value, digits=2):
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]
                + "\n\nLecture: 'My first neural network' (logistic regression).")
-@click.option("--lr", default=0.5, show_default=True, help="Learning rate.")
-@click.option("--epochs", default=500, show_default=True, help="Gradient-descent steps.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the generated data.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--lr", type=POSITIVE_NUMBER, default=0.5, show_default=True, help="Learning rate.")
+@click.option("--epochs", type=POSITIVE_INT, default=500, show_default=True, help="Gradient-descent steps.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the generated data.")
+@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
               help="Save the probability curve and the decision boundary (PNG).")
 @device_option
 def command(lr, epochs, seed, plot_path, device):

@@ -16,7 +16,7 @@ import numpy as np
 from ..callbacks import TerminateOnNaN
 from ..datasets import load_mnist, one_hot
 from ..metrics import confusion_matrix
-from .common import device_option, finish, save_option
+from .common import DATA_DIR, POSITIVE_INT, SEED, Fraction, OutputFolder, device_option, finish, save_option
 
 
 @dataclass
@@ -81,17 +81,20 @@ def mnist_options(epochs, batch_size, validation_split):
     """The command-line options every MNIST demo takes, with that demo's defaults."""
     def decorate(function):
         options = [
-            click.option("--epochs", default=epochs, show_default=True, help="Passes over the training set."),
-            click.option("--batch-size", default=batch_size, show_default=True, help="Images per step."),
-            click.option("--validation-split", default=validation_split, show_default=True,
+            click.option("--epochs", type=POSITIVE_INT, default=epochs, show_default=True,
+                         help="Passes over the training set."),
+            click.option("--batch-size", type=POSITIVE_INT, default=batch_size, show_default=True,
+                         help="Images per step."),
+            click.option("--validation-split", type=Fraction(), default=validation_split, show_default=True,
                          help="Share of the training images held out to validate each epoch."),
-            click.option("--seed", default=0, show_default=True, help="Seed of weights, shuffling, dropout."),
-            click.option("--limit", type=int, default=None,
+            click.option("--seed", type=SEED, default=0, show_default=True,
+                         help="Seed of weights, shuffling, dropout."),
+            click.option("--limit", type=POSITIVE_INT, default=None,
                          help="Train on the first N training images only (quick runs)."),
             device_option,
-            click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+            click.option("--data-dir", type=DATA_DIR, default=None,
                          help="Folder with the MNIST files (default: DEEPZOO_DATA, then the cache)."),
-            click.option("--plot", "plot_dir", type=click.Path(file_okay=False), default=None,
+            click.option("--plot", "plot_dir", type=OutputFolder(), default=None,
                          help="Write curves.png and confusion_matrix.png into this folder."),
             click.option("--quiet", is_flag=True, help="No progress display."),
             save_option,

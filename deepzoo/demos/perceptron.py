@@ -19,6 +19,7 @@ import click
 import numpy as np
 
 from ..activations import Step
+from .common import POSITIVE_INT, POSITIVE_NUMBER, SEED
 
 INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 TARGETS = {
@@ -62,9 +63,11 @@ def train_perceptron(x, t, lr=0.1, epochs=20, seed=0) -> PerceptronRun:
 
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\nLecture: 'Can neural networks solve 2+2?'")
-@click.option("--epochs", default=20, show_default=True, help="Most passes over the examples.")
-@click.option("--lr", default=0.1, show_default=True, help="Learning rate of the perceptron rule.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the initial weights.")
+@click.option("--epochs", type=POSITIVE_INT, default=20, show_default=True,
+              help="Most passes over the examples.")
+@click.option("--lr", type=POSITIVE_NUMBER, default=0.1, show_default=True,
+              help="Learning rate of the perceptron rule.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the initial weights.")
 def command(epochs, lr, seed):
     for name, t in TARGETS.items():
         run = train_perceptron(INPUTS, t, lr=lr, epochs=epochs, seed=seed)

@@ -20,7 +20,7 @@ from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import SGD
 from ..progress import ProgressBar
-from .common import device_option, finish, save_option
+from .common import PLOT_FILE, POSITIVE_INT, POSITIVE_NUMBER, SEED, device_option, finish, save_option
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
 T = np.array([[0], [1], [1], [0]], dtype=np.float32)
@@ -65,11 +65,14 @@ def truth_table(result: XorResult) -> str:
 
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\nLecture: 'Can neural networks solve 2+2?'")
-@click.option("--seed", default=0, show_default=True, help="Random seed for the initial weights.")
-@click.option("--epochs", default=1000, show_default=True, help="Passes over the four examples.")
-@click.option("--lr", default=0.5, show_default=True, help="Learning rate of SGD (momentum 0.9).")
-@click.option("--hidden", default=4, show_default=True, help="Hidden units (2 is the minimum).")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed for the initial weights.")
+@click.option("--epochs", type=POSITIVE_INT, default=1000, show_default=True,
+              help="Passes over the four examples.")
+@click.option("--lr", type=POSITIVE_NUMBER, default=0.5, show_default=True,
+              help="Learning rate of SGD (momentum 0.9).")
+@click.option("--hidden", type=POSITIVE_INT, default=4, show_default=True,
+              help="Hidden units (2 is the minimum).")
+@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
               help="Save the decision boundary and the loss curve to this PNG file.")
 @click.option("--quiet", is_flag=True, help="Print only the table and the final loss.")
 @device_option

@@ -1,0 +1,105 @@
+"""Every demo checks its options and what it will write before it does any work.
+
+Each bad value gives one line on stderr, exit code 2 (a bad option) and no
+traceback, and nothing is trained or written; Ctrl-C exits with 130 wherever it
+comes.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from deepzoo import registry
+from deepzoo.cli import main
+
+DEMOS = [name.replace("_", "-") for name in registry.demos.names()]
+TRAINING = ["xor", "perceptron", "mnist-mlp", "mnist-cnn", "lenet", "digits", "diabetes", "linreg", "logreg",
+            "approximation", "addition"]
+PLOTTING = ["xor", "activations", "approximation", "diabetes", "digits", "forward-pass", "linreg", "logreg",
+            "addition"]
+SAVING = ["xor", "addition", "diabetes", "digits", "mnist-mlp", "mnist-cnn", "lenet"]
+
+
+def bad_values(tmp_path):
+    """(demo, extra arguments) pairs that must be refused before any work."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    cases = []
+    for demo in TRAINING:
+        cases += [(demo, ["--seed", "-1"]), (demo, ["--epochs", "0"]), (demo, ["--epochs", "-2"])]
+    for demo in ("xor", "perceptron", "digits", "linreg", "logreg"):
+        cases += [(demo, ["--lr", "-1"]), (demo, ["--lr", "nan"]), (demo, ["--lr", "0"])]
+    for demo in ("mnist-mlp", "mnist-cnn", "lenet", "digits"):
+        cases += [(demo, ["--limit", "0"]), (demo, ["--limit", "-5"]),
+                  (demo, ["--data-dir", str(tmp_path / "nonexistent")])]
+    for demo in ("mnist-mlp", "mnist-cnn", "lenet"):
+        cases += [(demo, ["--validation-split", "1.5"]), (demo, ["--plot", str(a_file)]),
+                  (demo, ["--batch-size", "0"])]
+    for demo in PLOTTING:
+        cases += [(demo, ["--plot", str(tmp_path / "missing" / "p.png")]),
+                  (demo, ["--plot", str(tmp_path / "p.txt")]), (demo, ["--plot", str(tmp_path)])]
+    for demo in SAVING:
+        cases += [(demo, ["--save", str(tmp_path / "missing" / "m.dzm")]), (demo, ["--save", str(tmp_path)])]
+    cases += [("approximation", ["--units", "abc"]), ("approximation", ["--units", "3,0"]),
+              ("diabetes", ["--seeds", "0"]), ("diabetes", ["--data-dir", str(tmp_path / "nonexistent")]),
+              ("addition", ["--test-samples", "0"]), ("addition", ["--samples", "0"]),
+              ("xor", ["--hidden", "0"])]
+    return cases
+
+
+def test_every_demo_refuses_every_bad_value_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPZOO_DATA", str(tmp_path))  # --data-dir must not be ignored for it
+    runner = CliRunner()
+    cases = bad_values(tmp_path)
+    before = set(tmp_path.rglob("*"))
+    for demo, arguments in cases:
+        started = time.perf_counter()
+        result = runner.invoke(main, ["demo", demo, *arguments])
+        where = f"deepzoo demo {demo} {' '.join(arguments)}"
+        assert result.exit_code == 2, f"{where}: exit {result.exit_code}\n{result.output}"
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: Invalid value for"), f"{where}:\n{result.output}"
+        assert "Traceback" not in result.output
+        assert time.perf_counter() - started < 2, f"{where} did some work first"
+    assert set(tmp_path.rglob("*")) == before  # nothing was written
+
+
+def test_predict_checks_its_output_before_loading(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    result = CliRunner().invoke(main, ["predict", str(a_file), str(a_file), "--output",
+                                       str(a_file / "out.npy")])
+    assert result.exit_code == 2 and "does not exist" in result.output and "Traceback" not in result.output
+
+
+def test_demos_and_list_spell_names_alike():
+    listed = CliRunner().invoke(main, ["list", "demos"]).output
+    assert "mnist-mlp" in listed and "mnist_mlp" not in listed
+    assert set(DEMOS) <= set(listed.split())
+
+
+def test_ctrl_c_before_training_exits_130(tmp_path):
+    """SIGINT while the demo is still importing and loading, before its first step."""
+    process = subprocess.Popen([sys.executable, "-m", "deepzoo", "demo", "addition", "--quiet"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    time.sleep(0.3)
+    process.send_signal(2)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("demo", DEMOS)
+def test_every_demo_has_help(demo):
+    result = CliRunner().invoke(main, ["demo", demo, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_the_tests_know_every_demo():
+    assert set(TRAINING) | set(PLOTTING) | {"forward-pass", "activations"} >= set(DEMOS), Path(__file__).name
