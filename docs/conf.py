@@ -1,6 +1,11 @@
 """Sphinx configuration for the deepzoo documentation."""
 
+import sys
+from pathlib import Path
+
 import deepzoo
+
+sys.path.insert(0, str(Path(__file__).parent))  # gallery_order.py
 
 project = "deepzoo"
 author = "The deepzoo developers"
@@ -27,6 +32,7 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "show_signature": False,
+    "within_subsection_order": "gallery_order.LecturesThenGuides",
 }
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
