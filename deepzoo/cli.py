@@ -70,7 +70,9 @@ class _DemoGroup(_Group):
     def get_command(self, ctx, name):
         if name not in registry.demos:
             return None
-        return registry.demos.get(name)
+        command = registry.demos.get(name)
+        command.name = name.replace("_", "-")  # its function is called `command`; say its own name
+        return command
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -144,7 +146,7 @@ def _cuda_status() -> str:
 @main.command()
 @click.argument("model_path", type=click.Path(exists=True, dir_okay=False))
 @click.argument("input_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--output", "output_path", type=OutputFile((".npy",)), default=None,
+@click.option("--output", "output_path", type=OutputFile((".npy",)), metavar="FILE", default=None,
               help="Write the predictions to this .npy file instead of printing them.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
               help="Samples per forward pass.")

@@ -42,6 +42,8 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 nitpicky = False
+# option names stay as typed: "--samples", not an en dash
+smartquotes = False
 
 html_theme = "furo"
 html_title = f"deepzoo {release}"

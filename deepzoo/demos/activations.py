@@ -68,7 +68,7 @@ def plot_activations(path=None):
 
 @click.command(help=__doc__.split("\n\n")[0] + "\n\n" + __doc__.split("\n\n")[1]
                + "\n\nLectures: 'Neural networks' and 'easy coding in Keras'.")
-@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, metavar="FILE", default=None,
               help="Also draw every curve and its derivative into this file (PNG, PDF, SVG...).")
 def command(plot_path):
     x, result = curves(np.array([-2.0, 0.5, 2.0]))

@@ -90,7 +90,7 @@ def train_adder(samples=5000, test_samples=1000, digits=3, same_digits=True, rev
               help="Train all epochs; with --samples 1000 the network learns its training "
                    "questions by heart and fails on new ones.")
 @device_option
-@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, metavar="FILE", default=None,
               help="Save the training and validation curves (PNG).")
 @click.option("--quiet", is_flag=True, help="No progress display.")
 @save_option

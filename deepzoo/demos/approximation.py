@@ -43,7 +43,7 @@ def fit_sine(units, epochs=5000, seed=0, n=200, device=None):
 @click.option("--epochs", type=POSITIVE_INT, default=5000, show_default=True,
               help="Full-batch Adam steps per fit.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the initial weights.")
-@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, metavar="FILE", default=None,
               help="Save each fit and its error (PNG).")
 @device_option
 def command(units, epochs, seed, plot_path, device):

@@ -117,7 +117,7 @@ class OutputFolder(click.ParamType):
 DATA_DIR = click.Path(exists=True, file_okay=False)
 PLOT_FILE = OutputFile(PLOT_SUFFIXES)
 
-save_option = click.option("--save", "save_path", type=OutputFile(), default=None,
+save_option = click.option("--save", "save_path", type=OutputFile(), metavar="FILE", default=None,
                            help="Save the trained model to this file (load it with "
                                 "deepzoo.load_model, or use it with `deepzoo predict`).")
 

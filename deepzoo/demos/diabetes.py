@@ -71,9 +71,9 @@ def train_diabetes(epochs=150, batch_size=10, seed=0, standardise=True, data_dir
               help="Repeat with this many seeds and average.")
 @click.option("--raw", is_flag=True, help="Do not standardise the inputs (see what it costs).")
 @device_option
-@click.option("--data-dir", type=DATA_DIR, default=None,
+@click.option("--data-dir", type=DATA_DIR, metavar="DIR", default=None,
               help="Folder with pima-indians-diabetes.csv (default: DEEPZOO_DATA, then the cache).")
-@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, metavar="FILE", default=None,
               help="Save the loss and accuracy curves of the first seed, training and held out (PNG).")
 @save_option
 def command(epochs, batch_size, seed, seeds, raw, device, data_dir, plot_path, save_path):

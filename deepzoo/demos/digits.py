@@ -98,10 +98,10 @@ def plot_digits(run, path, count=24):
               help="Seed of the initial weights and shuffling.")
 @click.option("--limit", type=POSITIVE_INT, default=None, help="Train on the first N images only.")
 @device_option
-@click.option("--data-dir", type=DATA_DIR, default=None,
+@click.option("--data-dir", type=DATA_DIR, metavar="DIR", default=None,
               help="Folder with the MNIST files (default: DEEPZOO_DATA, then the cache).")
 @click.option("--quiet", is_flag=True, help="No progress display.")
-@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, metavar="FILE", default=None,
               help="Save test digits with the network's answers (PNG).")
 @save_option
 def command(epochs, lr, seed, limit, device, data_dir, quiet, plot_path, save_path):

@@ -142,7 +142,7 @@ def _matrix(m):
 @click.option("--targets", nargs=3, type=float, default=(0.01, 0.99, 0.01), show_default=True,
               help="Targets of the three output nodes for the backward pass.")
 @click.option("--lr", type=POSITIVE_NUMBER, default=0.1, show_default=True, help="Learning rate of the update.")
-@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, metavar="FILE", default=None,
               help="Draw the network with its weights and node outputs (PNG).")
 def command(targets, lr, plot_path):
     """(The example is fixed, so this demo has no --seed.)"""

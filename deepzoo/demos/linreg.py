@@ -121,7 +121,7 @@ def plot_linreg(run, path=None, seed=0, n=40):
               help="Learning rate; try 0.0005 (crawls) and 0.06 (diverges).")
 @click.option("--epochs", type=POSITIVE_INT, default=200, show_default=True, help="Gradient-descent steps.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the generated flats.")
-@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, metavar="FILE", default=None,
               help="Save the fitted line and the error surface with the descent's path (PNG).")
 @device_option
 def command(lr, epochs, seed, plot_path, device):

@@ -89,7 +89,7 @@ def _signed(value, digits=2):
 @click.option("--lr", type=POSITIVE_NUMBER, default=0.5, show_default=True, help="Learning rate.")
 @click.option("--epochs", type=POSITIVE_INT, default=500, show_default=True, help="Gradient-descent steps.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the generated data.")
-@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, metavar="FILE", default=None,
               help="Save the probability curve and the decision boundary (PNG).")
 @device_option
 def command(lr, epochs, seed, plot_path, device):

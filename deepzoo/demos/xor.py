@@ -72,7 +72,7 @@ def truth_table(result: XorResult) -> str:
               help="Learning rate of SGD (momentum 0.9).")
 @click.option("--hidden", type=POSITIVE_INT, default=4, show_default=True,
               help="Hidden units (2 is the minimum).")
-@click.option("--plot", "plot_path", type=PLOT_FILE, default=None,
+@click.option("--plot", "plot_path", type=PLOT_FILE, metavar="FILE", default=None,
               help="Save the decision boundary and the loss curve to this PNG file.")
 @click.option("--quiet", is_flag=True, help="Print only the table and the final loss.")
 @device_option
