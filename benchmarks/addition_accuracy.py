@@ -21,7 +21,7 @@ SETTINGS = {
     "overfit": dict(samples=5000, test_samples=1000, epochs=300, early_stopping=False),
     "small": dict(samples=1000, test_samples=1000, epochs=300, early_stopping=False),
     "keras": dict(samples=45000, test_samples=5000, reverse=True, same_digits=False, epochs=40,
-                  batch_size=32, encoder=128, decoder=128, early_stopping=True, patience=5),
+                  batch_size=32, encoder=128, decoder=128, early_stopping=True, patience=6),
 }
 
 

@@ -66,3 +66,12 @@ __all__ = [
     "DeepZooError", "ShapeError", "ConfigError", "DataError", "RegistryError",
     "BackendError", "NotBuiltError", "ModelFileError", "load_model",
 ]
+
+
+def __getattr__(name):
+    """``deepzoo.keras`` (the Keras-style facade), imported when first used."""
+    if name == "keras":
+        from . import keras
+
+        return keras
+    raise AttributeError(f"module 'deepzoo' has no attribute {name!r}")

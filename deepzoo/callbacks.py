@@ -47,28 +47,39 @@ class History(Callback):
 
 
 class EarlyStopping(Callback):
-    """Stop once ``monitor`` has gone more than ``patience`` epochs without improving by ``min_delta``.
+    """Stop once ``monitor`` has gone ``patience`` epochs without improving by ``min_delta``.
 
-    (Keras stops after ``patience`` such epochs, one sooner; see "Coming from Keras".)
-
-    With ``restore_best_weights`` the model gets back the weights of its best epoch.
-    The state is reset at the start of every ``fit``, so one instance can be reused.
-    ``mode`` is ``"min"``, ``"max"`` or ``"auto"`` (max for names containing "acc").
+    The rules are Keras's: ``patience=0`` stops at the first epoch that does not
+    improve, ``patience=3`` after three such epochs in a row. With
+    ``restore_best_weights`` the model gets back the weights of its best epoch.
+    ``mode`` is ``"min"``, ``"max"`` or ``"auto"`` (max for names containing
+    "acc"). ``baseline``: training also stops if the monitored figure has not
+    reached it within ``patience`` epochs. ``start_from_epoch``: the first epochs
+    (a warm-up) are not watched. ``verbose=1`` says when and why it stopped. The
+    state is reset at the start of every ``fit``, so one instance can be reused.
     """
 
     def __init__(self, monitor="val_loss", patience=0, min_delta=0.0, mode="auto",
-                 restore_best_weights=False):
+                 restore_best_weights=False, *, verbose=0, baseline=None, start_from_epoch=0):
         if not isinstance(patience, int) or isinstance(patience, bool) or patience < 0:
             raise ConfigError(f"EarlyStopping: patience must be an integer >= 0, received {patience!r}")
         if not isinstance(min_delta, (int, float)) or min_delta < 0:
             raise ConfigError(f"EarlyStopping: min_delta must be a number >= 0, received {min_delta!r}")
         if mode not in ("auto", "min", "max"):
             raise ConfigError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', received {mode!r}")
+        if not isinstance(start_from_epoch, int) or isinstance(start_from_epoch, bool) or start_from_epoch < 0:
+            raise ConfigError(f"EarlyStopping: start_from_epoch must be an integer >= 0, "
+                              f"received {start_from_epoch!r}")
+        if baseline is not None and (isinstance(baseline, bool) or not isinstance(baseline, (int, float))):
+            raise ConfigError(f"EarlyStopping: baseline must be a number or None, received {baseline!r}")
         self.monitor = monitor
         self.patience = patience
         self.min_delta = float(min_delta)
         self.mode = ("max" if "acc" in monitor else "min") if mode == "auto" else mode
         self.restore_best_weights = restore_best_weights
+        self.verbose = verbose
+        self.baseline = baseline
+        self.start_from_epoch = start_from_epoch
         self.on_train_begin()
 
     def on_train_begin(self, logs=None):
@@ -78,10 +89,10 @@ class EarlyStopping(Callback):
         self.wait = 0
         self.stopped_epoch = None
 
-    def _improved(self, value):
+    def _improved(self, value, reference):
         if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
+            return value < reference - self.min_delta
+        return value > reference + self.min_delta
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -90,19 +101,30 @@ class EarlyStopping(Callback):
                 f"EarlyStopping monitors '{self.monitor}', but the logs only have "
                 f"{', '.join(sorted(logs))}. Pass validation data to monitor a 'val_' figure."
             )
+        if epoch < self.start_from_epoch:
+            return
         value = logs[self.monitor]
-        if self._improved(value):
-            self.best, self.best_epoch, self.wait = value, epoch, 0
+        self.wait += 1
+        if self._improved(value, self.best):
+            self.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._improved(value, self.baseline):
+                self.wait = 0
             return
-        self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: early stopping, {self.monitor} has not improved for "
+                      f"{self.wait} epochs (best {self.best:.4f}, epoch {self.best_epoch + 1})"
+                      if self.best_epoch is not None else
+                      f"Epoch {epoch + 1}: early stopping, {self.monitor} never improved", flush=True)
 
     def on_train_end(self, logs=None):
         if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose and self.stopped_epoch is not None:
+                print(f"Restoring the weights of epoch {self.best_epoch + 1}, the best one.", flush=True)
             self.model.set_weights(self.best_weights)
 
 

@@ -112,7 +112,49 @@ class SumSquaredError(Loss):
         return ops.sum_squared_error(y, t)
 
 
-class BinaryCrossentropy(Loss):
+class _FromLogits(Loss):
+    """What the cross-entropies share: ``from_logits`` and ``label_smoothing``, as in Keras.
+
+    ``from_logits=True``: the model's outputs are the logits (no final sigmoid or
+    softmax); the loss applies the activation itself, and its gradient is the
+    fused one, ``(activation(z) - t) / n``. ``label_smoothing=s`` moves the targets
+    towards the uniform distribution: ``t (1 - s) + s / K`` over ``K`` classes (for
+    binary targets, ``K = 2``), which keeps the network from growing ever more
+    confident.
+    """
+
+    def __init__(self, from_logits=False, label_smoothing=0.0):
+        self.from_logits = bool(from_logits)
+        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) \
+                or not 0 <= label_smoothing < 1:
+            from .errors import ConfigError
+
+            raise ConfigError(f"loss '{self.name}': label_smoothing must be a number in [0, 1), "
+                              f"received {label_smoothing!r}")
+        self.label_smoothing = float(label_smoothing)
+
+    def fuses(self, activation) -> bool:
+        return not self.from_logits and super().fuses(activation)
+
+    def smooth(self, t, classes):
+        if not self.label_smoothing:
+            return t
+        return t * (1 - self.label_smoothing) + self.label_smoothing / classes
+
+    def get_config(self):
+        config = {}
+        if self.from_logits:
+            config["from_logits"] = True
+        if self.label_smoothing:
+            config["label_smoothing"] = self.label_smoothing
+        return config
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class BinaryCrossentropy(_FromLogits):
     name = "binary_crossentropy"
     fuses_with = "sigmoid"
 
@@ -124,18 +166,29 @@ class BinaryCrossentropy(Loss):
                 f"{np.min(t)} to {np.max(t)}"
             )
 
+    def prepare_targets(self, t, dtype):
+        return np.asarray(self.smooth(np.asarray(t, dtype=dtype), 2), dtype=dtype)
+
     def forward(self, ops, y, t, fused=False):
+        if self.from_logits:
+            return ops.binary_crossentropy(ops.sigmoid(y), t, EPSILON, from_sigmoid_logits=True)
         return ops.binary_crossentropy(y, t, EPSILON, from_sigmoid_logits=fused)
 
 
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(_FromLogits):
     """Targets are one-hot rows (or probability rows) of the same shape as ``y``."""
 
     name = "categorical_crossentropy"
     fuses_with = "softmax"
     accuracy = "categorical_accuracy"
 
+    def prepare_targets(self, t, dtype):
+        t = np.asarray(t, dtype=dtype)
+        return np.asarray(self.smooth(t, t.shape[-1]), dtype=dtype)
+
     def forward(self, ops, y, t, fused=False):
+        if self.from_logits:
+            return ops.categorical_crossentropy(ops.softmax(y), t, EPSILON, from_softmax_logits=True)
         return ops.categorical_crossentropy(y, t, EPSILON, from_softmax_logits=fused)
 
 
@@ -163,7 +216,19 @@ class SparseCategoricalCrossentropy(Loss):
     def prepare_targets(self, t, dtype):
         return np.asarray(t, dtype=np.int64)
 
+    def __init__(self, from_logits=False):
+        self.from_logits = bool(from_logits)
+
+    def fuses(self, activation) -> bool:
+        return not self.from_logits and super().fuses(activation)
+
+    def get_config(self):
+        return {"from_logits": True} if self.from_logits else {}
+
     def forward(self, ops, y, labels, fused=False):
+        if self.from_logits:
+            return ops.sparse_categorical_crossentropy(ops.softmax(y), labels, EPSILON,
+                                                       from_softmax_logits=True)
         return ops.sparse_categorical_crossentropy(y, labels, EPSILON, from_softmax_logits=fused)
 
 

@@ -55,6 +55,7 @@ class Sequential:
         self.optimizer = self.loss = None
         self.metric_specs: list = []
         self._named_params = None
+        self._frozen: list = []
         self.fused_output = False
         self._train_options: list = []
         self.stop_training = False
@@ -126,13 +127,17 @@ class Sequential:
 
     @property
     def named_params(self) -> list:
-        """``(name, parameter, gradient)`` of every parameter ("dense/kernel", ...), once built.
+        """``(name, parameter, gradient)`` of every parameter the optimizer moves ("dense/kernel",
+        ...): those of the trainable layers, once built.
 
         Asking for it allocates the gradients, which a model only predicting never needs.
         """
-        if self._named_params is None:
+        trainable = tuple(layer.trainable for layer in self.layers)
+        if self._named_params is None or self._trainable != trainable:
+            self._trainable = trainable
             self._named_params = [(f"{layer.name}/{key}", layer.params[key], layer.grads[key])
-                                  for layer in self.layers for key in layer.params]
+                                  for layer in self.layers if layer.trainable for key in layer.params]
+            self._frozen = [layer for layer in self.layers if not layer.trainable and layer.params]
         return self._named_params
 
     @property
@@ -220,6 +225,8 @@ class Sequential:
         for backward in reversed(backwards):
             grad = backward(grad)
         self.optimizer.step(ops, self.named_params)
+        for layer in self._frozen:  # their gradients are not used: keep them from piling up
+            layer.zero_grads()
         return value
 
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
@@ -278,8 +285,8 @@ class Sequential:
             cb.set_model(self)
             cb.on_train_begin()
 
-        for _, _, grad in self.named_params:  # in case an earlier run stopped halfway through a step
-            self.ops.fill(grad, 0)
+        for layer in self.layers:  # in case an earlier run stopped halfway through a step
+            layer.zero_grads()
         self.interrupted = None
         with StopOnInterrupt() as interrupt:
             for epoch in range(initial_epoch, epochs):
@@ -450,8 +457,9 @@ class Sequential:
             lines.append(f" {label:<{width}}{shape:<26}{layer.count_params():>9,}")
             lines.append("=" * len(rule) if i == len(self.layers) - 1 else "")
         total = self.count_params()
-        lines += [f"Total params: {total:,}", f"Trainable params: {total:,}",
-                  "Non-trainable params: 0", rule]
+        frozen = sum(layer.count_params() for layer in self.layers if not layer.trainable)
+        lines += [f"Total params: {total:,}", f"Trainable params: {total - frozen:,}",
+                  f"Non-trainable params: {frozen:,}", rule]
         for line in lines:
             print_fn(line)
 

@@ -30,6 +30,8 @@ scaled square root; the difference shows only when ``sqrt(v)`` is near ``eps``.
 
 from __future__ import annotations
 
+import warnings
+
 from . import registry
 from .errors import ConfigError
 from .validation import number_in
@@ -40,7 +42,11 @@ class Optimizer:
 
     name = "optimizer"
 
-    def __init__(self, learning_rate: float):
+    def __init__(self, learning_rate: float, lr=None):
+        if lr is not None:  # Keras 2's name, which Keras 3 removed
+            warnings.warn(f"optimizer '{self.name}': lr= is deprecated (Keras 2's name); use learning_rate=",
+                          DeprecationWarning, stacklevel=3)
+            learning_rate = lr
         self.learning_rate = self._number("learning_rate", learning_rate, 0, float("inf"),
                                      low_open=True, high_open=True)
         self.state: dict[str, dict] = {}
@@ -86,8 +92,8 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, lr=None):
+        super().__init__(learning_rate, lr)
         self.momentum = self._number("momentum", momentum, 0, 1, high_open=True)
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
@@ -109,8 +115,8 @@ class Adagrad(Optimizer):
 
     name = "adagrad"
 
-    def __init__(self, learning_rate=0.01, epsilon=1e-7, initial_accumulator_value=0.0):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.01, epsilon=1e-7, initial_accumulator_value=0.0, lr=None):
+        super().__init__(learning_rate, lr)
         self.epsilon = self._number("epsilon", epsilon, 0, 1, low_open=True)
         self.initial_accumulator_value = self._number(
             "initial_accumulator_value", initial_accumulator_value, 0, float("inf"),
@@ -134,8 +140,8 @@ class RMSprop(Optimizer):
 
     name = "rmsprop"
 
-    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, lr=None):
+        super().__init__(learning_rate, lr)
         self.rho = self._number("rho", rho, 0, 1, high_open=True)
         self.epsilon = self._number("epsilon", epsilon, 0, 1, low_open=True)
 
@@ -159,8 +165,8 @@ class Adadelta(Optimizer):
 
     name = "adadelta"
 
-    def __init__(self, learning_rate=1.0, rho=0.95, epsilon=1e-6):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=1.0, rho=0.95, epsilon=1e-6, lr=None):
+        super().__init__(learning_rate, lr)
         self.rho = self._number("rho", rho, 0, 1, high_open=True)
         self.epsilon = self._number("epsilon", epsilon, 0, 1, low_open=True)
 
@@ -181,8 +187,8 @@ class Adam(Optimizer):
 
     name = "adam"
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, lr=None):
+        super().__init__(learning_rate, lr)
         self.beta_1 = self._number("beta_1", beta_1, 0, 1, high_open=True)
         self.beta_2 = self._number("beta_2", beta_2, 0, 1, high_open=True)
         self.epsilon = self._number("epsilon", epsilon, 0, 1, low_open=True)

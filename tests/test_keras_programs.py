@@ -227,3 +227,107 @@ def test_validation_split_holds_out_as_many_samples_as_keras():
 
     model.fit(x, x, validation_split=0.25, epochs=1, verbose=0, callbacks=[Count()])
     assert seen == [7]  # Keras trains on int(10 * 0.75) = 7 and validates on 3
+
+
+class _Watched:
+    """The little of a model EarlyStopping touches."""
+
+    stop_training = False
+
+    def get_weights(self):
+        return []
+
+    def set_weights(self, weights):
+        pass
+
+
+def _stopped_at(stopper, values):
+    stopper.set_model(_Watched())
+    stopper.on_train_begin()
+    for epoch, value in enumerate(values):
+        stopper.on_epoch_end(epoch, {"val_loss": value})
+        if stopper.model.stop_training:
+            return epoch
+    return None
+
+
+def test_early_stopping_counts_patience_as_keras_does():
+    from deepzoo.callbacks import EarlyStopping
+
+    # improving, improving, then worse: patience 2 stops at the second worse epoch
+    assert _stopped_at(EarlyStopping(patience=2), [1.0, 0.9, 0.95, 0.96, 0.97]) == 3
+    assert _stopped_at(EarlyStopping(patience=0), [1.0, 0.9, 0.95]) == 2
+    assert _stopped_at(EarlyStopping(patience=1, min_delta=0.2), [1.0, 0.9, 0.5]) == 1
+    assert _stopped_at(EarlyStopping(patience=1, start_from_epoch=2), [1.0, 2.0, 3.0, 0.5, 0.7]) == 4
+    # the baseline: improving on the best but never reaching 0.5, patience runs out
+    assert _stopped_at(EarlyStopping(patience=2, baseline=0.5), [1.0, 0.9, 0.95]) == 2
+
+
+def test_a_frozen_layer_keeps_its_weights_and_summary_counts_it():
+    x = np.random.default_rng(0).standard_normal((32, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    model = Sequential([deepzoo.Dense(4, activation="tanh"), deepzoo.Dense(1)], input_shape=(3,), seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    model.build()
+    model.layers[0].trainable = False  # as in Keras, after the model is made
+    frozen = model.layers[0].get_weights()["kernel"].copy()
+    trained = model.layers[1].get_weights()["kernel"].copy()
+    model.fit(x, y, epochs=3, verbose=0)
+    np.testing.assert_array_equal(model.layers[0].get_weights()["kernel"], frozen)
+    assert not np.array_equal(model.layers[1].get_weights()["kernel"], trained)
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "Trainable params: 5" in lines and "Non-trainable params: 16" in lines
+    again = deepzoo.Dense.from_config(model.layers[0].get_config())
+    assert again.trainable is False
+    model.layers[0].trainable = True
+    model.fit(x, y, epochs=1, verbose=0)
+    assert not np.array_equal(model.layers[0].get_weights()["kernel"], frozen)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: deepzoo.losses.CategoricalCrossentropy(from_logits=True),
+    lambda: deepzoo.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1),
+    lambda: deepzoo.losses.SparseCategoricalCrossentropy(from_logits=True),
+    lambda: deepzoo.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2),
+], ids=["cce-logits", "cce-logits-smoothing", "scce-logits", "bce-logits-smoothing"])
+def test_losses_from_logits_and_with_smoothing(make):
+    """Finite differences always; PyTorch's values too where it is installed."""
+    loss = make()
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((5, 4)) * 3
+    labels = rng.integers(0, 4, 5)
+    if isinstance(loss, deepzoo.losses.BinaryCrossentropy):
+        targets = rng.integers(0, 2, (5, 4)).astype(float)
+    elif isinstance(loss, deepzoo.losses.SparseCategoricalCrossentropy):
+        targets = labels
+    else:
+        targets = np.eye(4)[labels]
+    ops = deepzoo.get_ops("numpy")
+    prepared = loss.prepare_targets(targets, np.float64)
+    value, grad = loss.forward(ops, z.copy(), prepared)
+    step = 1e-6
+    numeric = np.zeros_like(z)
+    for index in np.ndindex(z.shape):
+        up, down = z.copy(), z.copy()
+        up[index] += step
+        down[index] -= step
+        numeric[index] = (loss.forward(ops, up, prepared)[0]
+                          - loss.forward(ops, down, prepared)[0]) / (2 * step)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
+    assert type(loss).from_config(loss.get_config()).get_config() == loss.get_config()
+    torch = pytest.importorskip("torch")
+    logits = torch.tensor(z)
+    smoothing = getattr(loss, "label_smoothing", 0.0)
+    if isinstance(loss, deepzoo.losses.BinaryCrossentropy):
+        expected = torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, torch.tensor(targets * (1 - smoothing) + smoothing / 2))
+    else:
+        expected = torch.nn.functional.cross_entropy(logits, torch.tensor(labels), label_smoothing=smoothing)
+    assert value == pytest.approx(expected.item(), rel=1e-10)
+
+
+def test_keras_2_lr_still_works_with_a_deprecation_note():
+    with pytest.warns(DeprecationWarning, match="learning_rate="):
+        optimizer = deepzoo.keras.optimizers.RMSprop(lr=0.01)
+    assert optimizer.learning_rate == 0.01

@@ -59,7 +59,7 @@ def scores(model, data):
 
 
 def train_adder(samples=5000, test_samples=1000, digits=3, same_digits=True, reverse=False,
-                epochs=400, batch_size=32, early_stopping=True, patience=20, seed=0, device=None,
+                epochs=400, batch_size=32, early_stopping=True, patience=21, seed=0, device=None,
                 verbose=0, encoder=100, decoder=50):
     """Train on ``samples`` questions (10% of them validate each epoch), score on unseen ones."""
     train, test = addition(samples, test_samples, digits, same_digits, reverse, seed)

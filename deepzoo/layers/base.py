@@ -118,6 +118,8 @@ class Layer:
         Per-sample input shape, if known before data arrives.
     input_dim : int, optional
         Keras's short form of ``input_shape=(input_dim,)``.
+    trainable : bool
+        False freezes the layer (also settable later: ``layer.trainable = False``).
     dtype : {"float32", "float64"}
         Dtype of the parameters and of the computation.
     """
@@ -130,7 +132,7 @@ class Layer:
     example_input_shape: tuple | None = None
 
     def __init__(self, *, name: str | None = None, input_shape=None, input_dim=None, dtype="float32",
-                 **unsupported):
+                 trainable=True, **unsupported):
         if name is not None and (not isinstance(name, str) or not name):
             raise ConfigError(f"a layer name must be a non-empty string, received {name!r}")
         self.name = name or self.default_name
@@ -145,6 +147,8 @@ class Layer:
                 raise ConfigError(f"layer '{self.name}': give input_shape or input_dim, not both")
             input_shape = (positive_int(f"layer '{self.name}'", "input_dim", input_dim),)
         self.input_shape_arg = tuple(input_shape) if input_shape is not None else None
+        #: False freezes the layer: the optimizer leaves its parameters as they are
+        self.trainable = bool(trainable)
         self.dtype = np.dtype(dtype)
         if self.dtype not in _DTYPES:
             raise ConfigError(f"layer '{self.name}': dtype must be float32 or float64, received {dtype!r}")
@@ -236,6 +240,8 @@ class Layer:
         config = {"name": self.name, "dtype": self.dtype.name}
         if self.input_shape_arg is not None:
             config["input_shape"] = list(self.input_shape_arg)
+        if not self.trainable:
+            config["trainable"] = False
         return config
 
     # ----------------------------------------------------------- machinery
