@@ -87,6 +87,8 @@ def plot_linreg(run, path=None, seed=0, n=40):
 
     Saves a PNG to ``path``; without a path the figure is left open and returned.
     """
+    from matplotlib.ticker import MaxNLocator
+
     from ..plotting import figure, save_or_return
 
     x, t = house_prices(n, seed)
@@ -95,8 +97,9 @@ def plot_linreg(run, path=None, seed=0, n=40):
     left.scatter(x[:, 0] * 100, t[:, 0] * 100, s=18, label="flats")
     grid = np.linspace(0.3, 1.5, 50)
     if run.diverged_at is None:
+        # in the axes' units: price (1,000 EUR) = w * area (m^2) + 100 b
         left.plot(grid * 100, (run.w * grid + run.b) * 100, "r",
-                  label=f"price = {run.w:.2f} area + {run.b:.2f}")
+                  label=f"price = {run.w:.2f} x area + {100 * run.b:.0f}  (1,000 EUR, m^2)")
     left.set(xlabel="area (m^2)", ylabel="price (1,000 EUR)", title="data and the fitted line")
     left.legend()
     w_best, b_best, _ = run.best
@@ -111,6 +114,10 @@ def plot_linreg(run, path=None, seed=0, n=40):
         right.plot(points[:, 0], points[:, 1], "r.-", ms=3, lw=1, label="gradient descent")
     right.plot([w_best], [b_best], "k*", ms=12, label="minimum")
     right.set(xlabel="w", ylabel="b", title="error surface E(w, b) (log scale)")
+    # a diverging descent spans orders of magnitude: few ticks, in powers of ten
+    right.xaxis.set_major_locator(MaxNLocator(5))
+    right.yaxis.set_major_locator(MaxNLocator(5))
+    right.ticklabel_format(style="sci", scilimits=(-3, 4))
     right.legend()
     return save_or_return(fig, path)
 
