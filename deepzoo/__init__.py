@@ -11,7 +11,17 @@ when first needed.
 from . import activations, initializers, losses, metrics, optimizers, registry
 from ._version import __version__
 from .backend import available_backends, get_ops, set_backend
-from .callbacks import Callback, EarlyStopping, History, ModelCheckpoint, TerminateOnNaN
+from .callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
 from .errors import (
     BackendError,
     ConfigError,
@@ -57,7 +67,8 @@ __all__ = [
     "Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
     "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed",
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam",
-    "Callback", "History", "EarlyStopping", "TerminateOnNaN", "ModelCheckpoint",
+    "Callback", "History", "EarlyStopping", "TerminateOnNaN", "ModelCheckpoint", "CSVLogger",
+    "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau",
     "gradcheck", "GradcheckResult", "GradientCheckError",
     "get_ops", "set_backend", "available_backends", "set_seed",
     "register_layer", "register_activation", "register_loss", "register_optimizer",

@@ -196,3 +196,145 @@ class ModelCheckpoint(Callback):
                               f"{', '.join(sorted(unknown))}, which the logs do not have (they have epoch, "
                               f"{', '.join(sorted(logs))})")
         self.model.save(self.path.format(epoch=epoch + 1, **logs))
+
+
+def _set_learning_rate(model, value, who):
+    """Give the model's optimizer a new learning rate (checked as the optimizer checks it)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{who}: a learning rate must be a finite number > 0, received {value!r}")
+    model.optimizer.learning_rate = float(value)
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at the start of each epoch to ``schedule(epoch, current_rate)``.
+
+    ``epoch`` counts from 0, as in Keras. The rate in use is added to the epoch's
+    logs as ``learning_rate`` for the callbacks that come after this one.
+    """
+
+    def __init__(self, schedule, verbose=0):
+        if not callable(schedule):
+            raise ConfigError(f"LearningRateScheduler: schedule must be a function "
+                              f"(epoch, learning_rate) -> learning_rate, received {schedule!r}")
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        rate = self.schedule(epoch, self.model.optimizer.learning_rate)
+        _set_learning_rate(self.model, rate, "LearningRateScheduler")
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: learning rate {self.model.optimizer.learning_rate:.6g}", flush=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = self.model.optimizer.learning_rate
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` once ``monitor`` has not improved for ``patience``
+    epochs (Keras's rules: ``min_delta``, ``cooldown`` epochs of rest after a reduction, never
+    below ``min_lr``)."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor < 1:
+            raise ConfigError(f"ReduceLROnPlateau: factor must be a number in (0, 1), received {factor!r}")
+        for name, value in (("patience", patience), ("cooldown", cooldown)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"ReduceLROnPlateau: {name} must be an integer >= 0, received {value!r}")
+        if mode not in ("auto", "min", "max"):
+            raise ConfigError(f"ReduceLROnPlateau: mode must be 'auto', 'min' or 'max', received {mode!r}")
+        self.monitor, self.factor, self.patience = monitor, float(factor), patience
+        self.verbose, self.min_delta, self.cooldown, self.min_lr = verbose, float(min_delta), cooldown, min_lr
+        self.mode = ("max" if "acc" in monitor else "min") if mode == "auto" else mode
+        self.on_train_begin()
+
+    def on_train_begin(self, logs=None):
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.wait = 0
+        self.cooldown_left = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        if self.monitor not in logs:
+            raise ConfigError(f"ReduceLROnPlateau monitors '{self.monitor}', but the logs only have "
+                              f"{', '.join(sorted(logs))}")
+        value = logs[self.monitor]
+        if self.mode == "min":
+            improved = value < self.best - self.min_delta
+        else:
+            improved = value > self.best + self.min_delta
+        if self.cooldown_left > 0:
+            self.cooldown_left -= 1
+            self.wait = 0
+        if improved:
+            self.best, self.wait = value, 0
+        elif self.cooldown_left == 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                old = self.model.optimizer.learning_rate
+                new = max(old * self.factor, self.min_lr)
+                if new < old:
+                    _set_learning_rate(self.model, new, "ReduceLROnPlateau")
+                    if self.verbose:
+                        print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing the learning rate to {new:.6g}",
+                              flush=True)
+                    self.cooldown_left, self.wait = self.cooldown, 0
+        logs["learning_rate"] = self.model.optimizer.learning_rate
+
+
+class CSVLogger(Callback):
+    """Write each epoch's logs as a row of a CSV file: ``epoch`` first, then the figures.
+
+    With ``append`` a resumed run adds its rows to the file (the header is written
+    only into an empty file). Each row is flushed as it is written.
+    """
+
+    def __init__(self, filename, separator=",", append=False):
+        self.filename, self.separator, self.append = str(filename), separator, append
+        self.file = None
+
+    def on_train_begin(self, logs=None):
+        import os
+
+        fresh = not (self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0)
+        self.file = open(self.filename, "a" if self.append else "w", newline="")  # closed at train end
+        self.keys = None
+        self.header_needed = fresh
+
+    def on_epoch_end(self, epoch, logs=None):
+        import csv
+
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs)
+            self.writer = csv.writer(self.file, delimiter=self.separator)
+            if self.header_needed:
+                self.writer.writerow(["epoch", *self.keys])
+        self.writer.writerow([epoch, *(logs.get(key, "") for key in self.keys)])
+        self.file.flush()
+
+    def on_train_end(self, logs=None):
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+class LambdaCallback(Callback):
+    """A callback made of functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``.
+
+    Each hook is a function taking what the hook takes (``on_train_begin(logs)``,
+    ``on_epoch_end(epoch, logs)``, ``on_batch_end(batch, logs)``...).
+    """
+
+    HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_batch_end")
+
+    def __init__(self, **hooks):
+        unknown = set(hooks) - set(self.HOOKS)
+        if unknown:
+            raise ConfigError(f"LambdaCallback: unknown hook(s) {', '.join(sorted(unknown))}; "
+                              f"the hooks are {', '.join(self.HOOKS)}")
+        for name, function in hooks.items():
+            if not callable(function):
+                raise ConfigError(f"LambdaCallback: {name} must be a function, received {function!r}")
+            setattr(self, name, function)

@@ -8,7 +8,13 @@ links of one unit, ``fan_out`` the number of outgoing ones.
 name                distribution
 ==================  =======================================================
 glorot_uniform      U(-l, l), l = sqrt(6 / (fan_in + fan_out)) (default)
+glorot_normal       N(0, sqrt(2 / (fan_in + fan_out))), truncated at 2 s.d.
 he_normal           N(0, sqrt(2 / fan_in)), truncated at two std. devs.
+he_uniform          U(-l, l), l = sqrt(6 / fan_in)
+lecun_normal        N(0, sqrt(1 / fan_in)), truncated at two std. devs.
+lecun_uniform       U(-l, l), l = sqrt(3 / fan_in)
+random_normal       N(0, 0.05) (Keras's RandomNormal defaults)
+random_uniform      U(-0.05, 0.05) (Keras's RandomUniform defaults)
 normal_fan_in       N(0, 1 / sqrt(fan_in)): the lectures' "one over the
                     square root of the incoming links"
 orthogonal          orthonormal rows or columns (recurrent kernels)
@@ -32,16 +38,52 @@ def glorot_uniform(shape, fan_in, fan_out, rng):
     return rng.uniform(-limit, limit, size=shape)
 
 
-def he_normal(shape, fan_in, fan_out, rng):
-    """Normal with standard deviation sqrt(2 / fan_in), truncated at two deviations."""
-    std = math.sqrt(2.0 / fan_in)
+def _truncated_normal(shape, std, rng):
+    """Normal draws with standard deviation ``std`` after those beyond two deviations are
+    drawn again, as Keras does (the result's own deviation is ``std``)."""
     values = rng.standard_normal(size=shape)
-    # redraw what falls beyond two standard deviations, as Keras does
     bad = np.abs(values) > 2
     while bad.any():
         values[bad] = rng.standard_normal(size=int(bad.sum()))
         bad = np.abs(values) > 2
     return values * (std / 0.87962566103423978)  # std of N(0,1) truncated at +-2
+
+
+def he_normal(shape, fan_in, fan_out, rng):
+    """Normal with standard deviation sqrt(2 / fan_in), truncated at two deviations."""
+    return _truncated_normal(shape, math.sqrt(2.0 / fan_in), rng)
+
+
+def he_uniform(shape, fan_in, fan_out, rng):
+    """Uniform on [-l, l] with l = sqrt(6 / fan_in)."""
+    limit = math.sqrt(6.0 / fan_in)
+    return rng.uniform(-limit, limit, size=shape)
+
+
+def glorot_normal(shape, fan_in, fan_out, rng):
+    """Normal with standard deviation sqrt(2 / (fan_in + fan_out)), truncated at two deviations."""
+    return _truncated_normal(shape, math.sqrt(2.0 / (fan_in + fan_out)), rng)
+
+
+def lecun_normal(shape, fan_in, fan_out, rng):
+    """Normal with standard deviation sqrt(1 / fan_in), truncated at two deviations."""
+    return _truncated_normal(shape, math.sqrt(1.0 / fan_in), rng)
+
+
+def lecun_uniform(shape, fan_in, fan_out, rng):
+    """Uniform on [-l, l] with l = sqrt(3 / fan_in)."""
+    limit = math.sqrt(3.0 / fan_in)
+    return rng.uniform(-limit, limit, size=shape)
+
+
+def random_normal(shape, fan_in, fan_out, rng):
+    """Normal with mean 0 and standard deviation 0.05, whatever the fans."""
+    return rng.normal(0.0, 0.05, size=shape)
+
+
+def random_uniform(shape, fan_in, fan_out, rng):
+    """Uniform on [-0.05, 0.05], whatever the fans."""
+    return rng.uniform(-0.05, 0.05, size=shape)
 
 
 def normal_fan_in(shape, fan_in, fan_out, rng):

@@ -7,7 +7,8 @@ function of the same distribution, which a layer takes as ``kernel_initializer``
 from .. import initializers as _init
 from ._missing import missing_names
 
-__all__ = ["GlorotUniform", "HeNormal", "Ones", "Orthogonal", "Zeros"]
+__all__ = ["GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform", "Ones",
+           "Orthogonal", "RandomNormal", "RandomUniform", "Zeros"]
 
 
 def GlorotUniform(seed=None):  # noqa: N802 - Keras's name
@@ -18,6 +19,40 @@ def GlorotUniform(seed=None):  # noqa: N802 - Keras's name
 def HeNormal(seed=None):  # noqa: N802
     """Truncated normal with standard deviation sqrt(2 / fan_in)."""
     return _init.he_normal
+
+
+def HeUniform(seed=None):  # noqa: N802
+    """Uniform on [-l, l], l = sqrt(6 / fan_in)."""
+    return _init.he_uniform
+
+
+def GlorotNormal(seed=None):  # noqa: N802
+    """Truncated normal with standard deviation sqrt(2 / (fan_in + fan_out))."""
+    return _init.glorot_normal
+
+
+def LecunNormal(seed=None):  # noqa: N802
+    """Truncated normal with standard deviation sqrt(1 / fan_in)."""
+    return _init.lecun_normal
+
+
+def LecunUniform(seed=None):  # noqa: N802
+    """Uniform on [-l, l], l = sqrt(3 / fan_in)."""
+    return _init.lecun_uniform
+
+
+def RandomNormal(mean=0.0, stddev=0.05, seed=None):  # noqa: N802
+    """Normal with the given mean and standard deviation."""
+    if (mean, stddev) == (0.0, 0.05):
+        return _init.random_normal
+    return lambda shape, fan_in, fan_out, rng: rng.normal(mean, stddev, size=shape)
+
+
+def RandomUniform(minval=-0.05, maxval=0.05, seed=None):  # noqa: N802
+    """Uniform on [minval, maxval]."""
+    if (minval, maxval) == (-0.05, 0.05):
+        return _init.random_uniform
+    return lambda shape, fan_in, fan_out, rng: rng.uniform(minval, maxval, size=shape)
 
 
 def Orthogonal(gain=1.0, seed=None):  # noqa: N802
@@ -44,6 +79,5 @@ def _missing_gain():
 
 
 __getattr__ = missing_names("keras.initializers", {
-    "HeUniform": "", "GlorotNormal": "", "LecunNormal": "", "LecunUniform": "", "RandomNormal": "",
-    "RandomUniform": "", "TruncatedNormal": "", "Constant": "",
+    "TruncatedNormal": "", "Constant": "",
 })

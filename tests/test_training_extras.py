@@ -1,0 +1,87 @@
+"""Learning-rate callbacks, CSV logs, callbacks made of functions, and more initializers."""
+
+import csv
+import math
+
+import numpy as np
+import pytest
+
+import deepzoo as dz
+from deepzoo import initializers
+
+
+def blobs(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, 3)).astype("float32")
+    return x, (x[:, 0] + x[:, 1] > 0).astype(int)
+
+
+def model(seed=0, lr=0.01):
+    m = dz.Sequential([dz.Dense(6, activation="tanh"), dz.Dense(2, activation="softmax")], input_shape=(3,),
+                      seed=seed)
+    m.compile(optimizer=dz.SGD(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return m
+
+
+def test_learning_rate_scheduler_sets_the_rate_each_epoch():
+    seen = []
+    m = model()
+    scheduler = dz.LearningRateScheduler(lambda epoch, lr: 0.1 * 0.5**epoch)
+    spy = dz.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(
+        (m.optimizer.learning_rate, logs["learning_rate"])))
+    m.fit(*blobs(), epochs=3, verbose=0, callbacks=[scheduler, spy])
+    assert seen == [(0.1, 0.1), (0.05, 0.05), (0.025, 0.025)]
+    with pytest.raises(dz.ConfigError, match="finite number > 0"):
+        model().fit(*blobs(), epochs=1, verbose=0, callbacks=[dz.LearningRateScheduler(lambda e, lr: -1)])
+
+
+def test_reduce_lr_on_plateau_follows_kerass_rules():
+    m = model(lr=0.1)
+    reducer = dz.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=2, cooldown=1, min_lr=0.02)
+    reducer.set_model(m)
+    rates = []
+    for epoch, loss in enumerate([1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]):
+        reducer.on_epoch_end(epoch, {"loss": loss})
+        rates.append(m.optimizer.learning_rate)
+    # Keras's sequence: the second flat epoch halves it; the cooldown epoch resets the count but is
+    # counted itself once it ends, so every second flat epoch halves it, until the floor of 0.02
+    assert rates == [0.1, 0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.02, 0.02, 0.02]
+
+
+def test_csv_logger_writes_a_row_per_epoch_and_appends_on_resume(tmp_path):
+    path = tmp_path / "log.csv"
+    m = model()
+    x, y = blobs()
+    m.fit(x, y, epochs=2, verbose=0, validation_split=0.25, callbacks=[dz.CSVLogger(path)])
+    m.fit(x, y, epochs=4, initial_epoch=2, verbose=0, validation_split=0.25,
+          callbacks=[dz.CSVLogger(path, append=True)])
+    rows = list(csv.reader(path.open()))
+    assert rows[0] == ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]
+    assert [row[0] for row in rows[1:]] == ["0", "1", "2", "3"]
+    assert all(math.isfinite(float(v)) for row in rows[1:] for v in row[1:])
+
+
+def test_lambda_callback_refuses_unknown_hooks():
+    with pytest.raises(dz.ConfigError, match="unknown hook"):
+        dz.LambdaCallback(on_epoch_finish=print)
+
+
+@pytest.mark.parametrize("name,expected_std,bound", [
+    ("he_uniform", math.sqrt(6 / 200) / math.sqrt(3), math.sqrt(6 / 200)),
+    ("glorot_normal", math.sqrt(2 / 300), None),
+    ("lecun_normal", math.sqrt(1 / 200), None),
+    ("lecun_uniform", math.sqrt(3 / 200) / math.sqrt(3), math.sqrt(3 / 200)),
+    ("random_normal", 0.05, None),
+    ("random_uniform", 0.05 / math.sqrt(3), 0.05),
+])
+def test_initializers_have_kerass_spread(name, expected_std, bound):
+    values = initializers.get(name)((200, 100), 200, 100, np.random.default_rng(0))
+    assert values.shape == (200, 100)
+    assert values.std() == pytest.approx(expected_std, rel=0.03)
+    assert abs(values.mean()) < 0.05 * expected_std + 1e-3
+    if bound is not None:
+        assert np.abs(values).max() <= bound
+    elif name != "random_normal":  # truncated at two deviations of the untruncated normal
+        assert np.abs(values).max() <= 2 * expected_std / 0.87962566103423978 + 1e-12
+    layer = dz.Dense(3, kernel_initializer=name)
+    assert layer.get_config()["kernel_initializer"] == name
