@@ -137,3 +137,26 @@ def test_deepzoo_never_imports_torch():
         if src.endswith(".py"):
             text = open(src, encoding="utf-8").read()
             assert "import torch" not in text, name
+
+
+LAYER_CONFIGS = {"reshape": {"target_shape": [3, 4]}, "re_lu": {}, "leaky_re_lu": {"negative_slope": 0.2},
+                 "elu": {"alpha": 0.5}, "softmax": {}, "global_average_pooling2d": {},
+                 "global_max_pooling2d": {}}
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_CONFIGS))
+def test_parameterless_layers_match_torch(ops, name):
+    """Output and input gradient in float64 against PyTorch's (tests/fixtures/torch_layers_reference.npz)."""
+    from pathlib import Path
+
+    from deepzoo import registry
+
+    reference = np.load(Path(__file__).parent / "fixtures" / "torch_layers_reference.npz")
+    x, dy = reference[f"{name}/x"], reference[f"{name}/dy"]
+    layer = registry.layers.get(name).from_config({**LAYER_CONFIGS[name], "dtype": "float64"})
+    layer.ops = ops
+    layer.build(x.shape[1:])
+    y, backward = layer.forward(ops.asarray(x), training=True)
+    np.testing.assert_allclose(ops.to_host(y), reference[f"{name}/y"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ops.to_host(backward(ops.asarray(dy))), reference[f"{name}/dx"],
+                               rtol=1e-12, atol=1e-12)

@@ -1,23 +1,38 @@
 """deepzoo's built-in layers, one family per module.
 
 ``base``: the :class:`Layer` contract. ``dense``: Dense, Maxout.
-``core``: Activation, Dropout, Flatten, RepeatVector. ``conv``: Conv2D.
-``pool``: MaxPool2D, AveragePooling2D. ``recurrent``: SimpleRNN, LSTM.
+``core``: Activation, Dropout, Flatten, RepeatVector, Reshape, and the
+activation layers ReLU, LeakyReLU, ELU, Softmax. ``conv``: Conv2D.
+``pool``: MaxPool2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D.
+``recurrent``: SimpleRNN, LSTM.
 ``wrappers``: TimeDistributed. Third-party layers register through the
 ``deepzoo.layers`` entry-point group (see :mod:`deepzoo.registry`).
 """
 
 from .base import Layer
 from .conv import Conv2D
-from .core import Activation, Dropout, Flatten, Input, InputLayer, RepeatVector
+from .core import (
+    ELU,
+    Activation,
+    Dropout,
+    Flatten,
+    Input,
+    InputLayer,
+    LeakyReLU,
+    ReLU,
+    RepeatVector,
+    Reshape,
+    Softmax,
+)
 from .dense import Dense, Maxout
-from .pool import AveragePooling2D, MaxPool2D
+from .pool import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPool2D
 from .recurrent import LSTM, SimpleRNN
 from .wrappers import TimeDistributed
 
 __all__ = ["Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
            "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed", "Input",
-           "InputLayer", "create"]
+           "InputLayer", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "GlobalAveragePooling2D",
+           "GlobalMaxPooling2D", "create"]
 
 
 def create(name: str, **config) -> Layer:

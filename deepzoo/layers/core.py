@@ -6,7 +6,7 @@ import math
 
 from .. import activations as act
 from .. import registry
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, MissingFeatureError, ShapeError
 from ..geometry import describe_shape
 from .base import Layer, check_positive_int
 
@@ -23,8 +23,9 @@ class Activation(Layer):
     example_input_shape = (6,)
 
     def __init__(self, activation, name=None, input_shape=None, dtype="float32", input_dim=None,
-                 **activation_args):
-        super().__init__(name=name, input_shape=input_shape, input_dim=input_dim, dtype=dtype)
+                 trainable=True, **activation_args):
+        super().__init__(name=name, input_shape=input_shape, input_dim=input_dim, dtype=dtype,
+                         trainable=trainable)
         if activation is None:
             raise ConfigError(f"layer '{self.name}': activation must be given, received None")
         if activation_args:
@@ -50,6 +51,87 @@ class Activation(Layer):
 
     def get_config(self):
         return {**super().get_config(), "activation": act.serialize(self.activation)}
+
+
+class ReLU(Activation):
+    """The ReLU activation as a layer, Keras's ``layers.ReLU()``: ``max(0, x)``."""
+
+    default_name = "re_lu"
+    example_args = {}
+    example_input_shape = (6,)
+
+    def __init__(self, name=None, input_shape=None, dtype="float32", input_dim=None, **kwargs):
+        super().__init__("relu", name=name, input_shape=input_shape, dtype=dtype, input_dim=input_dim,
+                         **_only_defaults(kwargs, max_value=None, negative_slope=0.0, threshold=0.0))
+
+    def get_config(self):
+        return {k: v for k, v in super().get_config().items() if k != "activation"}
+
+
+class LeakyReLU(Activation):
+    """Leaky ReLU as a layer: ``x`` where positive, ``negative_slope * x`` elsewhere.
+
+    Keras 3 calls the slope ``negative_slope`` (default 0.3); Keras 2 called it
+    ``alpha``, which is taken too.
+    """
+
+    default_name = "leaky_re_lu"
+    example_args = {"negative_slope": 0.2}
+    example_input_shape = (6,)
+
+    def __init__(self, negative_slope=0.3, name=None, input_shape=None, dtype="float32", input_dim=None,
+                 alpha=None):
+        slope = negative_slope if alpha is None else alpha
+        super().__init__("leaky_relu", name=name, input_shape=input_shape, dtype=dtype, input_dim=input_dim,
+                         alpha=slope)
+        self.negative_slope = self.activation.alpha
+
+    def get_config(self):
+        config = {k: v for k, v in super().get_config().items() if k != "activation"}
+        return {**config, "negative_slope": self.negative_slope}
+
+
+class ELU(Activation):
+    """ELU as a layer: ``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (Keras's ``layers.ELU``)."""
+
+    default_name = "elu"
+    example_args = {"alpha": 0.5}
+    example_input_shape = (6,)
+
+    def __init__(self, alpha=1.0, name=None, input_shape=None, dtype="float32", input_dim=None):
+        super().__init__("elu", name=name, input_shape=input_shape, dtype=dtype, input_dim=input_dim,
+                         alpha=alpha)
+
+    def get_config(self):
+        config = {k: v for k, v in super().get_config().items() if k != "activation"}
+        return {**config, "alpha": self.activation.alpha}
+
+
+class Softmax(Activation):
+    """Softmax over the last axis as a layer (Keras's ``layers.Softmax()``); fuses with a
+    cross-entropy as a softmax activation does."""
+
+    default_name = "softmax"
+    example_args = {}
+    example_input_shape = (5,)
+
+    def __init__(self, axis=-1, name=None, input_shape=None, dtype="float32", input_dim=None):
+        super().__init__("softmax", name=name, input_shape=input_shape, dtype=dtype, input_dim=input_dim)
+        if axis != -1:
+            raise MissingFeatureError(f"layer '{self.name}' (Softmax): only the last axis (axis=-1) is "
+                                      f"supported, received axis={axis!r}")
+
+    def get_config(self):
+        return {k: v for k, v in super().get_config().items() if k != "activation"}
+
+
+def _only_defaults(given: dict, **defaults) -> dict:
+    """Refuse Keras arguments of an activation layer that deepzoo supports only at their defaults."""
+    changed = sorted(k for k, v in given.items() if k in defaults and v != defaults[k])
+    if changed:
+        raise MissingFeatureError(f"ReLU: {', '.join(changed)} other than Keras's default "
+                                  f"{', '.join(f'{k}={defaults[k]!r}' for k in changed)} is not in deepzoo yet")
+    return {k: v for k, v in given.items() if k not in defaults}
 
 
 class Dropout(Layer):
@@ -101,6 +183,49 @@ class Flatten(Layer):
         ops, shape = self.ops, x.shape
         y = ops.reshape(x, (shape[0], -1))
         return y, lambda dy: ops.reshape(dy, shape)
+
+
+class Reshape(Layer):
+    """Give each sample another shape with the same number of values: ``(N, *in) -> (N, *target)``.
+
+    One entry of ``target_shape`` may be -1: it takes whatever size makes the
+    counts match. The values keep their order (row-major, as NumPy's reshape).
+    """
+
+    default_name = "reshape"
+    example_args = {"target_shape": [3, -1]}
+    example_input_shape = (2, 3)
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        try:
+            shape = tuple(int(d) for d in target_shape)
+        except (TypeError, ValueError):
+            shape = None
+        if not shape or any(d == 0 or d < -1 for d in shape) or shape.count(-1) > 1:
+            raise ConfigError(f"layer '{self.name}': target_shape must be a tuple of positive integers, "
+                              f"one of which may be -1; received {target_shape!r}")
+        self.target_shape = shape
+
+    def check_input_shape(self, input_shape):
+        size, known = math.prod(input_shape), math.prod(d for d in self.target_shape if d != -1)
+        if (-1 in self.target_shape and size % known) or (-1 not in self.target_shape and size != known):
+            raise ShapeError(f"layer '{self.name}' (Reshape) cannot give {size} values per sample "
+                             f"(input {describe_shape(input_shape)}) the shape {self.target_shape}")
+
+    def compute_output_shape(self, input_shape):
+        size = math.prod(input_shape)
+        known = math.prod(d for d in self.target_shape if d != -1)
+        return tuple(size // known if d == -1 else d for d in self.target_shape)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops, shape = self.ops, x.shape
+        y = ops.reshape(x, (shape[0],) + self.output_shape)
+        return y, lambda dy: ops.reshape(dy, shape)
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
 
 
 class RepeatVector(Layer):
