@@ -30,6 +30,13 @@ from .seeding import make_rng
 class Sequential:
     """A linear stack of layers.
 
+    >>> import numpy as np
+    >>> import deepzoo as dz
+    >>> model = dz.Sequential([dz.Dense(4, activation="tanh"), dz.Dense(1, activation="sigmoid")],
+    ...                       input_shape=(2,), seed=0)
+    >>> model.count_params()
+    17
+
     Parameters
     ----------
     layers : list of Layer, optional
@@ -150,7 +157,26 @@ class Sequential:
         return self.layers[-1].output_shape if self.built else None
 
     def compile(self, optimizer="sgd", loss="mean_squared_error", metrics=None) -> None:
-        """Choose the optimizer, the loss and the metrics (names or objects)."""
+        """Choose the optimizer, the loss and the metrics.
+
+        Parameters
+        ----------
+        optimizer : str or Optimizer
+            A registered name (``"sgd"``, ``"adam"``...) with its defaults, or an
+            optimizer object with your settings (``dz.Adam(0.01)``).
+        loss : str or Loss
+            A registered name or alias (``"mse"``, ``"categorical_crossentropy"``...) or a
+            loss object (``dz.losses.CategoricalCrossentropy(from_logits=True)``).
+        metrics : list, optional
+            Names (``"accuracy"`` picks the accuracy that suits the loss, ``"mse"``...)
+            or metric objects, reported in ``fit``'s logs and by ``evaluate``.
+
+        >>> import deepzoo as dz
+        >>> model = dz.Sequential([dz.Dense(3, activation="softmax")], input_shape=(4,))
+        >>> model.compile(optimizer=dz.Adam(0.01), loss="categorical_crossentropy", metrics=["accuracy"])
+        >>> model.metrics_names
+        ['loss', 'accuracy']
+        """
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
         if metrics is not None and not isinstance(metrics, (list, tuple)):
@@ -233,6 +259,48 @@ class Sequential:
             validation_data=None, shuffle=True, initial_epoch=0, progress_file=None,
             terminate_on_nan=True) -> History:
         """Train for ``epochs`` passes over ``(x, y)``; returns the :class:`History`.
+
+        Parameters
+        ----------
+        x : array, shape ``(N,) + input_shape``
+            Inputs, batch first (NumPy or anything ``numpy.asarray`` takes).
+        y : array
+            Targets: the output's shape for most losses, integer labels ``(N,)`` for
+            ``sparse_categorical_crossentropy``.
+        batch_size : int
+            Samples per optimizer step.
+        epochs : int
+            The epoch to stop after (counting from 1; with ``initial_epoch`` a resumed
+            run trains ``epochs - initial_epoch`` more).
+        verbose : 0, 1 or 2
+            Nothing, a moving bar and a line per epoch, or the lines only.
+        callbacks : list of Callback, optional
+        validation_split : float
+            The share of the last samples held out to validate after each epoch.
+        validation_data : (x_val, y_val), optional
+            Validation data given explicitly (then ``validation_split`` is ignored).
+        shuffle : bool
+            Draw the batches in a new random order each epoch (the model's seed).
+        initial_epoch : int
+            Where a resumed run starts.
+        progress_file : file, optional
+            Where the progress display goes (default: standard error for
+            ``verbose=1``, standard output for 2).
+        terminate_on_nan : bool
+            Stop, with a warning, when a batch loss is NaN or infinite.
+
+        >>> import numpy as np
+        >>> import deepzoo as dz
+        >>> x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
+        >>> y = np.array([[0], [1], [1], [0]], dtype="float32")
+        >>> model = dz.Sequential([dz.Dense(4, activation="tanh"), dz.Dense(1, activation="sigmoid")],
+        ...                       input_shape=(2,), seed=0)
+        >>> model.compile(optimizer=dz.SGD(0.5, momentum=0.9), loss="binary_crossentropy")
+        >>> history = model.fit(x, y, batch_size=4, epochs=300, verbose=0)
+        >>> history.history["loss"][-1] < 0.05
+        True
+        >>> (model.predict(x) > 0.5).ravel().tolist()
+        [False, True, True, False]
 
         Ctrl-C stops after the current batch: the weights of the last completed step
         and the history of the completed epochs are kept, and ``model.interrupted``
@@ -344,8 +412,21 @@ class Sequential:
     def predict(self, x, batch_size=32, verbose=0, steps=None):
         """Outputs for ``x`` as a host array of shape ``(N,) + output_shape``.
 
-        ``verbose`` is accepted for Keras's sake and prints nothing; ``steps``
-        (batches) limits the prediction to the first ``steps * batch_size`` samples.
+        Parameters
+        ----------
+        x : array, shape ``(N,) + input_shape``
+        batch_size : int
+            Samples per forward pass (memory, not results, depends on it).
+        verbose : int
+            Accepted for Keras's sake; prints nothing.
+        steps : int, optional
+            Predict the first ``steps * batch_size`` samples only.
+
+        >>> import numpy as np
+        >>> import deepzoo as dz
+        >>> model = dz.Sequential([dz.Dense(3, activation="softmax")], input_shape=(4,), seed=0)
+        >>> model.predict(np.zeros((2, 4))).shape
+        (2, 3)
         """
         batch_size = validation.positive_int("predict", "batch_size", 32 if batch_size is None else batch_size)
         x = self._prepare_x(x)
@@ -359,11 +440,32 @@ class Sequential:
     def evaluate(self, x, y, batch_size=32, verbose=0, return_dict=False, steps=None):
         """Loss and metrics on ``(x, y)``, as Keras returns them.
 
+        Parameters
+        ----------
+        x, y : arrays
+            As for :meth:`fit`.
+        batch_size : int
+            Samples per forward pass.
+        verbose : int
+            Accepted for Keras's sake; prints nothing.
+        return_dict : bool
+            Return ``{"loss": ..., "accuracy": ...}`` instead of Keras's form.
+        steps : int, optional
+            Evaluate the first ``steps * batch_size`` samples only.
+
+        Returns
+        -------
         The loss alone (a float) when the model was compiled without metrics, else
-        the list ``[loss, metric_1, ...]`` in the order ``compile`` got them; with
-        ``return_dict=True``, ``{"loss": ..., "accuracy": ...}``. ``verbose`` is
-        accepted and prints nothing; ``steps`` (batches) evaluates the first
-        ``steps * batch_size`` samples only.
+        the list ``[loss, metric_1, ...]`` in the order ``compile`` got them
+        (:attr:`metrics_names` names them).
+
+        >>> import numpy as np
+        >>> import deepzoo as dz
+        >>> model = dz.Sequential([dz.Dense(2, activation="softmax")], input_shape=(3,), seed=0)
+        >>> model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        >>> loss, accuracy = model.evaluate(np.zeros((4, 3)), np.array([0, 1, 0, 1]))
+        >>> round(loss, 4), accuracy
+        (0.6931, 0.5)
         """
         self._require_compiled("evaluate")
         batch_size = validation.positive_int("evaluate", "batch_size", 32 if batch_size is None else batch_size)
