@@ -14,6 +14,8 @@ cheaper and numerically kinder than multiplying two Jacobians.
 name                               value
 =================================  ==================================================
 mean_squared_error (mse)           mean over all elements of (y - t)^2
+mean_absolute_error (mae)          mean over all elements of |y - t|
+huber                              mean of d^2/2 for |d| <= delta, else delta (|d| - delta/2)
 sum_squared_error (sse)            1/2 sum over all elements of (t - y)^2 (lectures)
 binary_crossentropy                mean of -(t log y + (1 - t) log(1 - y))
 categorical_crossentropy           mean over positions of -sum_k t_k log y_k
@@ -97,6 +99,35 @@ class MeanSquaredError(Loss):
 
     def forward(self, ops, y, t, fused=False):
         return ops.mean_squared_error(y, t)
+
+
+class MeanAbsoluteError(Loss):
+    """Mean of ``|y - t|`` over every output: less swayed by outliers than the squared error."""
+
+    name = "mean_absolute_error"
+
+    def forward(self, ops, y, t, fused=False):
+        return ops.mean_absolute_error(y, t)
+
+
+class Huber(Loss):
+    """Huber's loss: squared for errors up to ``delta``, linear beyond (Keras's and PyTorch's
+    ``huber``, mean over every output)."""
+
+    name = "huber"
+
+    def __init__(self, delta=1.0):
+        if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not delta > 0:
+            from .errors import ConfigError
+
+            raise ConfigError(f"loss 'huber': delta must be a number > 0, received {delta!r}")
+        self.delta = float(delta)
+
+    def forward(self, ops, y, t, fused=False):
+        return ops.huber(y, t, self.delta)
+
+    def get_config(self):
+        return {"delta": self.delta}
 
 
 class SumSquaredError(Loss):

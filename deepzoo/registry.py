@@ -290,7 +290,8 @@ def _where(entry: Entry) -> str:
 
 layers = Registry("layers")
 activations = Registry("activations")
-losses = Registry("losses", aliases={"mse": "mean_squared_error", "sse": "sum_squared_error"})
+losses = Registry("losses", aliases={"mse": "mean_squared_error", "sse": "sum_squared_error",
+                                     "mae": "mean_absolute_error"})
 optimizers = Registry("optimizers")
 initializers = Registry("initializers")
 metrics = Registry("metrics", aliases={"mse": "mean_squared_error"})

@@ -146,12 +146,12 @@ LAYER_CONFIGS = {"reshape": {"target_shape": [3, 4]}, "re_lu": {}, "leaky_re_lu"
 
 @pytest.mark.parametrize("name", sorted(LAYER_CONFIGS))
 def test_parameterless_layers_match_torch(ops, name):
-    """Output and input gradient in float64 against PyTorch's (tests/fixtures/torch_layers_reference.npz)."""
+    """Output and input gradient in float64 against PyTorch's (fixtures/torch_additions_reference.npz)."""
     from pathlib import Path
 
     from deepzoo import registry
 
-    reference = np.load(Path(__file__).parent / "fixtures" / "torch_layers_reference.npz")
+    reference = np.load(Path(__file__).parent / "fixtures" / "torch_additions_reference.npz")
     x, dy = reference[f"{name}/x"], reference[f"{name}/dy"]
     layer = registry.layers.get(name).from_config({**LAYER_CONFIGS[name], "dtype": "float64"})
     layer.ops = ops
@@ -160,3 +160,18 @@ def test_parameterless_layers_match_torch(ops, name):
     np.testing.assert_allclose(ops.to_host(y), reference[f"{name}/y"], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(ops.to_host(backward(ops.asarray(dy))), reference[f"{name}/dx"],
                                rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,loss", [("mean_absolute_error", {}), ("huber", {}),
+                                       ("huber_delta_0.5", {"delta": 0.5})])
+def test_regression_losses_match_torch(ops, name, loss):
+    from pathlib import Path
+
+    from deepzoo import registry
+
+    reference = np.load(Path(__file__).parent / "fixtures" / "torch_additions_reference.npz")
+    y, t = reference[f"{name}/y"], reference[f"{name}/t"]
+    made = registry.losses.get(name.split("_delta")[0])(**loss)
+    value, grad = made.forward(ops, ops.asarray(y), ops.asarray(t))
+    assert value == pytest.approx(float(reference[f"{name}/value"]), rel=1e-12)
+    np.testing.assert_allclose(ops.to_host(grad), reference[f"{name}/grad"], rtol=1e-12, atol=1e-15)

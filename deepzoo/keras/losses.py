@@ -3,7 +3,9 @@
 from ..losses import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
+    Huber,
     Loss,
+    MeanAbsoluteError,
     MeanSquaredError,
     SparseCategoricalCrossentropy,
     get,
@@ -15,11 +17,14 @@ categorical_crossentropy = CategoricalCrossentropy
 sparse_categorical_crossentropy = SparseCategoricalCrossentropy
 binary_crossentropy = BinaryCrossentropy
 mean_squared_error = mse = MeanSquaredError
+mean_absolute_error = mae = MeanAbsoluteError
+huber = Huber
 
-__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Loss", "MeanSquaredError",
-           "SparseCategoricalCrossentropy", "binary_crossentropy", "categorical_crossentropy", "get",
-           "mean_squared_error", "mse", "sparse_categorical_crossentropy"]
+__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "Loss", "MeanAbsoluteError",
+           "MeanSquaredError", "SparseCategoricalCrossentropy", "binary_crossentropy",
+           "categorical_crossentropy", "get", "huber", "mae", "mean_absolute_error", "mean_squared_error",
+           "mse", "sparse_categorical_crossentropy"]
 
 __getattr__ = missing_names("keras.losses", {
-    "MeanAbsoluteError": "", "Huber": "", "KLDivergence": "", "Hinge": "", "CosineSimilarity": "",
+    "KLDivergence": "", "Hinge": "", "CosineSimilarity": "",
 })

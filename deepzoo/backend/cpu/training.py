@@ -26,6 +26,16 @@ class CPUTrainingOps(CPUOpsBase):
         total = k.squared_error(y, t, grad, y.dtype.type(2.0 / y.size))
         return total / y.size, grad
 
+    def mean_absolute_error(self, y, t):
+        grad = np.empty_like(y)
+        total = k.absolute_error(y, t, grad, y.dtype.type(1.0 / y.size))
+        return total / y.size, grad
+
+    def huber(self, y, t, delta):
+        grad = np.empty_like(y)
+        total = k.huber(y, t, y.dtype.type(delta), grad, y.dtype.type(1.0 / y.size))
+        return total / y.size, grad
+
     def sum_squared_error(self, y, t):
         grad = np.empty_like(y)
         total = k.squared_error(y, t, grad, y.dtype.type(1.0))

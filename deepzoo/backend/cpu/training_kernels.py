@@ -29,6 +29,48 @@ def squared_error(y, t, grad, grad_scale):
     return total
 
 
+@njit(**_exact)
+def absolute_error(y, t, grad, grad_scale):
+    """Sum of ``|y - t|``; writes ``grad = grad_scale * sign(y - t)``."""
+    y = y.reshape(-1)
+    t = t.reshape(-1)
+    grad = grad.reshape(-1)
+    total = 0.0
+    for i in range(y.size):
+        d = y[i] - t[i]
+        if d > 0:
+            total += d
+            grad[i] = grad_scale
+        elif d < 0:
+            total -= d
+            grad[i] = -grad_scale
+        else:
+            grad[i] = 0
+    return total
+
+
+@njit(**_exact)
+def huber(y, t, delta, grad, grad_scale):
+    """Sum of Huber's loss of ``y - t``; writes ``grad = grad_scale * clip(y - t, -delta, delta)``."""
+    y = y.reshape(-1)
+    t = t.reshape(-1)
+    grad = grad.reshape(-1)
+    total = 0.0
+    half = delta * 0.5
+    for i in range(y.size):
+        d = y[i] - t[i]
+        if d > delta:
+            total += delta * (d - half)
+            grad[i] = grad_scale * delta
+        elif d < -delta:
+            total += delta * (-d - half)
+            grad[i] = -grad_scale * delta
+        else:
+            total += 0.5 * d * d
+            grad[i] = grad_scale * d
+    return total
+
+
 @njit(**_fast)
 def binary_crossentropy(y, t, eps, fused, grad):
     """Sum of ``-(t log y + (1 - t) log(1 - y))``; the gradient is scaled by the caller."""

@@ -41,6 +41,14 @@ class CUDATrainingOps(CUDAOpsBase):
         total, grad = self._row_loss(k.squared_error, y, self._rows(t), 2.0 / y.size)
         return total / y.size, grad
 
+    def mean_absolute_error(self, y, t):
+        total, grad = self._row_loss(k.absolute_error, y, self._rows(t), 1.0 / y.size)
+        return total / y.size, grad
+
+    def huber(self, y, t, delta):
+        total, grad = self._row_loss(k.huber, y, self._rows(t), float(delta), 1.0 / y.size)
+        return total / y.size, grad
+
     def sum_squared_error(self, y, t):
         total, grad = self._row_loss(k.squared_error, y, self._rows(t), 1.0)
         return 0.5 * total, grad

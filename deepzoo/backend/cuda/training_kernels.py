@@ -38,6 +38,46 @@ def squared_error(y, t, factor, grad, row_loss):
 
 
 @cuda.jit
+def absolute_error(y, t, factor, grad, row_loss):
+    """``row_loss[r] = sum_j |y - t|``; ``grad = factor * sign(y - t)``."""
+    zero = y.dtype.type(0)
+    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
+        total = zero
+        for j in range(y.shape[1]):
+            d = y[r, j] - t[r, j]
+            if d > zero:
+                total += d
+                grad[r, j] = factor
+            elif d < zero:
+                total -= d
+                grad[r, j] = -factor
+            else:
+                grad[r, j] = zero
+        row_loss[r] = total
+
+
+@cuda.jit
+def huber(y, t, delta, factor, grad, row_loss):
+    """``row_loss[r]`` = the row's sum of Huber's loss; ``grad = factor * clip(y - t, -delta, delta)``."""
+    zero = y.dtype.type(0)
+    half = y.dtype.type(0.5)
+    for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
+        total = zero
+        for j in range(y.shape[1]):
+            d = y[r, j] - t[r, j]
+            if d > delta:
+                total += delta * (d - half * delta)
+                grad[r, j] = factor * delta
+            elif d < -delta:
+                total += delta * (-d - half * delta)
+                grad[r, j] = -factor * delta
+            else:
+                total += half * d * d
+                grad[r, j] = factor * d
+        row_loss[r] = total
+
+
+@cuda.jit
 def binary_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
     zero, one = y.dtype.type(0), y.dtype.type(1)
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):

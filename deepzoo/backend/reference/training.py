@@ -19,6 +19,20 @@ class TrainingOps:
         diff = y - t
         return float(np.mean(diff * diff)), diff * (2.0 / diff.size)
 
+    def mean_absolute_error(self, y, t):
+        """``mean(|y - t|)`` over every element, and its gradient ``sign(y - t) / size``."""
+        diff = y - t
+        return float(np.mean(np.abs(diff))), np.sign(diff) / diff.size
+
+    def huber(self, y, t, delta):
+        """Huber's loss, mean over every element: ``d**2 / 2`` where ``|d| <= delta``, else
+        ``delta * (|d| - delta / 2)``, with ``d = y - t``; the gradient is ``d`` clipped to
+        ``[-delta, delta]``, over the size."""
+        diff = y - t
+        small = np.abs(diff) <= delta
+        value = np.where(small, 0.5 * diff * diff, delta * (np.abs(diff) - 0.5 * delta))
+        return float(np.mean(value)), np.clip(diff, -delta, delta) / diff.size
+
     def sum_squared_error(self, y, t):
         """``1/2 * sum((t - y)**2)``, the lectures' error E; its gradient is ``y - t``."""
         diff = y - t
