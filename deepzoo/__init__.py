@@ -49,7 +49,7 @@ from .layers import (
     TimeDistributed,
 )
 from .model import Sequential, load_model
-from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
+from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop
 from .registry import (
     register_activation,
     register_demo,
@@ -66,7 +66,7 @@ __all__ = [
     "Sequential",
     "Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
     "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed",
-    "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam",
+    "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW",
     "Callback", "History", "EarlyStopping", "TerminateOnNaN", "ModelCheckpoint", "CSVLogger",
     "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau",
     "gradcheck", "GradcheckResult", "GradientCheckError",

@@ -22,6 +22,8 @@ Adadelta
 Adam
     ``m = b1 m + (1 - b1) g``; ``v = b2 v + (1 - b2) g^2``;
     ``p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``
+AdamW
+    ``p -= lr * wd * p``, then the Adam step
 
 Keras writes momentum SGD as ``v = momentum * v - lr * g``; ``p += v``, which is the
 same for a fixed learning rate. Keras's Adam puts ``eps`` outside a differently
@@ -204,6 +206,28 @@ class Adam(Optimizer):
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
                 "epsilon": self.epsilon}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter): before each Adam step the
+    parameter shrinks by ``learning_rate * weight_decay`` of itself, ``p -= lr * wd * p``,
+    instead of a penalty added to the loss. The formula is ``torch.optim.AdamW``'s;
+    ``weight_decay`` defaults to Keras's 0.004."""
+
+    name = "adamw"
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 lr=None):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, lr)
+        self.weight_decay = self._number("weight_decay", weight_decay, 0, 1)
+
+    def update(self, ops, param, grad, state):
+        if self.weight_decay:
+            ops.scale(param, 1.0 - self.learning_rate * self.weight_decay, out=param)
+        super().update(ops, param, grad, state)
+
+    def get_config(self):
+        return {**super().get_config(), "weight_decay": self.weight_decay}
 
 
 def get(spec) -> Optimizer:

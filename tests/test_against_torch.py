@@ -175,3 +175,20 @@ def test_regression_losses_match_torch(ops, name, loss):
     value, grad = made.forward(ops, ops.asarray(y), ops.asarray(t))
     assert value == pytest.approx(float(reference[f"{name}/value"]), rel=1e-12)
     np.testing.assert_allclose(ops.to_host(grad), reference[f"{name}/grad"], rtol=1e-12, atol=1e-15)
+
+
+def test_adamw_trajectory_matches_torch(ops):
+    """20 steps of AdamW (weight decay 0.1) equal torch.optim.AdamW's within 1e-6."""
+    from pathlib import Path
+
+    from deepzoo.optimizers import AdamW
+
+    reference = np.load(Path(__file__).parent / "fixtures" / "torch_additions_reference.npz")
+    optimizer = AdamW(0.01, weight_decay=0.1, epsilon=1e-7)
+    param = ops.asarray(reference["adamw/p0"].copy())
+    grad = ops.alloc(param.shape, "float64")
+    for step, g in enumerate(reference["adamw/grads"]):
+        ops.assign(grad, ops.asarray(g))
+        optimizer.step(ops, [("w", param, grad)])
+        np.testing.assert_allclose(ops.to_host(param), reference["adamw/trajectory"][step], rtol=0, atol=1e-6,
+                                   err_msg=f"step {step + 1}")

@@ -140,7 +140,7 @@ KERAS_3_PATHS = {
                      "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM", "Layer", "LeakyReLU", "MaxPool2D",
                      "MaxPooling2D", "ReLU", "RepeatVector", "Reshape", "SimpleRNN", "Softmax",
                      "TimeDistributed"],
-    "keras.optimizers": ["SGD", "Adadelta", "Adagrad", "Adam", "Optimizer", "RMSprop", "get"],
+    "keras.optimizers": ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "get"],
     "keras.losses": ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "Loss", "MeanAbsoluteError",
                      "MeanSquaredError", "SparseCategoricalCrossentropy", "binary_crossentropy",
                      "categorical_crossentropy", "get", "huber", "mae", "mean_absolute_error",
