@@ -180,15 +180,11 @@ def _read_inputs(path):
     """The array in the .npy file ``path``, its header checked before its data is read."""
     import numpy as np
 
+    from .saving import read_npy_header
+
     try:
         with open(path, "rb") as f:
-            version = np.lib.format.read_magic(f)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
-            elif version == (2, 0):
-                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
-            else:
-                raise ValueError(f"unsupported .npy format version {version}")
+            shape, _, dtype = read_npy_header(f)
             size = math.prod(shape) * dtype.itemsize
             if dtype.hasobject or dtype.kind not in "biuf":
                 raise ValueError(f"its dtype is {dtype}, not a number type")

@@ -199,6 +199,20 @@ def _fsync_folder(folder: Path) -> None:
 
 
 # ----------------------------------------------------------------- reading
+def read_npy_header(stream):
+    """``(shape, fortran_order, dtype)`` from the start of a ``.npy`` stream, reading no data.
+
+    Raises ValueError (or what NumPy's parser raises) for anything but a version 1 or 2
+    header; the caller decides whether the sizes it declares are acceptable.
+    """
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(stream)
+    if version == (2, 0):
+        return np.lib.format.read_array_header_2_0(stream)
+    raise ValueError(f"unsupported .npy version {version}")
+
+
 class _Archive:
     """A model file opened for checked reading."""
 
@@ -249,13 +263,7 @@ class _Archive:
         try:
             with self.zip.open(info) as entry:
                 stream = io.BytesIO(entry.read(min(info.file_size, 65536)))
-            version = np.lib.format.read_magic(stream)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
-            else:
-                raise ValueError(f"unsupported .npy version {version}")
+            shape, fortran, dtype = read_npy_header(stream)
         except Exception as exc:  # any malformed header
             raise ModelFileError(f"{self.path}: '{name}' is not a valid array ({exc})") from None
         if dtype not in ALLOWED_DTYPES:
