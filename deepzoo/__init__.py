@@ -82,7 +82,7 @@ __all__ = [
 def __getattr__(name):
     """``deepzoo.keras`` (the Keras-style facade), imported when first used."""
     if name == "keras":
-        from . import keras
+        import importlib
 
-        return keras
+        return importlib.import_module(".keras", __name__)  # not `from . import`: that asks here again
     raise AttributeError(f"module 'deepzoo' has no attribute {name!r}")

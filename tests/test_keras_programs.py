@@ -336,3 +336,14 @@ def test_keras_2_lr_still_works_with_a_deprecation_note():
     with pytest.warns(DeprecationWarning, match="learning_rate="):
         optimizer = deepzoo.keras.optimizers.RMSprop(lr=0.01)
     assert optimizer.learning_rate == 0.01
+
+
+def test_the_facade_imports_every_way_a_program_spells_it():
+    """In a fresh interpreter each time: ``from deepzoo import keras`` once recursed."""
+    import subprocess
+    import sys
+
+    for statement in ("from deepzoo import keras; keras.Sequential", "import deepzoo; deepzoo.keras.layers.Dense",
+                      "import deepzoo.keras as keras; keras.Input", "from deepzoo.keras.layers import Dense"):
+        done = subprocess.run([sys.executable, "-c", statement], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, (statement, done.stderr[-500:])

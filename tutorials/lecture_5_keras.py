@@ -47,6 +47,24 @@ print(f"accuracy on the training data {model.evaluate(x_train, y_train, return_d
 # trained on; the held-out figure is the honest one. Over five seeds it averages
 # 76.2% here (``deepzoo demo diabetes --seeds 5``).
 #
+# The same network in Keras's spelling
+# ------------------------------------
+# A program written for Keras runs once ``import keras`` becomes
+# ``from deepzoo import keras``: the objects behind the Keras names are
+# deepzoo's own, so this is the model above, typed as the lecture types it.
+from deepzoo import keras  # noqa: E402  (a Keras program says: import keras)
+from deepzoo.keras.layers import Dense  # noqa: E402
+
+keras_model = keras.models.Sequential()
+keras_model.add(Dense(12, input_dim=8, activation="relu"))
+keras_model.add(Dense(8, activation="relu"))
+keras_model.add(Dense(1, activation="sigmoid"))
+keras_model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+keras_model.fit(x_train, y_train, epochs=150, batch_size=10, verbose=0)
+scores = keras_model.evaluate(x_test, y_test)
+print(f"{keras_model.metrics_names[1]}: {scores[1]:.1%} on the held-out data")
+
+# %%
 # Example 3: the MNIST ConvNet
 # ----------------------------
 # Two 3x3 convolutions (32 and 64 filters), 2x2 max pooling, dropout, a dense
