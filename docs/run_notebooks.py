@@ -25,7 +25,9 @@ def run(notebook: Path) -> int:
     book = nbformat.read(notebook, as_version=4)
     with tempfile.TemporaryDirectory() as folder:
         shutil.copy(notebook, folder)
-        NotebookClient(book, timeout=600, kernel_name="python3", resources={"metadata": {"path": folder}}).execute()
+        client = NotebookClient(book, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": folder}})
+        client.execute()
     return sum(1 for cell in book.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
                if "image/png" in output.get("data", {}))
 

@@ -343,7 +343,8 @@ def test_the_facade_imports_every_way_a_program_spells_it():
     import subprocess
     import sys
 
-    for statement in ("from deepzoo import keras; keras.Sequential", "import deepzoo; deepzoo.keras.layers.Dense",
+    for statement in ("from deepzoo import keras; keras.Sequential",
+                      "import deepzoo; deepzoo.keras.layers.Dense",
                       "import deepzoo.keras as keras; keras.Input", "from deepzoo.keras.layers import Dense"):
         done = subprocess.run([sys.executable, "-c", statement], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, (statement, done.stderr[-500:])

@@ -31,8 +31,8 @@ for name, targets in TARGETS.items():
 # Two or more hidden units can each draw a line, and the output unit combines
 # them. ``deepzoo demo xor`` trains a 2-4-1 network; its training function is
 # called here directly. The figure shows the decision boundary it learned.
-from deepzoo.demos.xor import T, X, train_xor  # noqa: E402
-from deepzoo.plotting import plot_decision_boundary_and_loss  # noqa: E402
+from deepzoo.demos.xor import T, X, train_xor
+from deepzoo.plotting import plot_decision_boundary_and_loss
 
 result = train_xor(seed=0)
 for (a, b), target, output in zip(X.astype(int), T[:, 0], result.outputs[:, 0]):
@@ -48,8 +48,8 @@ figure = plot_decision_boundary_and_loss(result.model, X, T, result.history)
 # units decodes the repeats, and the same softmax layer turns each decoder step
 # into a digit.
 
-from deepzoo.datasets import addition, decode  # noqa: E402
-from deepzoo.demos.addition import build_adder, train_adder  # noqa: E402
+from deepzoo.datasets import addition, decode
+from deepzoo.demos.addition import build_adder, train_adder
 
 build_adder().summary()
 

@@ -28,7 +28,7 @@ print("inputs", x.shape, "in", (float(x.min()), float(x.max())), "targets", y.sh
 # training a random 20% of their outputs are set to zero, so no unit can rely
 # on any single other one), then ten softmax outputs; categorical
 # cross-entropy, Adam. The same builder serves ``deepzoo demo mnist-mlp``.
-from deepzoo.demos.mnist_mlp import build_mlp  # noqa: E402
+from deepzoo.demos.mnist_mlp import build_mlp
 
 model = build_mlp(seed=0)
 model.summary()
@@ -44,7 +44,7 @@ history = model.fit(x, y, batch_size=64, epochs=3, validation_split=0.15, verbos
 for epoch, (loss, val) in enumerate(zip(history.history["loss"], history.history["val_loss"]), 1):
     print(f"epoch {epoch}: training loss {loss:.3f}, validation loss {val:.3f}")
 
-from deepzoo.plotting import plot_history  # noqa: E402
+from deepzoo.plotting import plot_history
 
 figure = plot_history(history, title="MNIST MLP, 8,000 images")
 
@@ -54,9 +54,9 @@ figure = plot_history(history, title="MNIST MLP, 8,000 images")
 # The test images answer the final question: how well does the network read
 # digits nobody tuned it on? The confusion matrix counts, for each true digit,
 # which digit the network answered.
-import numpy as np  # noqa: E402
+import numpy as np
 
-from deepzoo.metrics import confusion_matrix  # noqa: E402
+from deepzoo.metrics import confusion_matrix
 
 xt, _ = prepare(test_images[:2000], test_labels[:2000], flatten=True)
 predicted = model.predict(xt).argmax(axis=1)

@@ -38,7 +38,7 @@ figure = linreg.plot_linreg(run)
 # it into a probability. With cross-entropy as the error, the slope with respect
 # to the score is simply :math:`a - t`, the lecture's result. The decision
 # threshold sits where :math:`a = 0.5`, that is at :math:`x = -b / w`.
-from deepzoo.demos import logreg  # noqa: E402
+from deepzoo.demos import logreg
 
 x, t = logreg.flats()
 rooms = logreg.train_logistic(x, t)
@@ -52,7 +52,7 @@ print(f"threshold: {-rooms.bias / rooms.weights[0] * 100:.1f} square metres, "
 # nodes, sigmoid everywhere and no biases: :math:`X_{hidden} = W_{input\_hidden}
 # \cdot I`, :math:`O_{hidden} = \sigma(X_{hidden})`, and the same again for the
 # output layer.
-from deepzoo.demos import forward_pass  # noqa: E402
+from deepzoo.demos import forward_pass
 
 example = forward_pass.run_example(targets=(0.01, 0.99, 0.01), lr=0.1)
 print("X_hidden =", example.x_hidden.round(3))
@@ -79,7 +79,7 @@ print("exact slope dE/dO_hidden       ", example.hidden_gradient.round(3))
 # after every single image. The lecture's version sends the output *errors* back
 # through the weights; the version below sends back the errors times the
 # outputs' slopes, which is the exact gradient of :math:`E`.
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 class TinyNetwork:
@@ -111,14 +111,14 @@ class TinyNetwork:
 # lecture's error with plain SGD and batches of one image. Starting both from
 # the same weights and feeding the same images in the same order, they end with
 # the same weights.
-from deepzoo.datasets import load_mnist  # noqa: E402
-from deepzoo.demos import digits  # noqa: E402
+from deepzoo.datasets import load_mnist
+from deepzoo.demos import digits
 
 (train_images, train_labels), (test_images, test_labels) = load_mnist()
 x_train = digits.scale_inputs(train_images[:3000]).astype("float64")
 t_train = digits.targets(train_labels[:3000]).astype("float64")
 
-import deepzoo as dz  # noqa: E402
+import deepzoo as dz
 
 model = dz.Sequential([
     dz.Dense(100, activation="sigmoid", use_bias=False, kernel_initializer="normal_fan_in"),

@@ -28,9 +28,9 @@ print(dz.gradcheck(layer, np.random.default_rng(0).standard_normal((4, 5))))
 # One hidden layer of enough sigmoid units can follow any continuous curve on an
 # interval. One unit makes a single step; three already follow one period of a
 # sine closely.
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from deepzoo.demos.approximation import fit_sine, target  # noqa: E402
+from deepzoo.demos.approximation import fit_sine, target
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
 for units in (1, 3, 10):
@@ -47,7 +47,7 @@ ax.legend()
 # the border (``"same"`` keeps the size), and **dilation** spreads the kernel's
 # taps apart to see further with the same number of weights (atrous
 # convolution). The output sizes:
-from deepzoo.datasets import load_mnist  # noqa: E402
+from deepzoo.datasets import load_mnist
 
 (images, _), _ = load_mnist()
 digit = (images[0] / 255.0).astype("float32")[None, :, :, None]  # one image, one channel
@@ -77,7 +77,7 @@ for ax, image, title in zip(axes, (digit[0, :, :, 0], maps[:, :, 0], maps[:, :, 
 # Convolutions and subsampling, twice, then three dense layers. ``deepzoo demo
 # lenet`` trains this version (ReLU and max pooling) to 99.03% on MNIST's test
 # set.
-from deepzoo.demos.lenet import build_lenet  # noqa: E402
+from deepzoo.demos.lenet import build_lenet
 
 build_lenet().summary()
 

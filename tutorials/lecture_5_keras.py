@@ -25,10 +25,10 @@ figure = plot_activations()
 # Eight measurements of 768 women, and whether each developed diabetes within
 # five years. The Keras model is a stack: 12 ReLU units, 8 ReLU units, one
 # sigmoid output, binary cross-entropy and Adam.
-import numpy as np  # noqa: E402
+import numpy as np
 
-import deepzoo as dz  # noqa: E402
-from deepzoo.datasets import load_pima, train_test_split  # noqa: E402
+import deepzoo as dz
+from deepzoo.datasets import load_pima, train_test_split
 
 x, y = load_pima()
 x_train, x_test, y_train, y_test = train_test_split(x, y.astype("float32"), test_fraction=0.2, seed=0)
@@ -52,8 +52,8 @@ print(f"accuracy on the training data {model.evaluate(x_train, y_train, return_d
 # A program written for Keras runs once ``import keras`` becomes
 # ``from deepzoo import keras``: the objects behind the Keras names are
 # deepzoo's own, so this is the model above, typed as the lecture types it.
-from deepzoo import keras  # noqa: E402  (a Keras program says: import keras)
-from deepzoo.keras.layers import Dense  # noqa: E402
+from deepzoo import keras  # (a Keras program says: import keras)
+from deepzoo.keras.layers import Dense
 
 keras_model = keras.models.Sequential()
 keras_model.add(Dense(12, input_dim=8, activation="relu"))
@@ -70,9 +70,9 @@ print(f"{keras_model.metrics_names[1]}: {scores[1]:.1%} on the held-out data")
 # Two 3x3 convolutions (32 and 64 filters), 2x2 max pooling, dropout, a dense
 # layer of 128 and ten softmax outputs: 1,199,882 parameters, trained with
 # Adadelta. A few hundred images show the shapes and that it learns.
-from deepzoo.datasets import load_mnist  # noqa: E402
-from deepzoo.demos.mnist_cnn import build_cnn  # noqa: E402
-from deepzoo.demos.mnist_common import prepare  # noqa: E402
+from deepzoo.datasets import load_mnist
+from deepzoo.demos.mnist_cnn import build_cnn
+from deepzoo.demos.mnist_common import prepare
 
 cnn = build_cnn(seed=0)
 cnn.summary()
