@@ -14,8 +14,8 @@ cheaper and numerically kinder than multiplying two Jacobians.
 name                               value
 =================================  ==================================================
 mean_squared_error (mse)           mean over all elements of (y - t)^2
-mean_absolute_error (mae)          mean over all elements of |y - t|
-huber                              mean of d^2/2 for |d| <= delta, else delta (|d| - delta/2)
+mean_absolute_error (mae)          mean over all elements of abs(y - t)
+huber                              mean of d^2/2 where abs(d) <= delta, else delta (abs(d) - delta/2)
 sum_squared_error (sse)            1/2 sum over all elements of (t - y)^2 (lectures)
 binary_crossentropy                mean of -(t log y + (1 - t) log(1 - y))
 categorical_crossentropy           mean over positions of -sum_k t_k log y_k

@@ -171,6 +171,8 @@ class Sequential:
             Names (``"accuracy"`` picks the accuracy that suits the loss, ``"mse"``...)
             or metric objects, reported in ``fit``'s logs and by ``evaluate``.
 
+        Examples
+        --------
         >>> import deepzoo as dz
         >>> model = dz.Sequential([dz.Dense(3, activation="softmax")], input_shape=(4,))
         >>> model.compile(optimizer=dz.Adam(0.01), loss="categorical_crossentropy", metrics=["accuracy"])
@@ -289,6 +291,19 @@ class Sequential:
         terminate_on_nan : bool
             Stop, with a warning, when a batch loss is NaN or infinite.
 
+        Notes
+        -----
+        Ctrl-C stops after the current batch: the weights of the last completed step
+        and the history of the completed epochs are kept, and ``model.interrupted``
+        is set to ``(epoch, steps done in it)`` (it is None after a complete run).
+        ``initial_epoch`` resumes a run, e.g. after :func:`deepzoo.load_model`.
+
+        A NaN or infinite batch loss stops training, with a RuntimeWarning naming the
+        epoch and batch (a :class:`~deepzoo.callbacks.TerminateOnNaN` of the caller's
+        own reports it instead); ``terminate_on_nan=False`` trains on regardless.
+
+        Examples
+        --------
         >>> import numpy as np
         >>> import deepzoo as dz
         >>> x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
@@ -301,15 +316,6 @@ class Sequential:
         True
         >>> (model.predict(x) > 0.5).ravel().tolist()
         [False, True, True, False]
-
-        Ctrl-C stops after the current batch: the weights of the last completed step
-        and the history of the completed epochs are kept, and ``model.interrupted``
-        is set to ``(epoch, steps done in it)`` (it is None after a complete run).
-        ``initial_epoch`` resumes a run, e.g. after :func:`deepzoo.load_model`.
-
-        A NaN or infinite batch loss stops training, with a RuntimeWarning naming the
-        epoch and batch (a :class:`~deepzoo.callbacks.TerminateOnNaN` of the caller's
-        own reports it instead); ``terminate_on_nan=False`` trains on regardless.
         """
         self._require_compiled("fit")
         batch_size = validation.positive_int("fit", "batch_size", batch_size)
@@ -422,6 +428,8 @@ class Sequential:
         steps : int, optional
             Predict the first ``steps * batch_size`` samples only.
 
+        Examples
+        --------
         >>> import numpy as np
         >>> import deepzoo as dz
         >>> model = dz.Sequential([dz.Dense(3, activation="softmax")], input_shape=(4,), seed=0)
@@ -459,6 +467,8 @@ class Sequential:
         the list ``[loss, metric_1, ...]`` in the order ``compile`` got them
         (:attr:`metrics_names` names them).
 
+        Examples
+        --------
         >>> import numpy as np
         >>> import deepzoo as dz
         >>> model = dz.Sequential([dz.Dense(2, activation="softmax")], input_shape=(3,), seed=0)
