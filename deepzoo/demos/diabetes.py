@@ -11,6 +11,7 @@ set's mean and standard deviation first: the raw columns range from 0-1
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import click
@@ -21,6 +22,7 @@ from ..datasets import load_pima, train_test_split
 from ..layers import Dense
 from ..model import Sequential
 from ..optimizers import Adam
+from ..progress import ProgressBar
 from .common import DATA_DIR, PLOT_FILE, POSITIVE_INT, SEED, device_option, finish, save_option
 
 
@@ -41,7 +43,7 @@ def build_diabetes_network(seed=0, device=None):
 
 
 def train_diabetes(epochs=150, batch_size=10, seed=0, standardise=True, data_dir=None, device=None,
-                   verbose=0):
+                   verbose=0, progress_file=None):
     """Train on 80% of the data (split with ``seed``) and score on both parts."""
     x, y = load_pima(data_dir=data_dir)
     x_train, x_test, y_train, y_test = train_test_split(x, y.astype(np.float32), test_fraction=0.2,
@@ -51,8 +53,11 @@ def train_diabetes(epochs=150, batch_size=10, seed=0, standardise=True, data_dir
         x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
     model = build_diabetes_network(seed, device)
     # the held-out set is only watched (the curves), never trained on
-    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=verbose,
-                        validation_data=(x_test, y_test), callbacks=[TerminateOnNaN()])
+    callbacks = [TerminateOnNaN()]
+    if verbose:  # 150 short epochs: a line every tenth of the run
+        callbacks.append(ProgressBar(verbose=2, every=max(epochs // 10, 1), file=progress_file))
+    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=0,
+                        validation_data=(x_test, y_test), callbacks=callbacks)
     if model.interrupted is not None or model.stop_reason:
         return DiabetesRun(model, float("nan"), float("nan"))
     train = model.evaluate(x_train, y_train, return_dict=True)["accuracy"]
@@ -75,11 +80,13 @@ def train_diabetes(epochs=150, batch_size=10, seed=0, standardise=True, data_dir
               help="Folder with pima-indians-diabetes.csv (default: DEEPZOO_DATA, then the cache).")
 @click.option("--plot", "plot_path", type=PLOT_FILE, metavar="FILE", default=None,
               help="Save the loss and accuracy curves of the first seed, training and held out (PNG).")
+@click.option("--quiet", is_flag=True, help="No progress display.")
 @save_option
-def command(epochs, batch_size, seed, seeds, raw, device, data_dir, plot_path, save_path):
+def command(epochs, batch_size, seed, seeds, raw, device, data_dir, plot_path, quiet, save_path):
     tests = []
     for s in range(seed, seed + seeds):
-        run = train_diabetes(epochs, batch_size, s, not raw, data_dir, device)
+        run = train_diabetes(epochs, batch_size, s, not raw, data_dir, device, verbose=0 if quiet else 1,
+                             progress_file=sys.stderr)
         finish(run.model, save_path)
         tests.append(run.test_accuracy)
         if plot_path and s == seed:
