@@ -138,10 +138,9 @@ class Sequential:
         ...): those of the trainable layers, once built.
 
         Asking for it allocates the gradients, which a model only predicting never needs.
+        A change of a layer's ``trainable`` takes effect at the next ``compile`` or ``fit``.
         """
-        trainable = tuple(layer.trainable for layer in self.layers)
-        if self._named_params is None or self._trainable != trainable:
-            self._trainable = trainable
+        if self._named_params is None:
             self._named_params = [(f"{layer.name}/{key}", layer.params[key], layer.grads[key])
                                   for layer in self.layers if layer.trainable for key in layer.params]
             self._frozen = [layer for layer in self.layers if not layer.trainable and layer.params]
@@ -190,6 +189,7 @@ class Sequential:
         last = self.layers[-1]
         self.fused_output = last.accepts("fused_activation") and \
             self.loss.fuses(last.fusable_activation())
+        self._named_params = None
         self._set_call_options()
 
     def _set_call_options(self):
@@ -359,6 +359,7 @@ class Sequential:
             cb.set_model(self)
             cb.on_train_begin()
 
+        self._named_params = None  # which layers are trainable may have changed since the last fit
         for layer in self.layers:  # in case an earlier run stopped halfway through a step
             layer.zero_grads()
         self.interrupted = None
