@@ -348,3 +348,34 @@ def test_no_writable_cache_folder_means_compiling_each_time_not_a_crash():
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "trained without a cache" in done.stdout, done.stderr[-2000:]
+
+
+def test_a_damaged_kernel_cache_is_recompiled_not_a_crash(tmp_path):
+    """Cache files cut short or overwritten (a full disk): the kernels compile again, once said."""
+    script = textwrap.dedent("""
+        import warnings
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import numpy as np
+            import deepzoo
+            model = deepzoo.Sequential([deepzoo.Dense(3, activation="relu"), deepzoo.Dense(1)],
+                                       input_shape=(2,), seed=0)
+            model.compile(loss="mse")
+            model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+        print(sum("could not be read" in str(w.message) for w in caught))
+    """)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+
+    def run():
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                              env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return int(done.stdout.split()[-1])
+
+    assert run() == 0  # a cold cache, filled
+    files = list((tmp_path / "cache").rglob("*.nbi")) + list((tmp_path / "cache").rglob("*.nbc"))
+    assert files
+    for damaged in files:
+        damaged.write_bytes(b"cut short")
+    assert run() == 1  # one warning for the whole run, and it trains
+    assert run() == 0  # the rewritten cache is read again

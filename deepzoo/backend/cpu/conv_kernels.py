@@ -18,7 +18,7 @@ in several threads at once (:mod:`deepzoo.backend.cpu.threads` says why not with
 import numpy as np
 from numba import njit
 
-from .jit import CACHE
+from .jit import CACHE, recover_from_bad_cache_files
 
 _opts = {"cache": CACHE, "error_model": "numpy", "nogil": True}
 
@@ -427,3 +427,6 @@ def conv_planes_input_grad(dz, kernel, wp, dh, dw, oh, ow, grad_planes):
                     g, tap = dzt[o], w[o]
                     for t in range(span):
                         run[t] += g[t] * tap
+
+
+recover_from_bad_cache_files(globals())

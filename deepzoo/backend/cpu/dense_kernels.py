@@ -26,7 +26,7 @@ import math
 
 from numba import njit
 
-from .jit import CACHE
+from .jit import CACHE, recover_from_bad_cache_files
 
 _fast = {"cache": CACHE, "error_model": "numpy", "fastmath": True, "nogil": True}
 _exact = {"cache": CACHE, "error_model": "numpy", "nogil": True}
@@ -198,3 +198,6 @@ def dropout_from_uniform(u, rate, scale, mask):
     mask = mask.reshape(-1)
     for i in range(u.size):
         mask[i] = scale if u[i] >= rate else scale * 0
+
+
+recover_from_bad_cache_files(globals())

@@ -11,7 +11,7 @@ sigmoid gates written as sigmoid(x) = (1 + tanh(x / 2)) / 2.
 
 from numba import njit
 
-from .jit import CACHE
+from .jit import CACHE, recover_from_bad_cache_files
 
 _opts = {"cache": CACHE, "error_model": "numpy"}
 
@@ -49,3 +49,6 @@ def lstm_step_backward(dh, dc_next, gates, c_prev, tanh_c, dz_out, dc_prev_out):
             dz_out[b, 2 * u + j] = dc * i * (1 - g * g)
             dz_out[b, 3 * u + j] = dh[b, j] * tc * o * (1 - o)
             dc_prev_out[b, j] = dc * f
+
+
+recover_from_bad_cache_files(globals())
