@@ -238,9 +238,15 @@ class SparseCategoricalCrossentropy(Loss):
                 f"loss '{self.name}': targets must be integer labels of shape ({expected}), received "
                 f"shape {tuple(t.shape)}; use categorical_crossentropy for one-hot targets"
             )
-        if t.size and (not np.all(np.equal(np.mod(t, 1), 0)) or t.min() < 0 or t.max() >= y_shape[-1]):
+        if t.size and not np.all(np.equal(np.mod(t, 1), 0)):
+            fraction = float(t.flat[int(np.argmax(np.mod(t, 1) != 0))])
             raise DataError(
-                f"loss '{self.name}': labels must be integers in [0, {y_shape[-1] - 1}], received "
+                f"loss '{self.name}': labels must be whole numbers (class indices in "
+                f"[0, {y_shape[-1] - 1}]), received {fraction:g}"
+            )
+        if t.size and (t.min() < 0 or t.max() >= y_shape[-1]):
+            raise DataError(
+                f"loss '{self.name}': labels must be class indices in [0, {y_shape[-1] - 1}], received "
                 f"values from {t.min()} to {t.max()}"
             )
 

@@ -379,3 +379,12 @@ def test_a_damaged_kernel_cache_is_recompiled_not_a_crash(tmp_path):
         damaged.write_bytes(b"cut short")
     assert run() == 1  # one warning for the whole run, and it trains
     assert run() == 0  # the rewritten cache is read again
+
+
+def test_a_fractional_label_is_named_as_such():
+    model = dz.Sequential([dz.Dense(3, activation="softmax")], input_shape=(2,))
+    model.compile(loss="sparse_categorical_crossentropy")
+    with pytest.raises(DataError, match=r"must be whole numbers .* received 1\.5"):
+        model.fit(np.zeros((3, 2)), np.array([0, 1.5, 2]), verbose=0)
+    with pytest.raises(DataError, match=r"class indices in \[0, 2\], received values from 0 to 3"):
+        model.fit(np.zeros((3, 2)), np.array([0, 1, 3]), verbose=0)
