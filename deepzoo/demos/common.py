@@ -10,44 +10,33 @@ from pathlib import Path
 
 import click
 
-from ..errors import DeepZooError
+from ..errors import ConfigError, DeepZooError
+from ..validation import number_in
 
 #: counts that must be at least 1 (epochs, samples, batch sizes, hidden units)
 POSITIVE_INT = click.IntRange(min=1)
-#: a learning rate
-POSITIVE_NUMBER = None  # set below, once the class exists
 #: seeds: NumPy takes any integer >= 0
 SEED = click.IntRange(min=0)
 
 
-class PositiveNumber(click.ParamType):
-    """A finite number > 0 (a learning rate): not 0, not negative, not nan or inf."""
+class NumberIn(click.ParamType):
+    """A number in an interval, checked by :func:`deepzoo.validation.number_in` (nan and, with an
+    open end at infinity, inf are refused): ``NumberIn(0, inf, low_open=True)`` is a learning rate."""
 
     name = "NUMBER"
 
-    def convert(self, value, param, ctx):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{value!r} is not a number", param, ctx)
-        if not math.isfinite(number) or number <= 0:
-            self.fail(f"{value!r} must be a finite number > 0", param, ctx)
-        return number
-
-
-class Fraction(click.ParamType):
-    """A number in [0, 1) (a share of the data)."""
-
-    name = "FRACTION"
+    def __init__(self, low, high, low_open=False, high_open=False):
+        self.bounds = (low, high, low_open, high_open)
 
     def convert(self, value, param, ctx):
         try:
             number = float(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number", param, ctx)
-        if not 0 <= number < 1:
-            self.fail(f"{value!r} must be a number from 0 up to (not including) 1", param, ctx)
-        return number
+        try:
+            return number_in("the option", "the value", number, *self.bounds)
+        except ConfigError as exc:
+            self.fail(str(exc).split(": ", 1)[1], param, ctx)
 
 
 class PositiveInts(click.ParamType):
@@ -67,7 +56,10 @@ class PositiveInts(click.ParamType):
         return numbers
 
 
-POSITIVE_NUMBER = PositiveNumber()
+#: a learning rate: finite and > 0
+POSITIVE_NUMBER = NumberIn(0, math.inf, low_open=True, high_open=True)
+#: a share of the data, in [0, 1)
+FRACTION = NumberIn(0, 1, high_open=True)
 
 #: file types matplotlib writes
 PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")

@@ -16,7 +16,7 @@ import numpy as np
 from ..callbacks import TerminateOnNaN
 from ..datasets import load_mnist, one_hot
 from ..metrics import confusion_matrix
-from .common import DATA_DIR, POSITIVE_INT, SEED, Fraction, OutputFolder, device_option, finish, save_option
+from .common import DATA_DIR, FRACTION, POSITIVE_INT, SEED, OutputFolder, device_option, finish, save_option
 
 
 @dataclass
@@ -85,7 +85,7 @@ def mnist_options(epochs, batch_size, validation_split):
                          help="Passes over the training set."),
             click.option("--batch-size", type=POSITIVE_INT, default=batch_size, show_default=True,
                          help="Images per step."),
-            click.option("--validation-split", type=Fraction(), default=validation_split, show_default=True,
+            click.option("--validation-split", type=FRACTION, default=validation_split, show_default=True,
                          help="Share of the training images held out to validate each epoch."),
             click.option("--seed", type=SEED, default=0, show_default=True,
                          help="Seed of weights, shuffling, dropout."),

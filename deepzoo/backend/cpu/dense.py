@@ -27,9 +27,6 @@ _BLAS_ALONE = 65536 * 4
 class CPUDenseOps(CPUOpsBase):
     """Products, bias, activations and dropout masks on the CPU."""
 
-    def _out(self, x, out):
-        return np.empty_like(x) if out is None else out
-
     # ---------------------------------------------------------- linear algebra
     def matmul(self, a, b, trans_a=False, trans_b=False, out=None, accumulate=False):
         if accumulate and trans_a and not trans_b and a.shape[0] <= _THIN_BATCH:
