@@ -26,8 +26,15 @@ AdamW
     ``p -= lr * wd * p``, then the Adam step
 
 Keras writes momentum SGD as ``v = momentum * v - lr * g``; ``p += v``, which is the
-same for a fixed learning rate. Keras's Adam puts ``eps`` outside a differently
-scaled square root; the difference shows only when ``sqrt(v)`` is near ``eps``.
+same for a fixed learning rate, and its Adadelta is the same as torch's. Three
+differ, and take ``formula="keras"`` to follow Keras 3 instead:
+
+- RMSprop and Adagrad divide by ``sqrt(s + eps)``;
+- Adam divides ``m / (1 - b1^t)`` by ``sqrt(v_hat) + eps / sqrt(1 - b2^t)``: Keras adds
+  ``eps`` to the square root of the *uncorrected* ``v``.
+
+The two formulas agree unless ``sqrt(s)`` is near ``eps``. ``deepzoo.keras.optimizers``
+holds these classes with ``formula="keras"`` and Keras's defaults.
 """
 
 from __future__ import annotations
@@ -38,11 +45,16 @@ from . import registry
 from .errors import ConfigError
 from .validation import number_in
 
+FORMULAS = ("torch", "keras")
+
 
 class Optimizer:
     """Base class: ``step`` walks the parameters; subclasses define ``update``."""
 
     name = "optimizer"
+    #: The registered class a model file names for this optimizer, when it is not the
+    #: optimizer's own class (``deepzoo.keras.optimizers.RMSprop`` is saved as ``RMSprop``).
+    saved_as: type | None = None
 
     def __init__(self, learning_rate: float, lr=None):
         if lr is not None:  # Keras 2's name, which Keras 3 removed
@@ -76,6 +88,17 @@ class Optimizer:
 
     def zeros_like(self, ops, param):
         return ops.alloc(param.shape, param.dtype)
+
+    def _formula(self, formula) -> str:
+        """``formula`` checked: ``"torch"`` (deepzoo's default) or ``"keras"`` (see the module)."""
+        if formula not in FORMULAS:
+            raise ConfigError(f"optimizer '{self.name}': formula must be one of {', '.join(FORMULAS)}; "
+                              f"received {formula!r}")
+        return formula
+
+    def _formula_config(self) -> dict:
+        """``formula`` in the config only where it is not the default, so old model files still match."""
+        return {"formula": self.formula} if self.formula != "torch" else {}
 
     def get_config(self) -> dict:
         return {"learning_rate": self.learning_rate}
@@ -117,12 +140,14 @@ class Adagrad(Optimizer):
 
     name = "adagrad"
 
-    def __init__(self, learning_rate=0.01, epsilon=1e-7, initial_accumulator_value=0.0, lr=None):
+    def __init__(self, learning_rate=0.01, epsilon=1e-7, initial_accumulator_value=0.0, lr=None,
+                 formula="torch"):
         super().__init__(learning_rate, lr)
         self.epsilon = self._number("epsilon", epsilon, 0, 1, low_open=True)
         self.initial_accumulator_value = self._number(
             "initial_accumulator_value", initial_accumulator_value, 0, float("inf"),
             high_open=True)
+        self.formula = self._formula(formula)
 
     def init_state(self, ops, param):
         acc = self.zeros_like(ops, param)
@@ -130,11 +155,12 @@ class Adagrad(Optimizer):
         return {"accumulator": acc}
 
     def update(self, ops, param, grad, state):
-        ops.adagrad_update(param, grad, state["accumulator"], self.learning_rate, self.epsilon)
+        ops.adagrad_update(param, grad, state["accumulator"], self.learning_rate, self.epsilon,
+                           self.formula == "keras")
 
     def get_config(self):
         return {**super().get_config(), "epsilon": self.epsilon,
-                "initial_accumulator_value": self.initial_accumulator_value}
+                "initial_accumulator_value": self.initial_accumulator_value, **self._formula_config()}
 
 
 class RMSprop(Optimizer):
@@ -142,20 +168,21 @@ class RMSprop(Optimizer):
 
     name = "rmsprop"
 
-    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, lr=None):
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, lr=None, formula="torch"):
         super().__init__(learning_rate, lr)
         self.rho = self._number("rho", rho, 0, 1, high_open=True)
         self.epsilon = self._number("epsilon", epsilon, 0, 1, low_open=True)
+        self.formula = self._formula(formula)
 
     def init_state(self, ops, param):
         return {"mean_square": self.zeros_like(ops, param)}
 
     def update(self, ops, param, grad, state):
         ops.rmsprop_update(param, grad, state["mean_square"], self.learning_rate, self.rho,
-                           self.epsilon)
+                           self.epsilon, self.formula == "keras")
 
     def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon, **self._formula_config()}
 
 
 class Adadelta(Optimizer):
@@ -189,23 +216,28 @@ class Adam(Optimizer):
 
     name = "adam"
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, lr=None):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, lr=None,
+                 formula="torch"):
         super().__init__(learning_rate, lr)
         self.beta_1 = self._number("beta_1", beta_1, 0, 1, high_open=True)
         self.beta_2 = self._number("beta_2", beta_2, 0, 1, high_open=True)
         self.epsilon = self._number("epsilon", epsilon, 0, 1, low_open=True)
+        self.formula = self._formula(formula)
 
     def init_state(self, ops, param):
         return {"m": self.zeros_like(ops, param), "v": self.zeros_like(ops, param), "step": 0}
 
     def update(self, ops, param, grad, state):
         state["step"] += 1
+        eps = self.epsilon
+        if self.formula == "keras":  # Keras adds eps to sqrt(v), before the bias correction
+            eps = eps / (1.0 - self.beta_2 ** state["step"]) ** 0.5
         ops.adam_update(param, grad, state["m"], state["v"], self.learning_rate, self.beta_1,
-                        self.beta_2, self.epsilon, state["step"])
+                        self.beta_2, eps, state["step"])
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon}
+                "epsilon": self.epsilon, **self._formula_config()}
 
 
 class AdamW(Adam):
@@ -217,8 +249,8 @@ class AdamW(Adam):
     name = "adamw"
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 lr=None):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, lr)
+                 lr=None, formula="torch"):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, lr, formula)
         self.weight_decay = self._number("weight_decay", weight_decay, 0, 1)
 
     def update(self, ops, param, grad, state):

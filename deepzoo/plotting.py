@@ -84,8 +84,9 @@ def plot_history(history, path=None, title=""):
     return save_or_return(fig, path)
 
 
-def plot_confusion_matrix(matrix, path, title="confusion matrix (test set)") -> str:
-    """A heat map of ``matrix[true, predicted]`` with the counts written in."""
+def plot_confusion_matrix(matrix, path=None, title="confusion matrix (test set)"):
+    """A heat map of ``matrix[true, predicted]`` with the counts written in; saved to ``path``
+    (returns the path), or returned as a figure when there is no path."""
     matrix = np.asarray(matrix)
     k = matrix.shape[0]
     fig = figure(path, figsize=(6.5, 5.5))

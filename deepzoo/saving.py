@@ -97,7 +97,7 @@ def _compile_config(model):
             else:
                 arrays[f"optimizer/{key}/{name}"] = np.asarray(model.ops.to_host(value))
     config = {
-        "optimizer": {"class_name": registry.optimizers.name_of(type(optimizer)),
+        "optimizer": {"class_name": registry.optimizers.name_of(optimizer.saved_as or type(optimizer)),
                       "config": optimizer.get_config(), "iterations": optimizer.iterations,
                       "scalars": scalars},
         "loss": {"class_name": registry.losses.name_of(type(model.loss)),

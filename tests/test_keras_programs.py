@@ -338,6 +338,78 @@ def test_keras_2_lr_still_works_with_a_deprecation_note():
     assert optimizer.learning_rate == 0.01
 
 
+def keras_3_steps(name, param, grads, lr, eps=1e-7, rho=0.9, beta_1=0.9, beta_2=0.999, initial=0.1):
+    """Keras 3's ``update_step`` of each optimizer, transcribed into NumPy (float64)."""
+    p, s, m, v = param.copy(), np.full_like(param, initial if name == "Adagrad" else 0.0), 0.0, 0.0
+    for t, g in enumerate(grads, start=1):
+        if name == "RMSprop":
+            s = rho * s + (1 - rho) * g * g
+            p = p - lr * g / np.sqrt(s + eps)
+        elif name == "Adagrad":
+            s = s + g * g
+            p = p - lr * g / np.sqrt(s + eps)
+        elif name == "Adam":
+            alpha = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+            m = m + (g - m) * (1 - beta_1)
+            v = v + (g * g - v) * (1 - beta_2)
+            p = p - alpha * m / (np.sqrt(v) + eps)
+    return p
+
+
+@pytest.mark.parametrize("name", ["RMSprop", "Adagrad", "Adam"])
+def test_facade_optimizers_follow_keras_3_formulas_and_defaults(name, rng):
+    """Tiny gradients, where ``eps`` matters: the facade's step is Keras's, deepzoo's own is torch's."""
+    from deepzoo.backend.reference import Ops
+
+    ops, lr = Ops(), 0.01
+    param, grads = rng.standard_normal((3, 4)), [rng.standard_normal((3, 4)) * 1e-5 for _ in range(4)]
+    expected = keras_3_steps(name, param, grads, lr, eps=1e-4)
+    results = {}
+    for label, optimizer in (("keras", getattr(deepzoo.keras.optimizers, name)(learning_rate=lr, epsilon=1e-4)),
+                             ("deepzoo", getattr(deepzoo.optimizers, name)(learning_rate=lr, epsilon=1e-4))):
+        p = param.copy()
+        if name == "Adagrad":
+            optimizer.initial_accumulator_value = 0.1  # compare the formulas, not this default
+        for g in grads:
+            optimizer.step(ops, [("w", p, g.copy())])
+        results[label] = p
+    np.testing.assert_allclose(results["keras"] - param, expected - param, rtol=1e-9)
+    assert not np.allclose(results["deepzoo"] - param, expected - param, rtol=1e-5, atol=0)
+
+
+def test_facade_optimizer_defaults_are_keras_3s():
+    k = deepzoo.keras.optimizers
+    assert (k.Adadelta().learning_rate, k.Adadelta().epsilon) == (0.001, 1e-7)
+    assert (k.Adagrad().learning_rate, k.Adagrad().initial_accumulator_value) == (0.001, 0.1)
+    assert k.RMSprop().get_config() == {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7, "formula": "keras"}
+    assert deepzoo.optimizers.RMSprop().get_config() == {"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7}
+    assert deepzoo.optimizers.Adadelta().learning_rate == 1.0
+    k.SGD(name="SGD", clipnorm=None)  # Keras's defaults for what deepzoo lacks are accepted
+    with pytest.raises(deepzoo.errors.MissingFeatureError, match=r"RMSprop\(centered=True\)"):
+        k.RMSprop(centered=True)
+    with pytest.raises(deepzoo.errors.MissingFeatureError, match="clipnorm"):
+        k.Adam(clipnorm=1.0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'learnin_rate'"):
+        k.Adam(learnin_rate=0.1)
+    with pytest.raises(deepzoo.errors.ConfigError, match="formula must be one of torch, keras"):
+        deepzoo.optimizers.Adam(formula="tf")
+
+
+def test_a_facade_optimizer_is_saved_and_loaded_with_its_formula(tmp_path, rng):
+    model = deepzoo.keras.Sequential([deepzoo.keras.layers.Dense(2, input_shape=(3,))])
+    model.compile(optimizer=deepzoo.keras.optimizers.RMSprop(learning_rate=0.01), loss="mse")
+    x, y = rng.standard_normal((8, 3)).astype("float32"), rng.standard_normal((8, 2)).astype("float32")
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.dzm")
+    loaded = deepzoo.keras.models.load_model(tmp_path / "m.dzm")
+    assert type(loaded.optimizer) is deepzoo.optimizers.RMSprop
+    assert loaded.optimizer.formula == "keras"
+    model.fit(x, y, epochs=1, verbose=0)
+    loaded.fit(x, y, epochs=1, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_the_facade_imports_every_way_a_program_spells_it():
     """In a fresh interpreter each time: ``from deepzoo import keras`` once recursed."""
     import subprocess

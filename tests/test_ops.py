@@ -130,6 +130,8 @@ UPDATES = {
     "sgd_nesterov": lambda p: (np.zeros_like(p), 0.1, 0.9, True),
     "adagrad_update": lambda p: (np.full_like(p, 0.1), 0.1, 1e-7),
     "rmsprop_update": lambda p: (np.zeros_like(p), 0.01, 0.9, 1e-7),
+    "adagrad_keras": lambda p: (np.full_like(p, 0.1), 0.1, 1e-7, True),
+    "rmsprop_keras": lambda p: (np.zeros_like(p), 0.01, 0.9, 1e-3, True),
     "adadelta_update": lambda p: (np.zeros_like(p), np.zeros_like(p), 1.0, 0.95, 1e-6),
     "adam_update": lambda p: (np.zeros_like(p), np.zeros_like(p), 0.01, 0.9, 0.999, 1e-7),
 }
@@ -137,7 +139,7 @@ UPDATES = {
 
 @pytest.mark.parametrize("case", list(UPDATES))
 def test_optimizer_updates(host_ops, rng, dtype, case):
-    method = case if case.endswith("update") else "sgd_update"
+    method = case if case.endswith("update") else f"{case.split('_')[0]}_update"
     p = randn(rng, (4, 5), dtype)
     p_ref, state_ref = p.copy(), [a.copy() if isinstance(a, np.ndarray) else a for a in UPDATES[case](p)]
     state = [a.copy() if isinstance(a, np.ndarray) else a for a in state_ref]

@@ -55,6 +55,22 @@ build_adder().summary()
 
 # %%
 # Its parameters add up as in the lecture: 44,800 + 0 + 30,200 + 561 = 75,561.
+# The lecture shows the Keras summary of this model; in Keras's spelling, which
+# runs on deepzoo with ``from deepzoo import keras`` in place of ``import keras``,
+# the same stack reads:
+from deepzoo import keras
+from deepzoo.keras import layers
+
+keras_adder = keras.Sequential([
+    keras.Input(shape=(7, 11)),
+    layers.LSTM(100),
+    layers.RepeatVector(4),
+    layers.LSTM(50, return_sequences=True),
+    layers.TimeDistributed(layers.Dense(11, activation="softmax")),
+])
+print("parameters:", keras_adder.count_params())
+
+# %%
 # Here is a short run on 2,000 two-digit questions (a full run is quoted below):
 train, test = addition(samples=5, test_samples=1, digits=3, seed=0)
 print("questions:", train.questions, "answers:", train.answers, "input shape:", train.x.shape)

@@ -82,6 +82,21 @@ from deepzoo.demos.lenet import build_lenet
 build_lenet().summary()
 
 # %%
+# The same network in the Keras spelling, which runs on deepzoo unchanged; a
+# 5x5 convolution with ``padding="same"`` pads two pixels on each side, as
+# ``padding=2`` does above:
+from deepzoo import keras
+from deepzoo.keras.layers import Conv2D, Dense, Flatten, MaxPooling2D
+
+keras_lenet = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    Conv2D(6, (5, 5), padding="same", activation="relu"), MaxPooling2D((2, 2)),
+    Conv2D(16, (5, 5), activation="relu"), MaxPooling2D((2, 2)), Flatten(),
+    Dense(120, activation="relu"), Dense(84, activation="relu"), Dense(10, activation="softmax"),
+])
+print("parameters:", keras_lenet.count_params())
+
+# %%
 # Recurrent networks
 # ------------------
 # A recurrent layer reads a sequence one step at a time and carries a state from

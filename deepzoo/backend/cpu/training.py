@@ -83,14 +83,14 @@ class CPUTrainingOps(CPUOpsBase):
         else:
             k.sgd(param, grad, dt(lr))
 
-    def adagrad_update(self, param, grad, accumulator, lr, eps):
+    def adagrad_update(self, param, grad, accumulator, lr, eps, eps_inside_sqrt=False):
         dt = param.dtype.type
-        k.adagrad(param, grad, accumulator, dt(lr), dt(eps))
+        k.adagrad(param, grad, accumulator, dt(lr), dt(eps), bool(eps_inside_sqrt))
 
-    def rmsprop_update(self, param, grad, mean_square, lr, rho, eps):
+    def rmsprop_update(self, param, grad, mean_square, lr, rho, eps, eps_inside_sqrt=False):
         dt = param.dtype.type
         k.rmsprop(param, grad, mean_square, dt(lr), dt(rho), dt(1 - rho),
-                  dt(eps), dt(_TINY[param.dtype]))
+                  dt(eps), bool(eps_inside_sqrt), dt(_TINY[param.dtype]))
 
     def adadelta_update(self, param, grad, mean_square, mean_delta, lr, rho, eps):
         dt = param.dtype.type

@@ -174,7 +174,7 @@ def sgd_momentum(param, grad, velocity, lr, momentum, nesterov):
 
 
 @njit(**_exact)
-def adagrad(param, grad, accumulator, lr, eps):
+def adagrad(param, grad, accumulator, lr, eps, eps_inside_sqrt):
     param = param.reshape(-1)
     grad = grad.reshape(-1)
     accumulator = accumulator.reshape(-1)
@@ -182,12 +182,12 @@ def adagrad(param, grad, accumulator, lr, eps):
         g = grad[i]
         s = accumulator[i] + g * g
         accumulator[i] = s
-        param[i] -= lr * g / (math.sqrt(s) + eps)
+        param[i] -= lr * g / (math.sqrt(s + eps) if eps_inside_sqrt else math.sqrt(s) + eps)
         grad[i] = 0
 
 
 @njit(**_exact)
-def rmsprop(param, grad, mean_square, lr, rho, one_minus_rho, eps, tiny):
+def rmsprop(param, grad, mean_square, lr, rho, one_minus_rho, eps, eps_inside_sqrt, tiny):
     param = param.reshape(-1)
     grad = grad.reshape(-1)
     mean_square = mean_square.reshape(-1)
@@ -195,7 +195,7 @@ def rmsprop(param, grad, mean_square, lr, rho, one_minus_rho, eps, tiny):
         g = grad[i]
         s = rho * mean_square[i] + one_minus_rho * g * g
         mean_square[i] = s if s > tiny else s * 0
-        param[i] -= lr * g / (math.sqrt(s) + eps)
+        param[i] -= lr * g / (math.sqrt(s + eps) if eps_inside_sqrt else math.sqrt(s) + eps)
         grad[i] = 0
 
 

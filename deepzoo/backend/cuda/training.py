@@ -109,11 +109,11 @@ class CUDATrainingOps(CUDAOpsBase):
         else:
             self._update(k.sgd, param, grad, lr)
 
-    def adagrad_update(self, param, grad, accumulator, lr, eps):
-        self._update(k.adagrad, param, grad, accumulator, lr, eps)
+    def adagrad_update(self, param, grad, accumulator, lr, eps, eps_inside_sqrt=False):
+        self._update(k.adagrad, param, grad, accumulator, lr, eps, bool(eps_inside_sqrt))
 
-    def rmsprop_update(self, param, grad, mean_square, lr, rho, eps):
-        self._update(k.rmsprop, param, grad, mean_square, lr, rho, eps)
+    def rmsprop_update(self, param, grad, mean_square, lr, rho, eps, eps_inside_sqrt=False):
+        self._update(k.rmsprop, param, grad, mean_square, lr, rho, eps, bool(eps_inside_sqrt))
 
     def adadelta_update(self, param, grad, mean_square, mean_delta, lr, rho, eps):
         self._update(k.adadelta, param, grad, mean_square, mean_delta, lr, rho, eps)

@@ -172,20 +172,20 @@ def sgd_momentum(p, g, v, lr, momentum, nesterov):
 
 
 @cuda.jit
-def adagrad(p, g, acc, lr, eps):
+def adagrad(p, g, acc, lr, eps, eps_inside_sqrt):
     zero = p.dtype.type(0)
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
         acc[i] += g[i] * g[i]
-        p[i] -= lr * g[i] / (math.sqrt(acc[i]) + eps)
+        p[i] -= lr * g[i] / (math.sqrt(acc[i] + eps) if eps_inside_sqrt else math.sqrt(acc[i]) + eps)
         g[i] = zero
 
 
 @cuda.jit
-def rmsprop(p, g, ms, lr, rho, eps):
+def rmsprop(p, g, ms, lr, rho, eps, eps_inside_sqrt):
     zero, one = p.dtype.type(0), p.dtype.type(1)
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
         ms[i] = rho * ms[i] + (one - rho) * g[i] * g[i]
-        p[i] -= lr * g[i] / (math.sqrt(ms[i]) + eps)
+        p[i] -= lr * g[i] / (math.sqrt(ms[i] + eps) if eps_inside_sqrt else math.sqrt(ms[i]) + eps)
         g[i] = zero
 
 

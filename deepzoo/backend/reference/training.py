@@ -103,15 +103,19 @@ class TrainingOps:
         param -= lr * step
         grad[...] = 0
 
-    def adagrad_update(self, param, grad, accumulator, lr, eps):
+    # Adagrad and RMSprop divide by ``sqrt(s) + eps`` (torch), or, with
+    # ``eps_inside_sqrt``, by ``sqrt(s + eps)`` (Keras 3).
+    def adagrad_update(self, param, grad, accumulator, lr, eps, eps_inside_sqrt=False):
         accumulator += grad * grad
-        param -= lr * grad / (np.sqrt(accumulator) + eps)
+        root = np.sqrt(accumulator + eps) if eps_inside_sqrt else np.sqrt(accumulator) + eps
+        param -= lr * grad / root
         grad[...] = 0
 
-    def rmsprop_update(self, param, grad, mean_square, lr, rho, eps):
+    def rmsprop_update(self, param, grad, mean_square, lr, rho, eps, eps_inside_sqrt=False):
         mean_square *= rho
         mean_square += (1 - rho) * grad * grad
-        param -= lr * grad / (np.sqrt(mean_square) + eps)
+        root = np.sqrt(mean_square + eps) if eps_inside_sqrt else np.sqrt(mean_square) + eps
+        param -= lr * grad / root
         grad[...] = 0
 
     def adadelta_update(self, param, grad, mean_square, mean_delta, lr, rho, eps):
