@@ -59,38 +59,30 @@ def plot_decision_boundary_and_loss(model, x, t, history, path=None, title=""):
     return save_or_return(fig, path)
 
 
-def plot_history(history, path=None, title=""):
-    """Training and validation loss (left) and accuracy (right) per epoch.
+def _history_panels(history) -> list:
+    """The metrics ``history`` holds that get a panel: the loss, and the accuracy if measured."""
+    return [m for m in ("loss", "accuracy") if m in history.history]
 
-    Saves a PNG to ``path``; without a path the figure is left open and returned.
-    """
+
+def _draw_history(ax, history, metric) -> None:
+    """One metric per epoch on ``ax``: training, and validation where it was measured."""
     from matplotlib.ticker import MaxNLocator
 
     logs = history.history
     epochs = np.arange(1, len(logs["loss"]) + 1)
-    metrics = [m for m in ("loss", "accuracy") if m in logs]
-    fig = figure(path, figsize=(5 * len(metrics), 4))
-    axes = fig.subplots(1, len(metrics), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
-        ax.plot(epochs, logs[metric], "o-", label="training")
-        if f"val_{metric}" in logs:
-            ax.plot(epochs, logs[f"val_{metric}"], "s-", label="validation")
-        ax.set(xlabel="epoch", ylabel=metric, title=metric)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend()
-        ax.grid(alpha=0.3)
-    if title:
-        fig.suptitle(title)
-    return save_or_return(fig, path)
+    ax.plot(epochs, logs[metric], "o-", label="training")
+    if f"val_{metric}" in logs:
+        ax.plot(epochs, logs[f"val_{metric}"], "s-", label="validation")
+    ax.set(xlabel="epoch", ylabel=metric, title=metric)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend()
+    ax.grid(alpha=0.3)
 
 
-def plot_confusion_matrix(matrix, path=None, title="confusion matrix (test set)"):
-    """A heat map of ``matrix[true, predicted]`` with the counts written in; saved to ``path``
-    (returns the path), or returned as a figure when there is no path."""
+def _draw_confusion(fig, ax, matrix, title) -> None:
+    """``matrix[true, predicted]`` as a heat map on ``ax``, with the counts written in."""
     matrix = np.asarray(matrix)
     k = matrix.shape[0]
-    fig = figure(path, figsize=(6.5, 5.5))
-    ax = fig.subplots()
     image = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(image, ax=ax)
     limit = matrix.max() / 2
@@ -99,4 +91,39 @@ def plot_confusion_matrix(matrix, path=None, title="confusion matrix (test set)"
             ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
                     color="white" if matrix[i, j] > limit else "black")
     ax.set(xticks=range(k), yticks=range(k), xlabel="predicted", ylabel="true", title=title)
+
+
+def plot_history(history, path=None, title=""):
+    """Training and validation loss (left) and accuracy (right) per epoch.
+
+    Saves a PNG to ``path``; without a path the figure is left open and returned.
+    """
+    metrics = _history_panels(history)
+    fig = figure(path, figsize=(5 * len(metrics), 4))
+    for ax, metric in zip(fig.subplots(1, len(metrics), squeeze=False)[0], metrics):
+        _draw_history(ax, history, metric)
+    if title:
+        fig.suptitle(title)
+    return save_or_return(fig, path)
+
+
+def plot_confusion_matrix(matrix, path=None, title="confusion matrix (test set)"):
+    """A heat map of ``matrix[true, predicted]`` with the counts written in; saved to ``path``
+    (returns the path), or returned as a figure when there is no path."""
+    fig = figure(path, figsize=(6.5, 5.5))
+    _draw_confusion(fig, fig.subplots(), matrix, title)
+    return save_or_return(fig, path)
+
+
+def plot_training_report(history, matrix, path=None, title=""):
+    """One figure of a classifier's run: the curves of :func:`plot_history` and, beside them,
+    the test set's confusion matrix of :func:`plot_confusion_matrix`."""
+    metrics = _history_panels(history)
+    fig = figure(path, figsize=(5 * len(metrics) + 6, 4.8))
+    axes = fig.subplots(1, len(metrics) + 1, width_ratios=[1] * len(metrics) + [1.25])
+    for ax, metric in zip(axes, metrics):
+        _draw_history(ax, history, metric)
+    _draw_confusion(fig, axes[-1], matrix, "confusion matrix (test set)")
+    if title:
+        fig.suptitle(title)
     return save_or_return(fig, path)

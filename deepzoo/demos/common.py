@@ -88,23 +88,6 @@ class OutputFile(click.ParamType):
         return str(path)
 
 
-class OutputFolder(click.ParamType):
-    """A folder the command will write files into; created if missing, in a folder that exists."""
-
-    name = "DIR"
-
-    def convert(self, value, param, ctx):
-        path = Path(value)
-        if path.exists() and not path.is_dir():
-            self.fail(f"{value} is a file, not a folder", param, ctx)
-        parent = path if path.exists() else (path.parent if str(path.parent) else Path("."))
-        if not parent.is_dir():
-            self.fail(f"the folder {parent} does not exist", param, ctx)
-        if not os.access(parent, os.W_OK | os.X_OK):
-            self.fail(f"{parent} cannot be written here (no permission)", param, ctx)
-        return str(path)
-
-
 #: a folder of data files that must exist
 DATA_DIR = click.Path(exists=True, file_okay=False)
 PLOT_FILE = OutputFile(PLOT_SUFFIXES)

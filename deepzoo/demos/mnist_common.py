@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import click
 import numpy as np
@@ -16,7 +15,7 @@ import numpy as np
 from ..callbacks import TerminateOnNaN
 from ..datasets import load_mnist, one_hot
 from ..metrics import confusion_matrix
-from .common import DATA_DIR, FRACTION, POSITIVE_INT, SEED, OutputFolder, device_option, finish, save_option
+from .common import DATA_DIR, FRACTION, PLOT_FILE, POSITIVE_INT, SEED, device_option, finish, save_option
 
 
 @dataclass
@@ -58,23 +57,18 @@ def train_on_mnist(model, *, flatten, epochs, batch_size, validation_split, limi
                     confusion_matrix(y_test, predicted, 10), len(x))
 
 
-def report(run: MnistRun, plot_dir, title, save_path=None):
-    """Print the test figures; with ``plot_dir`` save the curves and the confusion matrix."""
+def report(run: MnistRun, plot_path, title, save_path=None):
+    """Print the test figures; with ``plot_path`` save the curves and the confusion matrix."""
     finish(run.model, save_path)
     click.echo(f"trained on {run.train_samples:,} images; test loss {run.test_loss:.4f}, "
                f"test accuracy {run.test_accuracy:.2%}")
     hardest = np.argsort(np.diag(run.confusion) / run.confusion.sum(axis=1))[:3]
     click.echo("digits most often mistaken: " + ", ".join(
         f"{d} ({run.confusion[d, d]}/{run.confusion[d].sum()} right)" for d in hardest))
-    if plot_dir:
-        from ..plotting import plot_confusion_matrix, plot_history
+    if plot_path:
+        from ..plotting import plot_training_report
 
-        folder = Path(plot_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        click.echo("plots written: " + ", ".join([
-            plot_history(run.history, folder / "curves.png", title=title),
-            plot_confusion_matrix(run.confusion, folder / "confusion_matrix.png"),
-        ]))
+        click.echo("plot written: " + plot_training_report(run.history, run.confusion, plot_path, title))
 
 
 def mnist_options(epochs, batch_size, validation_split):
@@ -94,8 +88,9 @@ def mnist_options(epochs, batch_size, validation_split):
             device_option,
             click.option("--data-dir", type=DATA_DIR, metavar="DIR", default=None,
                          help="Folder with the MNIST files (default: DEEPZOO_DATA, then the cache)."),
-            click.option("--plot", "plot_dir", type=OutputFolder(), metavar="DIR", default=None,
-                         help="Write curves.png and confusion_matrix.png into this folder."),
+            click.option("--plot", "plot_path", type=PLOT_FILE, metavar="FILE", default=None,
+                         help="Save the loss and accuracy curves and the test set's confusion matrix "
+                              "to this image (.png, .svg, .pdf ...)."),
             click.option("--quiet", is_flag=True, help="No progress display."),
             save_option,
         ]
@@ -111,11 +106,11 @@ def mnist_command(train, *, epochs, batch_size, validation_split, title, help, l
 
     @click.command(help=help)
     @mnist_options(epochs=epochs, batch_size=batch_size, validation_split=validation_split)
-    def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_dir, quiet,
+    def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_path, quiet,
                 save_path):
         run = train(epochs=epochs, batch_size=batch_size, validation_split=validation_split, seed=seed,
                     limit=limit, device=device, data_dir=data_dir, verbose=0 if quiet else 1)
-        report(run, plot_dir, title, save_path)
+        report(run, plot_path, title, save_path)
 
     command.lecture = lecture
     return command
