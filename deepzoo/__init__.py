@@ -34,6 +34,7 @@ from .errors import (
 )
 from .gradcheck import GradcheckResult, GradientCheckError, gradcheck
 from .layers import (
+    ELU,
     LSTM,
     Activation,
     AveragePooling2D,
@@ -41,11 +42,19 @@ from .layers import (
     Dense,
     Dropout,
     Flatten,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    Input,
+    InputLayer,
     Layer,
+    LeakyReLU,
     Maxout,
     MaxPool2D,
+    ReLU,
     RepeatVector,
+    Reshape,
     SimpleRNN,
+    Softmax,
     TimeDistributed,
 )
 from .model import Sequential, load_model
@@ -66,6 +75,8 @@ __all__ = [
     "Sequential",
     "Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
     "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed",
+    "Input", "InputLayer", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax",
+    "GlobalAveragePooling2D", "GlobalMaxPooling2D",
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW",
     "Callback", "History", "EarlyStopping", "TerminateOnNaN", "ModelCheckpoint", "CSVLogger",
     "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau",
