@@ -30,6 +30,7 @@ import numpy as np
 from numba import njit, prange
 
 from deepzoo.backend.cpu import conv_kernels as kc
+from deepzoo.backend.cpu.conv import _tap_shifts
 from deepzoo.backend.cpu.threads import Workers, one_blas_thread
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -75,8 +76,9 @@ def conv_kernels(rng, n, size, c, f, k):
         kc.im2col(xp, k, k, 1, 1, 1, 1, o, o, cols)
         grad.reshape(-1, f)[...] += cols.T @ dz
 
-    direct = best(lambda: kc.conv_planes(planes, kernel, size, 1, 1, o, o, bias, False, z))
-    direct_grad = best(lambda: kc.conv_planes_kernel_grad(planes, dz, size, 1, 1, o, o, grad))
+    shifts = _tap_shifts(kernel.shape, (1, 1), size)
+    direct = best(lambda: kc.conv_planes(planes, kernel, shifts, size, o, o, bias, False, z))
+    direct_grad = best(lambda: kc.conv_planes_kernel_grad(planes, dz, shifts, size, o, o, grad))
     print(f"conv {c} -> {f} channels, {k}x{k}, batch {n}: forward direct on planes {direct * 1e3:.2f} ms, "
           f"im2col + BLAS {best(columns_and_product) * 1e3:.2f} ms; kernel gradient on planes "
           f"{direct_grad * 1e3:.2f} ms, im2col + BLAS {best(columns_and_gradient) * 1e3:.2f} ms")

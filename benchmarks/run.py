@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # every workload at full size
     python benchmarks/run.py --quick    # a smaller sample count, for a smoke test
+    python benchmarks/run.py --cold-start   # every demo's start with an empty numba cache
 
 Both libraries run on the CPU with the same number of threads, in float32, on
 synthetic data of the real shapes (see ``workloads.py``), each measurement in a
@@ -53,6 +54,26 @@ def wall_time(cmd, env=None, repeat=3):
     return min(times)
 
 
+def cold_starts(repeat=3):
+    """Seconds from the command to its end, for every demo: each with an empty numba cache
+    in a fresh process (best of ``repeat``), then once more with the cache it filled."""
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from test_cli_checks import QUICK_DEMOS
+
+    python = sys.executable
+    print(f"{'command':<72}{'empty cache':>12}{'warm':>8}")
+    for name, arguments in QUICK_DEMOS.items():
+        command = [python, "-m", "deepzoo", "demo", name, *arguments]
+        cold = []
+        for _ in range(repeat):
+            with tempfile.TemporaryDirectory() as cache:
+                env = {**os.environ, "NUMBA_CACHE_DIR": cache, "MPLBACKEND": "Agg"}
+                cold.append(wall_time(command, env=env, repeat=1))
+                warm = wall_time(command, env=env, repeat=1)
+        shown = " ".join(["deepzoo demo", name, *arguments])
+        print(f"{shown:<72}{min(cold):>11.2f}s{warm:>7.2f}s", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10,000 samples instead of 60,000")
@@ -61,7 +82,13 @@ def main():
                         "online_sigmoid, mnist_cnn, lenet, cnn_inference, lenet_inference, "
                         "adder_lecture, adder_keras, adder_inference)")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
+    parser.add_argument("--cold-start", action="store_true",
+                        help="only time every demo's start with an empty numba cache (needs the "
+                             "data files: DEEPZOO_DATA)")
     args = parser.parse_args()
+    if args.cold_start:
+        cold_starts()
+        return
 
     import numba
     import numpy as np

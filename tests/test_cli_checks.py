@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from shared_data import needs_mnist, needs_pima
 
 from deepzoo import registry
 from deepzoo.cli import main
@@ -22,6 +23,18 @@ TRAINING = ["xor", "perceptron", "mnist-mlp", "mnist-cnn", "lenet", "digits", "d
             "approximation", "addition"]
 PLOTTING = ["xor", "activations", "approximation", "diabetes", "digits", "forward-pass", "linreg", "logreg",
             "addition", "mnist-mlp", "mnist-cnn", "lenet"]
+#: each demo with arguments for a short run (``benchmarks/run.py --cold-start`` times these)
+QUICK_DEMOS = {
+    "xor": ["--quiet"], "perceptron": [], "linreg": [], "logreg": [], "forward-pass": [],
+    "activations": [], "approximation": ["--units", "2,3", "--epochs", "300"],
+    "digits": ["--limit", "500", "--quiet"], "diabetes": ["--epochs", "5", "--quiet"],
+    "addition": ["--samples", "500", "--test-samples", "100", "--epochs", "1", "--quiet"],
+    "mnist-mlp": ["--limit", "500", "--epochs", "1", "--quiet"],
+    "mnist-cnn": ["--limit", "500", "--epochs", "1", "--quiet"],
+    "lenet": ["--limit", "500", "--epochs", "1", "--quiet"],
+}
+NEEDS = {"digits": needs_mnist, "mnist-mlp": needs_mnist, "mnist-cnn": needs_mnist, "lenet": needs_mnist,
+         "diabetes": needs_pima}
 SAVING = ["xor", "addition", "diabetes", "digits", "mnist-mlp", "mnist-cnn", "lenet"]
 
 
@@ -102,3 +115,11 @@ def test_every_demo_has_help(demo):
 
 def test_the_tests_know_every_demo():
     assert set(TRAINING) | set(PLOTTING) | {"forward-pass", "activations"} >= set(DEMOS), Path(__file__).name
+    assert set(QUICK_DEMOS) == set(DEMOS)
+
+
+@pytest.mark.parametrize("demo", [pytest.param(d, marks=NEEDS.get(d, ())) for d in QUICK_DEMOS])
+def test_every_demo_runs_with_its_options(demo):
+    result = CliRunner().invoke(main, ["demo", demo, *QUICK_DEMOS[demo]])
+    assert result.exit_code == 0, f"deepzoo demo {demo}: exit {result.exit_code}\n{result.output}"
+    assert "Traceback" not in result.output and result.output.strip()

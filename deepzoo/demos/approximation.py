@@ -47,7 +47,7 @@ def fit_sine(units, epochs=5000, seed=0, n=200, device=None):
               help="Save each fit and its error (PNG).")
 @device_option
 def command(units, epochs, seed, plot_path, device):
-    sizes = [int(u) for u in units.split(",")]
+    sizes = list(units)
     fits = []
     for size in sizes:
         x, fit, error = fit_sine(size, epochs, seed, device=device)

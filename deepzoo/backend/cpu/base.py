@@ -34,6 +34,16 @@ from .threads import Workers, cpu_count
 HOLD_PRODUCTS = 64
 
 
+def flat(a):
+    """A contiguous array as a 1-D view, for the element-wise kernels (they compile once
+    per dtype that way, not once per rank). Never a copy: a kernel writing into a copy
+    would lose its result."""
+    if not a.flags.c_contiguous:
+        raise ValueError(f"the CPU kernels take C-contiguous arrays; received strides {a.strides} "
+                         f"for shape {a.shape}")
+    return a.reshape(-1)
+
+
 class CPUOpsBase(Ops):
     """The reference Ops with the CPU family's threads, BLAS policy and scratch buffers.
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import conv_kernels as kc
 from . import dense_kernels as k
-from .base import CPUOpsBase
+from .base import CPUOpsBase, flat
 from .threads import one_blas_thread
 
 # A convolution's columns are built for about this many bytes of images at a time,
@@ -32,6 +32,16 @@ _RUN_CHANNELS = 8
 # float32 values in one AVX2 register: max pooling of fewer channels keeps each
 # window's maximum in a register instead (see conv_kernels.py).
 _VECTOR_LANES = 8
+
+
+def _tap_shifts(kernel_shape, dilation, wp):
+    """Where each tap's run starts in a padded plane ``wp`` wide, taps in row-major order
+    (computed here rather than in the kernels: one compiled function fewer)."""
+    kh, kw = kernel_shape[0], kernel_shape[1]
+    return np.array([p * dilation[0] * wp + q * dilation[1] for p in range(kh) for q in range(kw)],
+                    dtype=np.int64)
+
+
 # Work is split over threads only in parts large enough to repay handing them to
 # a thread (tens of microseconds): at least this many multiply-adds of a
 # convolution, ...
@@ -90,7 +100,7 @@ class CPUConvOps(CPUOpsBase):
             if bias is None:
                 bias = np.zeros(kernel.shape[3], dtype=x.dtype)
             relu = activation == "relu"  # applied in the kernel
-            kc.conv_planes(planes, kernel, wp, dilation[0], dilation[1], oh, ow, bias, relu, z)
+            kc.conv_planes(planes, kernel, _tap_shifts(kernel.shape, dilation, wp), wp, oh, ow, bias, relu, z)
             if activation is not None and not relu:
                 self.activate(activation, z, alpha, out=z)
             return
@@ -129,9 +139,9 @@ class CPUConvOps(CPUOpsBase):
         with one_blas_thread():
             partial = self._split(x.shape[0], part, rows * kernel.size * (3 if need_dx else 2), _PART_MACS)
         for gk, gb in partial[1:]:  # in order, so the sum does not depend on timing
-            k.add_into(grad_kernel, gk)
+            k.add_into(flat(grad_kernel), flat(gk))
             if gb is not None:
-                k.add_into(grad_bias, gb)
+                k.add_into(flat(grad_bias), flat(gb))
         return dx
 
     def _conv2d_backward_into(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel,
@@ -167,11 +177,12 @@ class CPUConvOps(CPUOpsBase):
         if grad_bias is not None:
             k.sum_rows(dz, grad_bias, True)
         planes, wp = self._planes(x, pads)
-        kc.conv_planes_kernel_grad(planes, dz, wp, dilation[0], dilation[1], oh, ow, grad_kernel)
+        kc.conv_planes_kernel_grad(planes, dz, _tap_shifts(grad_kernel.shape, dilation, wp), wp, oh, ow,
+                                   grad_kernel)
         if dx is None:
             return
         grad_planes = np.zeros_like(planes)
-        kc.conv_planes_input_grad(dz, kernel, wp, dilation[0], dilation[1], oh, ow, grad_planes)
+        kc.conv_planes_input_grad(dz, kernel, _tap_shifts(kernel.shape, dilation, wp), wp, oh, ow, grad_planes)
         n, h, w, c = x.shape
         (top, _), (left, _) = pads
         dx += grad_planes.reshape(n, c, -1, wp)[:, :, top:top + h, left:left + w].transpose(0, 2, 3, 1)

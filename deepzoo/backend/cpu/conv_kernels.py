@@ -97,11 +97,13 @@ def col2im_runs(cols, kh, kw, sh, sw, dh, oh, ow, dxp):
 
 @njit(**_opts)
 def max_pool(x, ph, pw, sh, sw, top, left, y, which, argmax):
-    """``y`` = window maxima; ``which`` = index ``p * pw + q`` of the winning tap
-    (left unwritten when ``argmax`` is false).
+    """``y`` = window maxima; ``which`` = index ``p * pw + q`` of the winning tap.
 
     The channel loops run over one pixel's channel vector (a slice), which keeps
-    their indices non-negative: numba then drops its negative-index checks.
+    their indices non-negative: numba then drops its negative-index checks. The
+    winners are tracked whatever ``argmax`` says (the caller ignores ``which``
+    then): one loop with a select compiles in half the time of two loops, and
+    inference, the only caller that does not need them, loses little.
     """
     n, h, w, c = x.shape
     oh, ow = y.shape[1], y.shape[2]
@@ -118,22 +120,17 @@ def max_pool(x, ph, pw, sh, sw, top, left, y, which, argmax):
                         iw = j * sw - left + q
                         if iw < 0 or iw >= w:
                             continue
-                        tap, pixel = p * pw + q, x[b, ih, iw]
+                        tap, pixel = np.int32(p * pw + q), x[b, ih, iw]
                         if first:
                             for ch in range(c):
                                 out[ch] = pixel[ch]
-                            if argmax:
-                                for ch in range(c):
-                                    won[ch] = tap
+                                won[ch] = tap
                             first = False
-                        elif argmax:
+                        else:
                             for ch in range(c):
                                 better = pixel[ch] > out[ch]
                                 out[ch] = pixel[ch] if better else out[ch]
                                 won[ch] = tap if better else won[ch]
-                        else:
-                            for ch in range(c):
-                                out[ch] = max(out[ch], pixel[ch])
 
 
 @njit(**_opts)
@@ -183,31 +180,30 @@ def max_pool_rows(x, ph, pw, sh, sw, y, which, argmax):
     tap ``(p, 0)`` does. So for every column at once (strided or not) each tap is
     one shifted run of the row: ``ph * pw`` long vector loops over a row buffer,
     then one copy of every ``sw``-th column out of it. Taps are visited in row-major
-    order and only a strictly larger value wins, as in :func:`max_pool`.
+    order and only a strictly larger value wins, as in :func:`max_pool`. The
+    winners are tracked even when ``argmax`` is false: a select in a loop that
+    vectorises costs less than a second version of the loop (and its compilation).
     """
     n, h, w, c = x.shape
     oh, ow = y.shape[1], y.shape[2]
     span = ((ow - 1) * sw + 1) * c  # every window start from the first to the last
     best = np.empty(span, dtype=x.dtype)
-    won = np.zeros(span, dtype=np.int32)
+    won = np.empty(span, dtype=np.int32)
     for b in range(n):
         for i in range(oh):
             for p in range(ph):
                 line = x[b, i * sh + p].reshape(w * c)
                 for q in range(pw):
-                    run, tap = line[q * c:q * c + span], p * pw + q
+                    run, tap = line[q * c:q * c + span], np.int32(p * pw + q)
                     if p == 0 and q == 0:
-                        best[:] = run
-                        if argmax:
-                            won[:] = 0
-                    elif argmax:
+                        for t in range(span):
+                            best[t] = run[t]
+                            won[t] = 0
+                    else:
                         for t in range(span):
                             better = run[t] > best[t]
                             best[t] = run[t] if better else best[t]
                             won[t] = tap if better else won[t]
-                    else:
-                        for t in range(span):
-                            best[t] = max(best[t], run[t])
             out, out_won = y[b, i], which[b, i]
             for j in range(ow):
                 start = j * sw * c
@@ -282,7 +278,7 @@ def avg_pool(x, ph, pw, sh, sw, top, left, y, backward):
 # input of shape (N, C, HP * WP), one row-major plane per channel. With stride 1,
 # output (i, j) at tap (p, q) reads plane position (i + p * dh) * WP + j + q * dw,
 # so for a fixed tap the whole output plane reads one contiguous run of the input
-# plane, shifted by p * dh * WP + q * dw. Running over that run position t, with
+# plane, shifted by p * dh * WP + q * dw (``shifts``, from the caller). Running over that run position t, with
 # output (i, j) at t = i * WP + j, turns each tap into one long vector loop. The
 # WP - OW positions at the end of each row are not outputs: they are computed
 # and dropped (the forward), or given a zero gradient (the backwards).
@@ -295,23 +291,13 @@ def avg_pool(x, ph, pw, sh, sw, top, left, y, backward):
 
 
 @njit(**_opts)
-def _tap_shifts(kh, kw, dh, dw, wp):
-    """Where each tap's run starts in a plane, taps in row-major order."""
-    shifts = np.empty(kh * kw, dtype=np.int64)
-    for p in range(kh):
-        for q in range(kw):
-            shifts[p * kw + q] = p * dh * wp + q * dw
-    return shifts
-
-
-@njit(**_opts)
-def conv_planes(planes, kernel, wp, dh, dw, oh, ow, bias, relu, z):
+def conv_planes(planes, kernel, shifts, wp, oh, ow, bias, relu, z):
     """``z`` (N * OH * OW, F) = the convolution of ``planes`` with ``kernel`` (KH, KW, C, F),
     plus ``bias``, then ``max(0, .)`` when ``relu`` is true."""
     n, c, _ = planes.shape
     kh, kw, _, f = kernel.shape
     taps, span = kh * kw, (oh - 1) * wp + ow
-    shifts, weights = _tap_shifts(kh, kw, dh, dw, wp), kernel.reshape(taps, c, f)
+    weights = kernel.reshape(taps, c, f)
     acc = np.empty((f, span), dtype=planes.dtype)
     zero = planes.dtype.type(0)
     for b in range(n):
@@ -360,7 +346,7 @@ def _spread_rows(dz, b, oh, ow, wp, dzt):
 
 
 @njit(cache=CACHE, error_model="numpy", nogil=True, fastmath={"reassoc", "contract", "nsz"})
-def conv_planes_kernel_grad(planes, dz, wp, dh, dw, oh, ow, grad_kernel):
+def conv_planes_kernel_grad(planes, dz, shifts, wp, oh, ow, grad_kernel):
     """``grad_kernel[p, q, c, f] += sum_n,i,j x[n, i + p dh, j + q dw, c] * dz[n, i, j, f]``.
 
     Each sum is a dot product of an input run with a gradient plane, four taps
@@ -370,7 +356,7 @@ def conv_planes_kernel_grad(planes, dz, wp, dh, dw, oh, ow, grad_kernel):
     n, c, _ = planes.shape
     kh, kw, _, f = grad_kernel.shape
     taps, span = kh * kw, (oh - 1) * wp + ow
-    shifts, grads = _tap_shifts(kh, kw, dh, dw, wp), grad_kernel.reshape(taps, c, f)
+    grads = grad_kernel.reshape(taps, c, f)
     dzt = np.zeros((f, span), dtype=planes.dtype)  # the dropped positions stay zero
     zero = planes.dtype.type(0)
     for b in range(n):
@@ -403,14 +389,14 @@ def conv_planes_kernel_grad(planes, dz, wp, dh, dw, oh, ow, grad_kernel):
 
 
 @njit(**_opts)
-def conv_planes_input_grad(dz, kernel, wp, dh, dw, oh, ow, grad_planes):
+def conv_planes_input_grad(dz, kernel, shifts, wp, oh, ow, grad_planes):
     """``grad_planes`` (N, C, HP * WP), zeroed by the caller, += the input gradient:
     each tap adds ``kernel[p, q, c, :] . dz`` back onto the run it read, four
     filters per pass over the run."""
     n, c, _ = grad_planes.shape
     kh, kw, _, f = kernel.shape
     taps, span = kh * kw, (oh - 1) * wp + ow
-    shifts, weights = _tap_shifts(kh, kw, dh, dw, wp), kernel.reshape(taps, c, f)
+    weights = kernel.reshape(taps, c, f)
     dzt = np.zeros((f, span), dtype=dz.dtype)
     for b in range(n):
         _spread_rows(dz, b, oh, ow, wp, dzt)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dense_kernels as k
-from .base import CPUOpsBase
+from .base import CPUOpsBase, flat
 from .threads import one_blas_thread
 
 # Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS.
@@ -60,7 +60,7 @@ class CPUDenseOps(CPUOpsBase):
         if tmp is None:
             tmp = self._scratch[key] = np.empty_like(out)
         np.matmul(a, b, out=tmp)
-        k.add_into(out, tmp)
+        k.add_into(flat(out), flat(tmp))
         return out
 
     def add_bias(self, y, bias):
@@ -74,47 +74,47 @@ class CPUDenseOps(CPUOpsBase):
     # ------------------------------------------------------------- activations
     def relu(self, x, out=None):
         out = self._out(x, out)
-        k.relu(x, out)
+        k.relu(flat(x), flat(out))
         return out
 
     def relu_backward(self, dy, y, out=None):
         dx = self._out(dy, out)
-        k.relu_backward(dy, y, dx)
+        k.relu_backward(flat(dy), flat(y), flat(dx))
         return dx
 
     def leaky_relu(self, x, alpha, out=None):
         out = self._out(x, out)
-        k.leaky_relu(x, x.dtype.type(alpha), out)
+        k.leaky_relu(flat(x), x.dtype.type(alpha), flat(out))
         return out
 
     def leaky_relu_backward(self, dy, y, alpha, out=None):
         dx = self._out(dy, out)
-        k.leaky_relu_backward(dy, y, dy.dtype.type(alpha), dx)
+        k.leaky_relu_backward(flat(dy), flat(y), dy.dtype.type(alpha), flat(dx))
         return dx
 
     def elu(self, x, alpha, out=None):
         out = self._out(x, out)
-        k.elu(x, x.dtype.type(alpha), out)
+        k.elu(flat(x), x.dtype.type(alpha), flat(out))
         return out
 
     def elu_backward(self, dy, y, alpha, out=None):
         dx = self._out(dy, out)
-        k.elu_backward(dy, y, dy.dtype.type(alpha), dx)
+        k.elu_backward(flat(dy), flat(y), dy.dtype.type(alpha), flat(dx))
         return dx
 
     def sigmoid(self, x, out=None):
         out = self._out(x, out)
-        k.sigmoid(x, out)
+        k.sigmoid(flat(x), flat(out))
         return out
 
     def sigmoid_backward(self, dy, y, out=None):
         dx = self._out(dy, out)
-        k.sigmoid_backward(dy, y, dx)
+        k.sigmoid_backward(flat(dy), flat(y), flat(dx))
         return dx
 
     def tanh_backward(self, dy, y, out=None):
         dx = self._out(dy, out)
-        k.tanh_backward(dy, y, dx)
+        k.tanh_backward(flat(dy), flat(y), flat(dx))
         return dx
 
     def softmax(self, x, out=None):
@@ -133,6 +133,5 @@ class CPUDenseOps(CPUOpsBase):
         dtype = np.dtype(dtype)
         u = rng.random(shape, dtype=np.float32)
         mask = np.empty(shape, dtype=dtype)
-        k.dropout_from_uniform(u, np.float32(rate), dtype.type(1.0 / (1.0 - rate)),
-                               mask)
+        k.dropout_from_uniform(flat(u), np.float32(rate), dtype.type(1.0 / (1.0 - rate)), flat(mask))
         return mask

@@ -9,9 +9,11 @@ Rules kept here, measured on small CPUs:
 
 * ``error_model="numpy"``: Python's error model checks every division for zero and
   stops the loop from vectorising.
-* Elementwise kernels take contiguous arrays of any rank and walk them as 1-D
-  views (``reshape(-1)`` inside the kernel costs nothing); kernels where rows
-  matter (bias, softmax, losses over classes) take 2-D arrays.
+* Elementwise kernels take 1-D arrays: the caller passes any contiguous array
+  as a flat view (:func:`~deepzoo.backend.cpu.base.flat`). numba compiles a kernel
+  once per argument type, and the rank is part of the type: a kernel that took
+  a weight matrix, a bias and a feature map would be compiled three times.
+  Kernels where rows matter (bias, softmax, losses over classes) take 2-D arrays.
 * Scalars that meet float32 arrays are passed already converted to the array's
   dtype by the caller: a bare ``1.0`` here would turn float32 maths into float64.
 * ``math.exp``/``math.tanh`` do not vectorise; they are used only where the
@@ -71,8 +73,6 @@ def add_outer_products(a, b, out):
 
 @njit(**_exact)
 def add_into(out, x):
-    out = out.reshape(-1)
-    x = x.reshape(-1)
     for i in range(out.size):
         out[i] += x[i]
 
@@ -80,8 +80,6 @@ def add_into(out, x):
 # ------------------------------------------------------------- activations
 @njit(**_exact)
 def relu(x, out):
-    x = x.reshape(-1)
-    out = out.reshape(-1)
     for i in range(x.size):
         v = x[i]
         out[i] = v if v > 0 else v * 0
@@ -89,17 +87,12 @@ def relu(x, out):
 
 @njit(**_exact)
 def relu_backward(dy, y, dx):
-    dy = dy.reshape(-1)
-    y = y.reshape(-1)
-    dx = dx.reshape(-1)
     for i in range(dy.size):
         dx[i] = dy[i] if y[i] > 0 else dy[i] * 0
 
 
 @njit(**_exact)
 def leaky_relu(x, alpha, out):
-    x = x.reshape(-1)
-    out = out.reshape(-1)
     for i in range(x.size):
         v = x[i]
         out[i] = v if v > 0 else alpha * v
@@ -107,17 +100,12 @@ def leaky_relu(x, alpha, out):
 
 @njit(**_exact)
 def leaky_relu_backward(dy, y, alpha, dx):
-    dy = dy.reshape(-1)
-    y = y.reshape(-1)
-    dx = dx.reshape(-1)
     for i in range(dy.size):
         dx[i] = dy[i] if y[i] > 0 else alpha * dy[i]
 
 
 @njit(**_exact)
 def elu(x, alpha, out):
-    x = x.reshape(-1)
-    out = out.reshape(-1)
     for i in range(x.size):
         v = x[i]
         out[i] = v if v > 0 else alpha * math.expm1(v)
@@ -125,17 +113,12 @@ def elu(x, alpha, out):
 
 @njit(**_exact)
 def elu_backward(dy, y, alpha, dx):
-    dy = dy.reshape(-1)
-    y = y.reshape(-1)
-    dx = dx.reshape(-1)
     for i in range(dy.size):
         dx[i] = dy[i] if y[i] > 0 else dy[i] * (y[i] + alpha)
 
 
 @njit(**_exact)
 def sigmoid(x, out):
-    x = x.reshape(-1)
-    out = out.reshape(-1)
     for i in range(x.size):
         v = x[i]
         if v >= 0:
@@ -147,18 +130,12 @@ def sigmoid(x, out):
 
 @njit(**_exact)
 def sigmoid_backward(dy, y, dx):
-    dy = dy.reshape(-1)
-    y = y.reshape(-1)
-    dx = dx.reshape(-1)
     for i in range(dy.size):
         dx[i] = dy[i] * y[i] * (1 - y[i])
 
 
 @njit(**_exact)
 def tanh_backward(dy, y, dx):
-    dy = dy.reshape(-1)
-    y = y.reshape(-1)
-    dx = dx.reshape(-1)
     for i in range(dy.size):
         dx[i] = dy[i] * (1 - y[i] * y[i])
 
@@ -194,8 +171,6 @@ def softmax_backward_rows(dy, y, dx):
 @njit(**_exact)
 def dropout_from_uniform(u, rate, scale, mask):
     """``mask[i] = scale`` where ``u[i] >= rate``, else 0."""
-    u = u.reshape(-1)
-    mask = mask.reshape(-1)
     for i in range(u.size):
         mask[i] = scale if u[i] >= rate else scale * 0
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import training_kernels as k
-from .base import CPUOpsBase
+from .base import CPUOpsBase, flat
 
 # Optimizer state below this magnitude is flushed to zero (see training_kernels.py).
 _TINY = {np.dtype("float32"): 1e-30, np.dtype("float64"): 1e-300}
@@ -23,28 +23,27 @@ class CPUTrainingOps(CPUOpsBase):
     # ------------------------------------------------------------------ losses
     def mean_squared_error(self, y, t):
         grad = np.empty_like(y)
-        total = k.squared_error(y, t, grad, y.dtype.type(2.0 / y.size))
+        total = k.squared_error(flat(y), flat(t), flat(grad), y.dtype.type(2.0 / y.size))
         return total / y.size, grad
 
     def mean_absolute_error(self, y, t):
         grad = np.empty_like(y)
-        total = k.absolute_error(y, t, grad, y.dtype.type(1.0 / y.size))
+        total = k.absolute_error(flat(y), flat(t), flat(grad), y.dtype.type(1.0 / y.size))
         return total / y.size, grad
 
     def huber(self, y, t, delta):
         grad = np.empty_like(y)
-        total = k.huber(y, t, y.dtype.type(delta), grad, y.dtype.type(1.0 / y.size))
+        total = k.huber(flat(y), flat(t), y.dtype.type(delta), flat(grad), y.dtype.type(1.0 / y.size))
         return total / y.size, grad
 
     def sum_squared_error(self, y, t):
         grad = np.empty_like(y)
-        total = k.squared_error(y, t, grad, y.dtype.type(1.0))
+        total = k.squared_error(flat(y), flat(t), flat(grad), y.dtype.type(1.0))
         return 0.5 * total, grad
 
     def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False):
         grad = np.empty_like(y)
-        total = k.binary_crossentropy(y, t, y.dtype.type(eps),
-                                      from_sigmoid_logits, grad)
+        total = k.binary_crossentropy(flat(y), flat(t), y.dtype.type(eps), from_sigmoid_logits, flat(grad))
         grad *= y.dtype.type(1.0 / y.size)
         return total / y.size, grad
 
@@ -78,27 +77,26 @@ class CPUTrainingOps(CPUOpsBase):
     def sgd_update(self, param, grad, velocity, lr, momentum, nesterov):
         dt = param.dtype.type
         if momentum:
-            k.sgd_momentum(param, grad, velocity, dt(lr), dt(momentum),
-                           nesterov)
+            k.sgd_momentum(flat(param), flat(grad), flat(velocity), dt(lr), dt(momentum), nesterov)
         else:
-            k.sgd(param, grad, dt(lr))
+            k.sgd(flat(param), flat(grad), dt(lr))
 
     def adagrad_update(self, param, grad, accumulator, lr, eps, eps_inside_sqrt=False):
         dt = param.dtype.type
-        k.adagrad(param, grad, accumulator, dt(lr), dt(eps), bool(eps_inside_sqrt))
+        k.adagrad(flat(param), flat(grad), flat(accumulator), dt(lr), dt(eps), bool(eps_inside_sqrt))
 
     def rmsprop_update(self, param, grad, mean_square, lr, rho, eps, eps_inside_sqrt=False):
         dt = param.dtype.type
-        k.rmsprop(param, grad, mean_square, dt(lr), dt(rho), dt(1 - rho),
+        k.rmsprop(flat(param), flat(grad), flat(mean_square), dt(lr), dt(rho), dt(1 - rho),
                   dt(eps), bool(eps_inside_sqrt), dt(_TINY[param.dtype]))
 
     def adadelta_update(self, param, grad, mean_square, mean_delta, lr, rho, eps):
         dt = param.dtype.type
-        k.adadelta(param, grad, mean_square, mean_delta, dt(lr),
+        k.adadelta(flat(param), flat(grad), flat(mean_square), flat(mean_delta), dt(lr),
                    dt(rho), dt(1 - rho), dt(eps), dt(_TINY[param.dtype]))
 
     def adam_update(self, param, grad, m, v, lr, beta1, beta2, eps, step):
         dt = param.dtype.type
-        k.adam(param, grad, m, v, dt(lr / (1 - beta1**step)),
+        k.adam(flat(param), flat(grad), flat(m), flat(v), dt(lr / (1 - beta1**step)),
                dt(beta1), dt(1 - beta1), dt(beta2), dt(1 - beta2),
                dt(1 / np.sqrt(1 - beta2**step)), dt(eps), dt(_TINY[param.dtype]))

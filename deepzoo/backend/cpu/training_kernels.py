@@ -18,9 +18,6 @@ _exact = {"cache": CACHE, "error_model": "numpy", "nogil": True}
 @njit(**_fast)
 def squared_error(y, t, grad, grad_scale):
     """Sum of ``(y - t)**2``; writes ``grad = grad_scale * (y - t)``."""
-    y = y.reshape(-1)
-    t = t.reshape(-1)
-    grad = grad.reshape(-1)
     total = 0.0
     for i in range(y.size):
         d = y[i] - t[i]
@@ -32,9 +29,6 @@ def squared_error(y, t, grad, grad_scale):
 @njit(**_exact)
 def absolute_error(y, t, grad, grad_scale):
     """Sum of ``|y - t|``; writes ``grad = grad_scale * sign(y - t)``."""
-    y = y.reshape(-1)
-    t = t.reshape(-1)
-    grad = grad.reshape(-1)
     total = 0.0
     for i in range(y.size):
         d = y[i] - t[i]
@@ -52,9 +46,6 @@ def absolute_error(y, t, grad, grad_scale):
 @njit(**_exact)
 def huber(y, t, delta, grad, grad_scale):
     """Sum of Huber's loss of ``y - t``; writes ``grad = grad_scale * clip(y - t, -delta, delta)``."""
-    y = y.reshape(-1)
-    t = t.reshape(-1)
-    grad = grad.reshape(-1)
     total = 0.0
     half = delta * 0.5
     for i in range(y.size):
@@ -74,9 +65,6 @@ def huber(y, t, delta, grad, grad_scale):
 @njit(**_fast)
 def binary_crossentropy(y, t, eps, fused, grad):
     """Sum of ``-(t log y + (1 - t) log(1 - y))``; the gradient is scaled by the caller."""
-    y = y.reshape(-1)
-    t = t.reshape(-1)
-    grad = grad.reshape(-1)
     total = 0.0
     for i in range(y.size):
         yc = min(max(y[i], eps), 1 - eps)
@@ -154,8 +142,6 @@ def count_argmax_label(y, labels):
 # numbers, and arithmetic on denormals is up to a hundred times slower.
 @njit(**_exact)
 def sgd(param, grad, lr):
-    param = param.reshape(-1)
-    grad = grad.reshape(-1)
     for i in range(param.size):
         param[i] -= lr * grad[i]
         grad[i] = 0
@@ -163,9 +149,6 @@ def sgd(param, grad, lr):
 
 @njit(**_exact)
 def sgd_momentum(param, grad, velocity, lr, momentum, nesterov):
-    param = param.reshape(-1)
-    grad = grad.reshape(-1)
-    velocity = velocity.reshape(-1)
     for i in range(param.size):
         v = momentum * velocity[i] + grad[i]
         velocity[i] = v
@@ -175,9 +158,6 @@ def sgd_momentum(param, grad, velocity, lr, momentum, nesterov):
 
 @njit(**_exact)
 def adagrad(param, grad, accumulator, lr, eps, eps_inside_sqrt):
-    param = param.reshape(-1)
-    grad = grad.reshape(-1)
-    accumulator = accumulator.reshape(-1)
     for i in range(param.size):
         g = grad[i]
         s = accumulator[i] + g * g
@@ -188,9 +168,6 @@ def adagrad(param, grad, accumulator, lr, eps, eps_inside_sqrt):
 
 @njit(**_exact)
 def rmsprop(param, grad, mean_square, lr, rho, one_minus_rho, eps, eps_inside_sqrt, tiny):
-    param = param.reshape(-1)
-    grad = grad.reshape(-1)
-    mean_square = mean_square.reshape(-1)
     for i in range(param.size):
         g = grad[i]
         s = rho * mean_square[i] + one_minus_rho * g * g
@@ -201,10 +178,6 @@ def rmsprop(param, grad, mean_square, lr, rho, one_minus_rho, eps, eps_inside_sq
 
 @njit(**_exact)
 def adadelta(param, grad, mean_square, mean_delta, lr, rho, one_minus_rho, eps, tiny):
-    param = param.reshape(-1)
-    grad = grad.reshape(-1)
-    mean_square = mean_square.reshape(-1)
-    mean_delta = mean_delta.reshape(-1)
     for i in range(param.size):
         g = grad[i]
         s = rho * mean_square[i] + one_minus_rho * g * g
@@ -219,10 +192,6 @@ def adadelta(param, grad, mean_square, mean_delta, lr, rho, one_minus_rho, eps, 
 @njit(**_exact)
 def adam(param, grad, m, v, step_size, beta1, one_minus_beta1, beta2, one_minus_beta2,
          inv_sqrt_bias2, eps, tiny):
-    param = param.reshape(-1)
-    grad = grad.reshape(-1)
-    m = m.reshape(-1)
-    v = v.reshape(-1)
     for i in range(param.size):
         g = grad[i]
         a = beta1 * m[i] + one_minus_beta1 * g
