@@ -146,6 +146,9 @@ def gradcheck(target, x, y=None, *, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0, trai
         _compare("d/dx", ops.to_host(grad), _numeric(loss_of, x, eps), result)
         for layer in clones:
             for key, param in layer.params.items():
+                spec = getattr(layer, "param_specs", {}).get(key)
+                if spec is not None and not spec.trainable:
+                    continue  # updated by the layer itself (moving averages): it has no gradient
                 host = np.array(ops.to_host(param))  # perturbed on the host, copied back
                 analytic = ops.to_host(layer.grads[key]).copy()
 

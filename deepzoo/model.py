@@ -142,7 +142,7 @@ class Sequential:
         """
         if self._named_params is None:
             self._named_params = [(f"{layer.name}/{key}", layer.params[key], layer.grads[key])
-                                  for layer in self.layers if layer.trainable for key in layer.params]
+                                  for layer in self.layers for key in layer.trainable_keys()]
             self._frozen = [layer for layer in self.layers if not layer.trainable and layer.params]
         return self._named_params
 
@@ -570,7 +570,8 @@ class Sequential:
             lines.append(f" {label:<{width}}{shape:<26}{layer.count_params():>9,}")
             lines.append("=" * len(rule) if i == len(self.layers) - 1 else "")
         total = self.count_params()
-        frozen = sum(layer.count_params() for layer in self.layers if not layer.trainable)
+        frozen = sum(int(np.prod(param.shape)) for layer in self.layers for key, param in layer.params.items()
+                     if key not in layer.trainable_keys())
         lines += [f"Total params: {total:,}", f"Trainable params: {total - frozen:,}",
                   f"Non-trainable params: {frozen:,}", rule]
         for line in lines:

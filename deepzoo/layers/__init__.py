@@ -4,7 +4,7 @@
 ``core``: Activation, Dropout, Flatten, RepeatVector, Reshape, and the
 activation layers ReLU, LeakyReLU, ELU, Softmax. ``conv``: Conv2D.
 ``pool``: MaxPool2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D.
-``recurrent``: SimpleRNN, LSTM.
+``normalization``: BatchNormalization. ``recurrent``: SimpleRNN, LSTM.
 ``wrappers``: TimeDistributed. Third-party layers register through the
 ``deepzoo.layers`` entry-point group (see :mod:`deepzoo.registry`).
 """
@@ -25,6 +25,7 @@ from .core import (
     Softmax,
 )
 from .dense import Dense, Maxout
+from .normalization import BatchNormalization
 from .pool import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPool2D
 from .recurrent import LSTM, SimpleRNN
 from .wrappers import TimeDistributed
@@ -32,7 +33,7 @@ from .wrappers import TimeDistributed
 __all__ = ["Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
            "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed", "Input",
            "InputLayer", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "GlobalAveragePooling2D",
-           "GlobalMaxPooling2D", "create"]
+           "GlobalMaxPooling2D", "BatchNormalization", "create"]
 
 
 def create(name: str, **config) -> Layer:

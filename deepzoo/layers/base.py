@@ -98,13 +98,16 @@ class ParamSpec:
 
     ``initializer(shape, fan_in, fan_out, rng)`` gives its first values (see
     :mod:`deepzoo.initializers`); ``fan_in``/``fan_out`` are the links into and
-    out of one unit, which scaled initialisers use.
+    out of one unit, which scaled initialisers use. A parameter that is not
+    ``trainable`` (BatchNormalization's moving averages) is saved and loaded with
+    the others, but the optimizer leaves it alone: the layer updates it itself.
     """
 
     shape: tuple
     initializer: Callable
     fan_in: int
     fan_out: int
+    trainable: bool = True
 
 
 class Layer:
@@ -326,14 +329,20 @@ class Layer:
         """
         return {key: spec.shape for key, spec in self.plan(input_shape).items()}
 
-    def add_param(self, name, shape, initializer, fan_in, fan_out) -> None:
+    def add_param(self, name, shape, initializer, fan_in, fan_out, trainable=True) -> None:
         """Declare parameter ``name``: its shape, its initializer and the fans it uses.
 
         Called from :meth:`create_params`; it only records a :class:`ParamSpec`.
         :meth:`build` allocates the arrays and their zeroed gradients.
         """
         self.param_specs[name] = ParamSpec(tuple(int(d) for d in shape), initializers.get(initializer),
-                                           int(fan_in), int(fan_out))
+                                           int(fan_in), int(fan_out), bool(trainable))
+
+    def trainable_keys(self) -> list:
+        """The parameters the optimizer moves: none in a frozen layer, else those declared trainable."""
+        if not self.trainable:
+            return []
+        return [key for key in self.params if self.param_specs[key].trainable]
 
     def check_input(self, x) -> None:
         """Raise a clear :class:`ShapeError` if ``x`` does not fit this built layer."""

@@ -128,6 +128,24 @@ class CPUDenseOps(CPUOpsBase):
         k.softmax_backward_rows(dy.reshape(-1, m), y.reshape(-1, m), dx.reshape(-1, m))
         return dx
 
+    # ------------------------------------------------------ batch normalization
+    def column_moments(self, x):
+        mean, var = np.empty(x.shape[1], dtype=x.dtype), np.empty(x.shape[1], dtype=x.dtype)
+        k.column_moments(x, mean, var)
+        return mean, var
+
+    def batch_norm(self, x, gamma, beta, mean, var, eps, out=None):
+        scale = gamma / np.sqrt(var + x.dtype.type(eps))  # per channel: small
+        out = self._out(x, out)
+        k.scale_shift_columns(x, scale, beta - mean * scale, out)
+        return out
+
+    def batch_norm_backward(self, dy, x, gamma, mean, var, eps, grad_gamma, grad_beta, out=None):
+        dx = self._out(dy, out)
+        k.batch_norm_backward(dy, x, mean, 1 / np.sqrt(var + x.dtype.type(eps)), gamma, grad_gamma,
+                              grad_beta, dx)
+        return dx
+
     # ----------------------------------------------------------------- dropout
     def dropout_mask(self, shape, rate, rng, dtype="float32"):
         dtype = np.dtype(dtype)

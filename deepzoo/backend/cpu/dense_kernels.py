@@ -26,6 +26,7 @@ The losses', metrics' and optimizers' kernels, written by the same rules, are in
 
 import math
 
+import numpy as np
 from numba import njit
 
 from .jit import CACHE, recover_from_bad_cache_files
@@ -75,6 +76,58 @@ def add_outer_products(a, b, out):
 def add_into(out, x):
     for i in range(out.size):
         out[i] += x[i]
+
+
+# ------------------------------------------------------ batch normalization
+@njit(**_exact)
+def column_moments(x, mean, var):
+    """Mean and biased variance of each column, summed in float64, two passes."""
+    n, m = x.shape
+    total = np.zeros(m)
+    for i in range(n):
+        for j in range(m):
+            total[j] += x[i, j]
+    for j in range(m):
+        total[j] /= n
+        mean[j] = total[j]
+    squares = np.zeros(m)
+    for i in range(n):
+        for j in range(m):
+            d = x[i, j] - total[j]
+            squares[j] += d * d
+    for j in range(m):
+        var[j] = squares[j] / n
+
+
+@njit(**_exact)
+def scale_shift_columns(x, scale, shift, out):
+    """``out[i, j] = x[i, j] * scale[j] + shift[j]``."""
+    n, m = x.shape
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = x[i, j] * scale[j] + shift[j]
+
+
+@njit(**_exact)
+def batch_norm_backward(dy, x, mean, inv_std, gamma, grad_gamma, grad_beta, dx):
+    """See the reference ``batch_norm_backward``; column sums in float64."""
+    n, m = x.shape
+    sum_dy, sum_dy_x_hat = np.zeros(m), np.zeros(m)
+    for i in range(n):
+        for j in range(m):
+            sum_dy[j] += dy[i, j]
+            sum_dy_x_hat[j] += dy[i, j] * (x[i, j] - mean[j]) * inv_std[j]
+    a, b, c = np.empty(m, dtype=x.dtype), np.empty(m, dtype=x.dtype), np.empty(m, dtype=x.dtype)
+    for j in range(m):
+        grad_gamma[j] += sum_dy_x_hat[j]
+        grad_beta[j] += sum_dy[j]
+        k = gamma[j] * inv_std[j]
+        a[j] = k
+        b[j] = -k * inv_std[j] * sum_dy_x_hat[j] / n
+        c[j] = -k * sum_dy[j] / n
+    for i in range(n):
+        for j in range(m):
+            dx[i, j] = dy[i, j] * a[j] + (x[i, j] - mean[j]) * b[j] + c[j]
 
 
 # ------------------------------------------------------------- activations

@@ -118,6 +118,30 @@ class CUDADenseOps(CUDAOpsBase):
                   dz.reshape(-1, pieces))
         return dz
 
+    # ------------------------------------------------------ batch normalization
+    def column_moments(self, x):
+        rows, cols = x.shape
+        mean, var = target.empty((cols,), x.dtype), target.empty((cols,), x.dtype)
+        self._run(k.column_moments, cols, x, x.dtype.type(1.0 / rows), mean, var)
+        return mean, var
+
+    def batch_norm(self, x, gamma, beta, mean, var, eps, out=None):
+        out = self._empty_like(x) if out is None else out
+        cols = x.shape[1]
+        scale, shift = target.empty((cols,), x.dtype), target.empty((cols,), x.dtype)
+        self._run(k.batch_norm_coefficients, cols, gamma, beta, mean, var, x.dtype.type(eps), scale, shift)
+        self._run(k.scale_shift_columns, x.size, self._flat(x), scale, shift, self._flat(out))
+        return out
+
+    def batch_norm_backward(self, dy, x, gamma, mean, var, eps, grad_gamma, grad_beta, out=None):
+        dx = self._empty_like(dy) if out is None else out
+        rows, cols = x.shape
+        a, b, c = (target.empty((cols,), x.dtype) for _ in range(3))
+        self._run(k.batch_norm_backward_sums, cols, dy, x, gamma, mean, var, x.dtype.type(eps),
+                  x.dtype.type(1.0 / rows), grad_gamma, grad_beta, a, b, c)
+        self._run(k.batch_norm_input_grad, x.size, self._flat(dy), self._flat(x), mean, a, b, c, self._flat(dx))
+        return dx
+
     # ----------------------------------------------------------------- dropout
     def dropout_mask(self, shape, rate, rng, dtype="float32"):
         """The reference's mask, drawn on the host from ``rng`` and copied to the device."""

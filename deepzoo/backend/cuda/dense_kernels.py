@@ -108,6 +108,71 @@ def sum_rows(dy, out, accumulate):
         out[j] = out[j] + total if accumulate else total
 
 
+# ------------------------------------------------------ batch normalization
+# One thread per column (channel) for the statistics, then an elementwise pass
+# over the flat data with the column's coefficients.
+@cuda.jit
+def column_moments(x, inv_n, mean, var):
+    """Mean and biased variance of each column of ``x``, two passes."""
+    rows, cols = x.shape
+    for j in range(cuda.grid(1), cols, cuda.gridsize(1)):
+        total = x.dtype.type(0)
+        for r in range(rows):
+            total += x[r, j]
+        m = total * inv_n
+        squares = x.dtype.type(0)
+        for r in range(rows):
+            d = x[r, j] - m
+            squares += d * d
+        mean[j] = m
+        var[j] = squares * inv_n
+
+
+@cuda.jit
+def batch_norm_coefficients(gamma, beta, mean, var, eps, scale, shift):
+    """``scale = gamma / sqrt(var + eps)``, ``shift = beta - mean * scale``."""
+    for j in range(cuda.grid(1), gamma.size, cuda.gridsize(1)):
+        a = gamma[j] / math.sqrt(var[j] + eps)
+        scale[j] = a
+        shift[j] = beta[j] - mean[j] * a
+
+
+@cuda.jit
+def scale_shift_columns(x, scale, shift, out):
+    """``out[r, j] = x[r, j] * scale[j] + shift[j]`` with ``x`` and ``out`` flat."""
+    f = scale.size
+    for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+        out[i] = x[i] * scale[i % f] + shift[i % f]
+
+
+@cuda.jit
+def batch_norm_backward_sums(dy, x, gamma, mean, var, eps, inv_n, grad_gamma, grad_beta, a, b, c):
+    """Per column: add the parameter gradients, and the coefficients of the input
+    gradient ``dx = dy * a + (x - mean) * b + c``."""
+    rows, cols = x.shape
+    for j in range(cuda.grid(1), cols, cuda.gridsize(1)):
+        inv_std = x.dtype.type(1) / math.sqrt(var[j] + eps)
+        sum_dy, sum_dy_x_hat = x.dtype.type(0), x.dtype.type(0)
+        for r in range(rows):
+            sum_dy += dy[r, j]
+            sum_dy_x_hat += dy[r, j] * (x[r, j] - mean[j]) * inv_std
+        grad_gamma[j] += sum_dy_x_hat
+        grad_beta[j] += sum_dy
+        k = gamma[j] * inv_std
+        a[j] = k
+        b[j] = -k * inv_std * sum_dy_x_hat * inv_n
+        c[j] = -k * sum_dy * inv_n
+
+
+@cuda.jit
+def batch_norm_input_grad(dy, x, mean, a, b, c, dx):
+    """``dx = dy * a + (x - mean) * b + c`` over flat arrays, column ``i % C``."""
+    f = a.size
+    for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+        j = i % f
+        dx[i] = dy[i] * a[j] + (x[i] - mean[j]) * b[j] + c[j]
+
+
 # -------------------------------------------------------------- row-wise ops
 @cuda.jit
 def softmax_rows(x, out):

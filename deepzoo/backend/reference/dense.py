@@ -1,7 +1,7 @@
 """Reference dense and elementwise operations (part of :class:`~deepzoo.backend.reference.Ops`).
 
 Matrix products, bias, elementwise arithmetic, every activation and its backward,
-maxout and dropout masks, in plain NumPy. Dense activations have shape
+maxout, batch normalization and dropout masks, in plain NumPy. Dense activations have shape
 ``(N, features)``; ``out=`` arguments are written in place and returned.
 """
 
@@ -154,6 +154,39 @@ class DenseOps:
         dz = np.zeros(dy.shape + (pieces,), dtype=dy.dtype)
         np.put_along_axis(dz, which[..., None], dy[..., None], axis=-1)
         return dz
+
+    # ------------------------------------------------------ batch normalization
+    # ``x`` is 2-D: one row per position (a sample, or a sample's pixel), one column
+    # per channel; the statistics are per column.
+    def column_moments(self, x):
+        """Mean and (biased) variance of each column of ``x``, in ``x``'s dtype."""
+        mean = x.mean(axis=0, dtype=np.float64)
+        var = np.square(x - mean).mean(axis=0)
+        return mean.astype(x.dtype), var.astype(x.dtype)
+
+    def batch_norm(self, x, gamma, beta, mean, var, eps, out=None):
+        """``y = gamma * (x - mean) / sqrt(var + eps) + beta``, column by column."""
+        scale = gamma / np.sqrt(var + x.dtype.type(eps))
+        return np.add(x * scale, beta - mean * scale, out=out)
+
+    def batch_norm_backward(self, dy, x, gamma, mean, var, eps, grad_gamma, grad_beta, out=None):
+        """The input gradient of :meth:`batch_norm` with the batch's own ``mean`` and ``var``;
+        adds ``sum dy * x_hat`` to ``grad_gamma`` and ``sum dy`` to ``grad_beta``.
+
+        With ``x_hat = (x - mean) / s``, ``s = sqrt(var + eps)`` and ``n`` rows:
+        ``dx = gamma / s * (dy - mean(dy) - x_hat * mean(dy * x_hat))``.
+        """
+        inv_std = 1 / np.sqrt(var + x.dtype.type(eps))
+        x_hat = (x - mean) * inv_std
+        sum_dy, sum_dy_x_hat = dy.sum(axis=0), (dy * x_hat).sum(axis=0)
+        grad_gamma += sum_dy_x_hat
+        grad_beta += sum_dy
+        n = x.shape[0]
+        dx = (gamma * inv_std) * (dy - sum_dy / n - x_hat * (sum_dy_x_hat / n))
+        if out is None:
+            return dx.astype(x.dtype)
+        out[...] = dx
+        return out
 
     # ----------------------------------------------------------------- dropout
     def dropout_mask(self, shape, rate, rng, dtype="float32"):

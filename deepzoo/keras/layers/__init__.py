@@ -5,6 +5,7 @@ from ...layers import (
     LSTM,
     Activation,
     AveragePooling2D,
+    BatchNormalization,
     Conv2D,
     Dense,
     Dropout,
@@ -31,13 +32,14 @@ AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
 
-__all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "Conv2D", "Dense", "Dropout", "ELU", "Flatten",
-           "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D", "Input",
-           "InputLayer", "LSTM", "Layer", "LeakyReLU", "MaxPool2D", "MaxPooling2D", "ReLU", "RepeatVector",
-           "Reshape", "SimpleRNN", "Softmax", "TimeDistributed"]
+__all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Conv2D", "Dense", "Dropout",
+           "ELU", "Flatten", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
+           "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM", "Layer", "LeakyReLU", "MaxPool2D",
+           "MaxPooling2D", "ReLU", "RepeatVector", "Reshape", "SimpleRNN", "Softmax",
+           "TimeDistributed"]
 
 __getattr__ = missing_names("keras.layers", {
-    "BatchNormalization": "", "LayerNormalization": "", "Embedding": "", "GRU": "",
+    "LayerNormalization": "", "Embedding": "", "GRU": "",
     "Bidirectional": "", "Conv1D": "", "MaxPooling1D": "", "AveragePooling1D": "",
     "GlobalAveragePooling1D": "", "GlobalMaxPooling1D": "", "ZeroPadding2D": "", "PReLU": "",
     "Concatenate": "Sequential models have one input and one output.", "Add": "", "Lambda": "",
