@@ -51,6 +51,8 @@ class Loss:
     targets = "values"
     #: the metric ``metrics=["accuracy"]`` stands for
     accuracy = "binary_accuracy"
+    #: how the samples' losses make the value: their "mean" or their "sum"
+    reduction = "mean"
 
     def fuses(self, activation) -> bool:
         """Whether this loss can absorb the backward of ``activation`` (an object or None)."""
@@ -60,6 +62,28 @@ class Loss:
     def forward(self, ops, y, t, fused=False):
         """Return ``(value, gradient)``; with ``fused`` the gradient is w.r.t. the logits."""
         raise NotImplementedError
+
+    def weighted(self, ops, y, t, weights, fused=False):
+        """``(value, gradient)`` with sample ``i`` counted ``weights[i]`` times (a host array).
+
+        As in Keras, the value is ``sum_i w_i l_i / N`` (for a "sum" loss ``sum_i w_i l_i``),
+        where ``l_i`` is the loss of sample ``i`` alone, so weights of 1 give the plain
+        loss; each sample's gradient is scaled by its weight. The ``l_i`` are computed
+        on the host with the reference backend, one sample at a time: this path is
+        for weighted training (``fit(class_weight=...)``), not for speed.
+        """
+        from .backend import get_ops
+
+        value, grad = self.forward(ops, y, t, fused=fused)
+        reference, y_host, t_host = get_ops("numpy"), ops.to_host(y), ops.to_host(t)
+        losses = np.array([self.forward(reference, y_host[i:i + 1], t_host[i:i + 1])[0]
+                           for i in range(len(y_host))])
+        total = float(np.dot(weights, losses))
+        value = total / len(losses) if self.reduction == "mean" else total
+        scale = np.broadcast_to(np.asarray(weights, dtype=grad.dtype).reshape((-1,) + (1,) * (grad.ndim - 1)),
+                                grad.shape)
+        ops.multiply(grad, ops.asarray(np.ascontiguousarray(scale)), out=grad)
+        return value, grad
 
     def check_targets(self, y_shape, t) -> None:
         """Raise a clear error if host targets ``t`` cannot be compared with outputs of ``y_shape``."""
@@ -138,6 +162,7 @@ class SumSquaredError(Loss):
     """
 
     name = "sum_squared_error"
+    reduction = "sum"
 
     def forward(self, ops, y, t, fused=False):
         return ops.sum_squared_error(y, t)

@@ -19,7 +19,7 @@ from . import losses, optimizers, saving, validation
 from . import metrics as metric_lib
 from .backend import get_ops
 from .callbacks import Callback, History, TerminateOnNaN
-from .errors import ConfigError, NotBuiltError, ShapeError
+from .errors import ConfigError, DataError, NotBuiltError, ShapeError
 from .interrupt import StopOnInterrupt
 from .layers.base import Layer, describe_shape
 from .layers.core import InputLayer
@@ -237,17 +237,22 @@ class Sequential:
             raise ConfigError(f"model '{self.name}' must be compiled before {what}: call model.compile(...)")
 
     # ------------------------------------------------------------- training
-    def train_on_batch(self, x, y) -> float:
+    def train_on_batch(self, x, y, sample_weight=None) -> float:
         """One optimizer step on one batch of device arrays; returns the batch loss.
 
-        The gradients start at zero: the optimizer's update leaves them so.
+        ``sample_weight`` (a host array, one weight per sample) weights each sample's
+        loss (see :meth:`deepzoo.losses.Loss.weighted`). The gradients start at zero:
+        the optimizer's update leaves them so.
         """
         ops = self.ops
         out, backwards = x, []
         for layer, options in zip(self.layers, self._train_options):
             out, backward = layer.forward(out, training=True, **options)
             backwards.append(backward)
-        value, grad = self.loss.forward(ops, out, y, fused=self.fused_output)
+        if sample_weight is None:
+            value, grad = self.loss.forward(ops, out, y, fused=self.fused_output)
+        else:
+            value, grad = self.loss.weighted(ops, out, y, sample_weight, fused=self.fused_output)
         for metric in self.metrics:
             metric.update(ops, out, y)
         for backward in reversed(backwards):
@@ -259,7 +264,7 @@ class Sequential:
 
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, initial_epoch=0, progress_file=None,
-            terminate_on_nan=True) -> History:
+            terminate_on_nan=True, class_weight=None, sample_weight=None) -> History:
         """Train for ``epochs`` passes over ``(x, y)``; returns the :class:`History`.
 
         Parameters
@@ -290,6 +295,13 @@ class Sequential:
             ``verbose=1``, standard output for 2).
         terminate_on_nan : bool
             Stop, with a warning, when a batch loss is NaN or infinite.
+        class_weight : dict, optional
+            ``{class: weight}``: each training sample's loss counts with the weight of
+            its class (classes not named count 1), e.g. ``{0: 1.0, 1: 1.86}`` to give
+            the rarer class of an unbalanced set as much say as the common one.
+        sample_weight : array of shape ``(N,)``, optional
+            A weight per training sample (multiplied with ``class_weight`` if both are
+            given). Validation losses are not weighted.
 
         Notes
         -----
@@ -325,6 +337,7 @@ class Sequential:
             raise ConfigError(f"fit: initial_epoch must be an integer >= 0, received {initial_epoch!r}")
         x = self._prepare_x(x)
         y = self._prepare_y(y, x)
+        weights = self._sample_weights(y, class_weight, sample_weight)
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ConfigError("fit: validation_data must be a tuple (x_val, y_val)")
@@ -338,6 +351,7 @@ class Sequential:
                     f"both parts must be non-empty"
                 )
             x, x_val, y, y_val = x[:-n_val], x[-n_val:], y[:-n_val], y[-n_val:]
+            weights = None if weights is None else weights[:-n_val]
         else:
             x_val = y_val = None
 
@@ -367,7 +381,8 @@ class Sequential:
             for epoch in range(initial_epoch, epochs):
                 for cb in all_callbacks:
                     cb.on_epoch_begin(epoch)
-                logs, steps_done = self._train_epoch(x, y, batch_size, shuffle, all_callbacks, interrupt)
+                logs, steps_done = self._train_epoch(x, y, batch_size, shuffle, all_callbacks, interrupt,
+                                                     weights)
                 if interrupt.requested:
                     self.interrupted = (epoch, steps_done)
                     break
@@ -383,7 +398,41 @@ class Sequential:
             warnings.warn(nan_stopper.message, RuntimeWarning, stacklevel=2)
         return history
 
-    def _train_epoch(self, x, y, batch_size, shuffle, callbacks, interrupt):
+    def _sample_weights(self, y, class_weight, sample_weight):
+        """The training samples' weights from ``fit``'s arguments (host float64), or None."""
+        if class_weight is None and sample_weight is None:
+            return None
+        weights = np.ones(len(y))
+        if sample_weight is not None:
+            given = validation.numeric_array("sample_weight", sample_weight).astype(np.float64)
+            if given.shape != (len(y),) or not np.all(np.isfinite(given)) or np.any(given < 0):
+                raise DataError(f"fit: sample_weight must hold one finite weight >= 0 per sample, shape "
+                                f"({len(y)},); received shape {given.shape}" +
+                                ("" if given.shape != (len(y),) else " with negative or non-finite values"))
+            weights *= given
+        if class_weight is not None:
+            if not isinstance(class_weight, dict) or not all(
+                    isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= 0 and
+                    isinstance(v, (int, float, np.number)) and np.isfinite(v) and v >= 0
+                    for k, v in class_weight.items()):
+                raise ConfigError(f"fit: class_weight must map class numbers (int >= 0) to weights >= 0, "
+                                  f"received {class_weight!r}")
+            if self.loss.targets == "labels":
+                classes = np.asarray(y).astype(np.int64)
+            elif y.ndim == 2 and y.shape[1] == 1:
+                classes = np.rint(y[:, 0]).astype(np.int64)  # binary targets 0 and 1
+            elif y.ndim == 2:
+                classes = y.argmax(axis=1)  # one-hot targets
+            else:
+                raise ConfigError(f"fit: class_weight needs one class per sample; targets of shape "
+                                  f"{y.shape} hold several (use sample_weight)")
+            table = np.ones(max([*class_weight, int(classes.max(initial=0))]) + 1)
+            for k, v in class_weight.items():
+                table[k] = v
+            weights *= table[classes]
+        return weights
+
+    def _train_epoch(self, x, y, batch_size, shuffle, callbacks, interrupt, weights=None):
         """One pass over ``(x, y)``; returns the epoch's logs and the number of steps taken."""
         ops, n = self.ops, len(x)
         # each batch is gathered when it is used, not the whole shuffled set up front:
@@ -397,7 +446,8 @@ class Sequential:
             rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
             xb = ops.asarray(x[rows])
             yb = ops.asarray(y[rows])
-            loss_sum += self.train_on_batch(xb, yb) * len(xb)
+            wb = None if weights is None else weights[rows]
+            loss_sum += self.train_on_batch(xb, yb, wb) * len(xb)
             logs = {"loss": loss_sum / min(start + batch_size, n)}
             for metric in self.metrics:
                 logs[metric.name] = metric.result()

@@ -16,8 +16,8 @@ def built_layer(ops, case, **config):
     layer = dz.BatchNormalization(momentum=0.9, epsilon=1e-3, dtype="float64", **config)
     layer.ops = ops
     layer.build(case["x"].shape[1:])
-    layer.set_weights({"gamma": case["gamma"], "beta": case["beta"],
-                       "moving_mean": case["running_mean_before"], "moving_variance": case["running_var_before"]})
+    layer.set_weights({"gamma": case["gamma"], "beta": case["beta"], "moving_mean": case["running_mean_before"],
+                       "moving_variance": case["running_var_before"]})
     return layer
 
 
@@ -86,8 +86,8 @@ def test_the_optimizer_leaves_the_moving_averages_and_a_frozen_layer_uses_them()
     model = dz.Sequential([dz.Dense(3), layer], input_shape=(2,), seed=0)
     model.compile(optimizer="sgd", loss="mse")
     model.build()
-    assert [key for key, _, _ in model.named_params] == ["dense/kernel", "dense/bias",
-                                                         "batch_normalization/gamma", "batch_normalization/beta"]
+    assert [key for key, _, _ in model.named_params] == [
+        "dense/kernel", "dense/bias", "batch_normalization/gamma", "batch_normalization/beta"]
     layer.trainable = False
     x = np.random.default_rng(1).standard_normal((4, 2)).astype("float32")
     model.fit(x, np.zeros((4, 3), "float32"), epochs=1, verbose=0)
