@@ -257,6 +257,7 @@ class Sequential:
             metric.update(ops, out, y)
         for backward in reversed(backwards):
             grad = backward(grad)
+        value += self._add_penalties()
         self.optimizer.step(ops, self.named_params)
         for layer in self._frozen:  # their gradients are not used: keep them from piling up
             layer.zero_grads()
@@ -397,6 +398,23 @@ class Sequential:
         if nan_stopper is not None and nan_stopper.message:
             warnings.warn(nan_stopper.message, RuntimeWarning, stacklevel=2)
         return history
+
+    def _penalized(self):
+        """``(layer, param name, regularizer)`` of every penalty on a trainable parameter."""
+        return [(layer, key, regularizer) for layer in self.layers
+                for key, regularizer in layer.regularizers.items() if key in layer.trainable_keys()]
+
+    def _add_penalties(self, gradients=True) -> float:
+        """The regularizers' penalties (added to the loss, as Keras does); with ``gradients``
+        their gradients are added to the parameters' too."""
+        total = 0.0
+        for layer, key, regularizer in self._penalized():
+            host = self.ops.to_host(layer.params[key])
+            total += regularizer.penalty(host)
+            if gradients:
+                grad = layer.grads[key]
+                self.ops.add(grad, self.ops.asarray(regularizer.gradient(host)), out=grad)
+        return total
 
     def _sample_weights(self, y, class_weight, sample_weight):
         """The training samples' weights from ``fit``'s arguments (host float64), or None."""
@@ -551,7 +569,8 @@ class Sequential:
             total += value * len(out)
             for metric in fresh:
                 metric.update(self.ops, out, yb)
-        return {"loss": total / len(x), **{m.name: m.result() for m in fresh}}
+        return {"loss": total / len(x) + self._add_penalties(gradients=False),
+                **{m.name: m.result() for m in fresh}}
 
     # --------------------------------------------------------------- weights
     def get_weights(self) -> list:

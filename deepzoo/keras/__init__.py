@@ -24,6 +24,7 @@ from . import (
            metrics,
            models,
            optimizers,
+           regularizers,
            utils,
 )
 from ._missing import missing_names
@@ -31,9 +32,9 @@ from .layers import Input
 from .models import Sequential
 
 __all__ = ["Input", "Sequential", "activations", "backend", "callbacks", "datasets", "initializers",
-           "layers", "losses", "metrics", "models", "optimizers", "utils"]
+           "layers", "losses", "metrics", "models", "optimizers", "regularizers", "utils"]
 
 __getattr__ = missing_names("keras", {
     "Model": "Build the network as a Sequential model (the functional API is not in deepzoo).",
-    "applications": "", "mixed_precision": "", "preprocessing": "", "regularizers": "",
+    "applications": "", "mixed_precision": "", "preprocessing": "",
 })

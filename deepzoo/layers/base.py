@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import activations, initializers
+from .. import activations, initializers, regularizers
 from ..errors import ConfigError, MissingFeatureError, NotBuiltError, ShapeError
 from ..geometry import describe_shape
 from ..seeding import make_rng
@@ -89,7 +89,16 @@ def weights_config(layer) -> dict:
     config.update(use_bias=layer.use_bias,
                   kernel_initializer=initializers.name_of(layer.kernel_initializer),
                   bias_initializer=initializers.name_of(layer.bias_initializer))
+    for key in ("kernel", "bias"):
+        if key in layer.regularizers:
+            config[f"{key}_regularizer"] = regularizers.serialize(layer.regularizers[key])
     return config
+
+
+def take_regularizers(layer, kernel_regularizer, bias_regularizer) -> None:
+    """Set ``layer.regularizers`` (param name -> :class:`~deepzoo.regularizers.Regularizer`)."""
+    layer.regularizers = {key: regularizers.get(spec) for key, spec in
+                          (("kernel", kernel_regularizer), ("bias", bias_regularizer)) if spec is not None}
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,8 @@ class Layer:
 
     #: name used when none is given (subclasses set it)
     default_name = "layer"
+    #: penalties on parameters, by name (``{"kernel": L2(0.01)}``), added to the loss in training
+    regularizers: dict = {}
     #: a config (``from_config``) and a per-sample input shape for a small example
     #: of the layer; the shared contract test (:mod:`deepzoo.testing`) builds it
     example_args: dict = {}

@@ -6,7 +6,7 @@ from .. import activations as act
 from .. import initializers
 from ..geometry import plan_windows
 from ..validation import check_padding, pair
-from .base import Layer, check_positive_int, weights_config
+from .base import Layer, check_positive_int, take_regularizers, weights_config
 
 
 class Conv2D(Layer):
@@ -35,7 +35,7 @@ class Conv2D(Layer):
         ``"valid"``: no padding; ``"same"``: enough zeros for ``ceil(H / stride)``
         outputs (as Keras); an int pads that many zeros on every side.
     dilation_rate : int or (int, int)
-    activation, use_bias, kernel_initializer, bias_initializer
+    activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer
         As for :class:`~deepzoo.layers.Dense`.
     """
 
@@ -46,8 +46,9 @@ class Conv2D(Layer):
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1,
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
+        take_regularizers(self, kernel_regularizer, bias_regularizer)
         self.filters = check_positive_int(self.name, "filters", filters)
         self.kernel_size = pair(self.name, "kernel_size", kernel_size)
         self.strides = pair(self.name, "strides", strides)

@@ -6,7 +6,7 @@ from .. import activations as act
 from .. import initializers
 from ..errors import ShapeError
 from ..geometry import describe_shape
-from .base import Layer, check_positive_int, weights_config
+from .base import Layer, check_positive_int, take_regularizers, weights_config
 
 
 def _check_flat(layer: Layer, input_shape: tuple) -> None:
@@ -37,6 +37,9 @@ class Dense(Layer):
     use_bias : bool
     kernel_initializer, bias_initializer : str or callable
         See :mod:`deepzoo.initializers`.
+    kernel_regularizer, bias_regularizer : str or Regularizer, optional
+        A penalty added to the loss in training (``"l1"``, ``"l2"``, ``"l1_l2"``;
+        see :mod:`deepzoo.regularizers`).
     """
 
     default_name = "dense"
@@ -44,8 +47,10 @@ class Dense(Layer):
     example_input_shape = (5,)
 
     def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
+        take_regularizers(self, kernel_regularizer, bias_regularizer)
         self.units = check_positive_int(self.name, "units", units)
         self.activation = act.get(activation)
         self.use_bias = bool(use_bias)
@@ -115,8 +120,9 @@ class Maxout(Layer):
     example_input_shape = (5,)
 
     def __init__(self, units, pieces=2, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
+        take_regularizers(self, kernel_regularizer, bias_regularizer)
         self.units = check_positive_int(self.name, "units", units)
         self.pieces = check_positive_int(self.name, "pieces", pieces)
         self.use_bias = bool(use_bias)
