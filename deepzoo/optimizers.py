@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import warnings
 
-from . import registry
+from . import registry, schedules
 from .errors import ConfigError
 from .validation import number_in
 
@@ -61,10 +61,31 @@ class Optimizer:
             warnings.warn(f"optimizer '{self.name}': lr= is deprecated (Keras 2's name); use learning_rate=",
                           DeprecationWarning, stacklevel=3)
             learning_rate = lr
-        self.learning_rate = self._number("learning_rate", learning_rate, 0, float("inf"),
-                                     low_open=True, high_open=True)
+        self.schedule = None
+        if isinstance(learning_rate, dict):  # a schedule, as a model file holds it
+            learning_rate = schedules.deserialize(learning_rate)
+        if isinstance(learning_rate, schedules.LearningRateSchedule):
+            self.schedule, learning_rate = learning_rate, learning_rate(0)
+        self._learning_rate = self._number("learning_rate", learning_rate, 0, float("inf"),
+                                           low_open=True, high_open=True)
         self.state: dict[str, dict] = {}
         self.iterations = 0
+
+    @property
+    def learning_rate(self) -> float:
+        """The rate of the coming step (a schedule's value at :attr:`iterations`, the
+        number of steps taken so far)."""
+        if self.schedule is not None:
+            return float(self.schedule(self.iterations))
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        if self.schedule is not None:
+            raise ConfigError(f"optimizer '{self.name}': its learning rate follows {self.schedule!r}; "
+                              f"a callback or an assignment cannot set it as well")
+        self._learning_rate = self._number("learning_rate", value, 0, float("inf"),
+                                           low_open=True, high_open=True)
 
     def _number(self, name, value, low, high, low_open=False, high_open=False) -> float:
         """A hyperparameter checked against its interval (see :func:`deepzoo.validation.number_in`)."""
@@ -79,12 +100,12 @@ class Optimizer:
 
     def step(self, ops, named_params) -> None:
         """Apply one update to each ``(key, param, grad)`` in ``named_params``."""
-        self.iterations += 1
         for key, param, grad in named_params:
             state = self.state.get(key)
             if state is None:
                 state = self.state[key] = self.init_state(ops, param)
             self.update(ops, param, grad, state)
+        self.iterations += 1  # after the updates: during them, learning_rate is this step's
 
     def zeros_like(self, ops, param):
         return ops.alloc(param.shape, param.dtype)
@@ -101,6 +122,8 @@ class Optimizer:
         return {"formula": self.formula} if self.formula != "torch" else {}
 
     def get_config(self) -> dict:
+        if self.schedule is not None:
+            return {"learning_rate": schedules.serialize(self.schedule)}
         return {"learning_rate": self.learning_rate}
 
     @classmethod

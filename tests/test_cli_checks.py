@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from shared_data import needs_mnist, needs_pima
+from shared_data import DATA, needs_mnist, needs_pima
 
 from deepzoo import registry
 from deepzoo.cli import main
@@ -119,7 +119,8 @@ def test_the_tests_know_every_demo():
 
 
 @pytest.mark.parametrize("demo", [pytest.param(d, marks=NEEDS.get(d, ())) for d in QUICK_DEMOS])
-def test_every_demo_runs_with_its_options(demo):
+def test_every_demo_runs_with_its_options(demo, monkeypatch):
+    monkeypatch.setenv("DEEPZOO_DATA", str(DATA))  # where the marks found the files: never a download
     result = CliRunner().invoke(main, ["demo", demo, *QUICK_DEMOS[demo]])
     assert result.exit_code == 0, f"deepzoo demo {demo}: exit {result.exit_code}\n{result.output}"
     assert "Traceback" not in result.output and result.output.strip()

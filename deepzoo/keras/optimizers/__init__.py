@@ -12,10 +12,11 @@ are refused when given a value other than Keras's default. The names given to
 
 from __future__ import annotations
 
-from .. import optimizers as _dz
-from ..errors import MissingFeatureError
-from ..optimizers import Optimizer, get
-from ._missing import missing_names
+from ... import optimizers as _dz
+from ...errors import MissingFeatureError
+from ...optimizers import Optimizer, get
+from .._missing import missing_names
+from . import schedules
 
 # Keras arguments deepzoo lacks, with the value that means "not used".
 _UNSUPPORTED = {"weight_decay": None, "clipnorm": None, "clipvalue": None, "global_clipnorm": None,
@@ -90,8 +91,8 @@ class AdamW(_dz.AdamW):
         super().__init__(learning_rate, weight_decay, beta_1, beta_2, epsilon, lr, formula="keras")
 
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "get"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "get", "schedules"]
 
 __getattr__ = missing_names("keras.optimizers", {
-    "Nadam": "", "Adamax": "", "Ftrl": "", "Lion": "", "schedules": "",
+    "Nadam": "", "Adamax": "", "Ftrl": "", "Lion": "",
 })
