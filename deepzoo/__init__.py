@@ -8,7 +8,7 @@ Importing deepzoo is cheap: numba, matplotlib and plugins are imported only
 when first needed.
 """
 
-from . import activations, initializers, losses, metrics, optimizers, registry
+from . import activations, initializers, losses, metrics, optimizers, registry, regularizers, schedules
 from ._version import __version__
 from .backend import available_backends, get_ops, set_backend
 from .callbacks import (
@@ -85,7 +85,7 @@ __all__ = [
     "get_ops", "set_backend", "available_backends", "set_seed",
     "register_layer", "register_activation", "register_loss", "register_optimizer",
     "register_initializer", "register_metric", "register_demo",
-    "activations", "initializers", "losses", "metrics", "optimizers", "registry",
+    "activations", "initializers", "losses", "metrics", "optimizers", "registry", "regularizers", "schedules",
     "DeepZooError", "ShapeError", "ConfigError", "DataError", "RegistryError",
     "BackendError", "NotBuiltError", "ModelFileError", "load_model",
 ]

@@ -103,4 +103,5 @@ def get(spec) -> Regularizer | None:
 
 
 def serialize(regularizer) -> dict | None:
+    """A regularizer as JSON-ready data (its config), for model files; None stays None."""
     return None if regularizer is None else regularizer.get_config()

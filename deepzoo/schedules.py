@@ -116,6 +116,7 @@ def serialize(schedule: LearningRateSchedule) -> dict:
 
 
 def deserialize(data: dict) -> LearningRateSchedule:
+    """The schedule :func:`serialize` wrote (a ConfigError for anything else)."""
     if not isinstance(data, dict) or data.get("class_name") not in _CLASSES:
         raise ConfigError(f"unknown learning-rate schedule {data!r}: deepzoo has {', '.join(_CLASSES)}")
     return _CLASSES[data["class_name"]].from_config(data.get("config", {}))
