@@ -80,7 +80,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=2, help="runs per figure (best is kept)")
     parser.add_argument("--only", nargs="*", help="workload names to run (xor, mnist_mlp, "
                         "online_sigmoid, mnist_cnn, lenet, cnn_inference, lenet_inference, "
-                        "adder_lecture, adder_keras, adder_inference)")
+                        "adder_lecture, adder_keras, adder_inference, mlp_batchnorm)")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
     parser.add_argument("--cold-start", action="store_true",
                         help="only time every demo's start with an empty numba cache (needs the "
@@ -121,6 +121,8 @@ def main():
         ("9. LSTM adder (lecture) inference, batch 32 (5,000 questions)", "adder_inference", 5000, 1,
          args.repeat),
         ("10. LeNet-5 inference, batch 256 (10,000 images)", "lenet_inference", 10_000, 1, args.repeat),
+        ("11. MLP of 2. with BatchNormalization, batch 64 (epoch)", "mlp_batchnorm", samples, scale,
+         args.repeat),
     ]
     if args.only:
         cases = [case for case in cases if case[1] in args.only]

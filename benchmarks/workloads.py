@@ -56,6 +56,22 @@ def deepzoo_mnist_mlp(n):
     return time.perf_counter() - start
 
 
+def deepzoo_mlp_batchnorm(n):
+    """The lecture's MLP with BatchNormalization after each hidden Dense (before its ReLU)."""
+    import deepzoo as dz
+
+    x, y, _ = mnist_like(n)
+    layers = []
+    for _ in range(2):
+        layers += [dz.Dense(512), dz.BatchNormalization(), dz.Activation("relu"), dz.Dropout(0.2)]
+    model = dz.Sequential(layers + [dz.Dense(10, activation="softmax")], input_shape=(784,), seed=0)
+    model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x[:256], y[:256], batch_size=64, epochs=1, verbose=0)  # compile kernels
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
 def deepzoo_online_sigmoid(n):
     import deepzoo as dz
 
@@ -221,6 +237,25 @@ def torch_mnist_mlp(n):
     model = torch_mlp_model()
     opt = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy, fused, as in deepzoo
+    xt, yt = torch.from_numpy(x), torch.from_numpy(labels)
+    torch_loop(model, loss_fn, opt, xt[:256], yt[:256], 64)
+    start = time.perf_counter()
+    torch_loop(model, loss_fn, opt, xt, yt, 64)
+    return time.perf_counter() - start
+
+
+def torch_mlp_batchnorm(n):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    x, _, labels = mnist_like(n)
+    # Keras's BatchNormalization: epsilon 1e-3, moving averages at 0.99 (PyTorch's momentum 0.01)
+    model = nn.Sequential(nn.Linear(784, 512), nn.BatchNorm1d(512, eps=1e-3, momentum=0.01), nn.ReLU(),
+                          nn.Dropout(0.2), nn.Linear(512, 512), nn.BatchNorm1d(512, eps=1e-3, momentum=0.01),
+                          nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
     xt, yt = torch.from_numpy(x), torch.from_numpy(labels)
     torch_loop(model, loss_fn, opt, xt[:256], yt[:256], 64)
     start = time.perf_counter()
