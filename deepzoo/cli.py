@@ -1,10 +1,10 @@
 """The ``deepzoo`` command line (click).
 
-``deepzoo --version``, ``deepzoo list [KIND]``, ``deepzoo info`` and
-``deepzoo demo NAME``. Demos are click commands registered in the
-``deepzoo.demos`` entry-point group, so plugins can add their own. The CLI holds
-no training logic: each demo calls a plain function that the tutorials and tests
-call too.
+``deepzoo --version``, ``deepzoo list [KIND]``, ``deepzoo info``,
+``deepzoo demo NAME``, ``deepzoo predict`` and ``deepzoo playground``. Demos are
+click commands registered in the ``deepzoo.demos`` entry-point group, so plugins
+can add their own. The CLI holds no training logic: each demo calls a plain
+function that the tutorials and tests call too.
 """
 
 from __future__ import annotations
@@ -141,6 +141,35 @@ def _cuda_status() -> str:
     from .backend import cuda_status
 
     return cuda_status().describe()
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1 (0: a free one).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser; print the address only.")
+@click.option("--device", default=None, metavar="DEVICE", help="Where to train: cpu (numba), numpy, cuda.")
+@click.option("--data-dir", type=click.Path(exists=True, file_okay=False), metavar="DIR", default=None,
+              help="Folder with the Pima file, for its data set (default: DEEPZOO_DATA, then the cache).")
+def playground(port, no_browser, device, data_dir):
+    """A neural-network playground in the browser, training deepzoo models live.
+
+    Build a small network, watch it learn a data set in the plane, then take the
+    deepzoo program that reproduces the run. Lecture: 'Neural networks'
+    (universal approximation) and 'Can neural networks solve 2+2?' (XOR).
+    """
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+        import websockets  # noqa: F401
+    except ImportError as exc:
+        raise DeepZooError(f"the playground needs its extra ({exc.name} is missing): "
+                           f"pip install '.[playground]' from the repository") from None
+    from .backend import get_ops
+    from .playground.server import serve
+
+    if device is not None:
+        get_ops(device)  # an unusable device fails here, before the server starts
+    serve(port=port, open_browser=not no_browser, device=device, data_dir=data_dir)
 
 
 @main.command()
