@@ -135,6 +135,7 @@ def serve(port=0, open_browser=True, device=None, data_dir=None) -> None:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", port))
+    listener.listen(128)  # connections wait in the queue until the server takes them: the address works at once
     url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
     config = uvicorn.Config(create_app(device, data_dir), log_level="warning", ws="websockets")
     server = uvicorn.Server(config)
