@@ -2,15 +2,16 @@
 
 ``base``: the :class:`Layer` contract. ``dense``: Dense, Maxout.
 ``core``: Activation, Dropout, Flatten, RepeatVector, Reshape, and the
-activation layers ReLU, LeakyReLU, ELU, Softmax. ``conv``: Conv2D.
-``pool``: MaxPool2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D.
+activation layers ReLU, LeakyReLU, ELU, Softmax. ``conv``: Conv2D, Conv1D.
+``pool``: MaxPool2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D
+and their 1-D forms.
 ``normalization``: BatchNormalization. ``recurrent``: SimpleRNN, LSTM.
 ``wrappers``: TimeDistributed. Third-party layers register through the
 ``deepzoo.layers`` entry-point group (see :mod:`deepzoo.registry`).
 """
 
 from .base import Layer
-from .conv import Conv2D
+from .conv import Conv1D, Conv2D
 from .core import (
     ELU,
     Activation,
@@ -26,14 +27,24 @@ from .core import (
 )
 from .dense import Dense, Maxout
 from .normalization import BatchNormalization
-from .pool import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPool2D
+from .pool import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool2D,
+    MaxPooling1D,
+)
 from .recurrent import LSTM, SimpleRNN
 from .wrappers import TimeDistributed
 
 __all__ = ["Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
            "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed", "Input",
            "InputLayer", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "GlobalAveragePooling2D",
-           "GlobalMaxPooling2D", "BatchNormalization", "create"]
+           "GlobalMaxPooling2D", "BatchNormalization", "Conv1D", "MaxPooling1D", "AveragePooling1D",
+           "GlobalAveragePooling1D", "GlobalMaxPooling1D", "create"]
 
 
 def create(name: str, **config) -> Layer:

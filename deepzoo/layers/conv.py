@@ -1,11 +1,12 @@
-"""2-D convolution: :class:`Conv2D`."""
+"""Convolutions: :class:`Conv2D` over images, :class:`Conv1D` over sequences."""
 
 from __future__ import annotations
 
 from .. import activations as act
 from .. import initializers
-from ..geometry import plan_windows
-from ..validation import check_padding, pair
+from ..errors import ShapeError
+from ..geometry import describe_shape, plan_windows
+from ..validation import check_padding, pair, positive_int
 from .base import Layer, check_positive_int, take_regularizers, weights_config
 
 
@@ -82,9 +83,16 @@ class Conv2D(Layer):
 
     def forward(self, x, training=False, *, input_gradient=True, fused_activation=False):
         self.check_input(x)
-        ops, n, f = self.ops, x.shape[0], self.filters
+        y, backward = self._convolve(x, self.params["kernel"], lambda: self.grads["kernel"], input_gradient,
+                                     fused_activation)
+        return self.ops.reshape(y, (x.shape[0], *self.out_hw, self.filters)), backward
+
+    def _convolve(self, x, kernel, grad_kernel, input_gradient, fused_activation):
+        """``(rows (N*OH*OW, filters), backward)`` for images ``x`` and a 4-D ``kernel``;
+        ``grad_kernel()`` gives the array its gradient is added to (shaped like ``kernel``)."""
+        ops, f = self.ops, self.filters
         window = (self.strides, self.dilation_rate, self.pads)
-        kernel, bias = self.params["kernel"], self.params.get("bias")
+        bias = self.params.get("bias")
         # The op applies the activation as it goes when it knows it by name; a
         # plugin's activation without an Ops name is applied here instead.
         fused = self.activation is not None and self.activation.op is not None
@@ -99,11 +107,12 @@ class Conv2D(Layer):
             if activation_backward is not None and not fused_activation:
                 dy = activation_backward(dy)
             backward_activation = (None, 0.0) if fused_activation or not fused else op_activation
-            return ops.conv2d_backward(x, y, dy, kernel, *window, self.grads["kernel"],
-                                       self.grads.get("bias"), *backward_activation,
-                                       need_dx=input_gradient)
+            dx = ops.conv2d_backward(x, y, dy, kernel, *window, grad_kernel(), self.grads.get("bias"),
+                                     *backward_activation, need_dx=input_gradient)
+            return dx if dx is None or tuple(dx.shape[1:]) == self.input_shape else \
+                ops.reshape(dx, (dx.shape[0], *self.input_shape))
 
-        return ops.reshape(y, (n, *self.out_hw, f)), backward
+        return y, backward
 
     def get_config(self):
         return {
@@ -115,3 +124,73 @@ class Conv2D(Layer):
             "dilation_rate": list(self.dilation_rate),
             **weights_config(self),
         }
+
+
+def _single(layer, arg, value) -> int:
+    """``3`` or ``(3,)`` -> 3; anything else is a ConfigError naming the layer."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    return positive_int(f"layer '{layer}'", arg, value)
+
+
+class Conv1D(Conv2D):
+    r"""A 1-D convolution over sequences: one row of a :class:`Conv2D`.
+
+    .. math:: y[n, t, f] = b_f + \sum_{q, c} x[n, t s - l + q d, c] \, K[q, c, f]
+
+    Each of ``filters`` kernels of ``K`` steps by ``C`` channels slides along the
+    time axis, with stride ``s``, dilation ``d`` and ``l`` zeros of padding in front.
+    The sequence is computed as an image one pixel high, ``(N, 1, T, C)``, with a
+    ``1 x K`` kernel, by the same ops as :class:`Conv2D`.
+
+    Shapes: ``x`` ``(N, T, C)``, ``kernel`` ``(K, C, filters)``, ``bias``
+    ``(filters,)``, ``y`` ``(N, OT, filters)``; parameters ``K C filters + filters``,
+    as in Keras. ``kernel_size``, ``strides`` and ``dilation_rate`` are integers;
+    ``padding`` is ``"valid"``, ``"same"`` or a number of zeros on each end. Other
+    arguments as for :class:`Conv2D`.
+    """
+
+    default_name = "conv1d"
+    example_args = {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh"}
+    example_input_shape = (7, 2)
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1, **kwargs):
+        name = kwargs.get("name") or self.default_name
+        size, step = _single(name, "kernel_size", kernel_size), _single(name, "strides", strides)
+        dilation = _single(name, "dilation_rate", dilation_rate)
+        if isinstance(padding, (tuple, list)) and len(padding) == 1:
+            padding = padding[0]
+        along_time = padding if isinstance(padding, str) else (0, check_padding(name, padding)[0])
+        super().__init__(filters, (1, size), (1, step), along_time, (1, dilation), **kwargs)
+
+    def check_input_shape(self, input_shape):
+        if len(input_shape) != 2:
+            raise ShapeError(f"layer '{self.name}' (Conv1D) expects sequences of shape (batch, steps, "
+                             f"channels), but its input has shape {describe_shape(input_shape)}")
+        super().check_input_shape((1, *input_shape))
+
+    def create_params(self, input_shape):
+        k, channels = self.kernel_size[1], input_shape[1]
+        self.add_param("kernel", (k, channels, self.filters), self.kernel_initializer, k * channels,
+                       k * self.filters)
+        if self.use_bias:
+            self.add_param("bias", (self.filters,), self.bias_initializer, k * channels, k * self.filters)
+
+    def compute_output_shape(self, input_shape):
+        return (self.out_hw[1], self.filters)
+
+    def forward(self, x, training=False, *, input_gradient=True, fused_activation=False):
+        self.check_input(x)
+        ops, (steps, channels), k = self.ops, self.input_shape, self.kernel_size[1]
+        shape = (1, k, channels, self.filters)
+        y, backward = self._convolve(ops.reshape(x, (x.shape[0], 1, steps, channels)),
+                                     ops.reshape(self.params["kernel"], shape),
+                                     lambda: ops.reshape(self.grads["kernel"], shape), input_gradient,
+                                     fused_activation)
+        return ops.reshape(y, (x.shape[0], self.out_hw[1], self.filters)), backward
+
+    def get_config(self):
+        config = super().get_config()
+        padding = self.padding if isinstance(self.padding, str) else self.padding[1]
+        return {**config, "kernel_size": self.kernel_size[1], "strides": self.strides[1],
+                "dilation_rate": self.dilation_rate[1], "padding": padding}

@@ -4,19 +4,24 @@ from ...layers import (
     ELU,
     LSTM,
     Activation,
+    AveragePooling1D,
     AveragePooling2D,
     BatchNormalization,
+    Conv1D,
     Conv2D,
     Dense,
     Dropout,
     Flatten,
+    GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
     GlobalMaxPooling2D,
     Input,
     InputLayer,
     Layer,
     LeakyReLU,
     MaxPool2D,
+    MaxPooling1D,
     ReLU,
     RepeatVector,
     Reshape,
@@ -31,17 +36,22 @@ MaxPooling2D = MaxPool2D
 AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
 GlobalMaxPool2D = GlobalMaxPooling2D
+MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalMaxPool1D = GlobalMaxPooling1D
 
-__all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Conv2D", "Dense", "Dropout",
-           "ELU", "Flatten", "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
-           "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM", "Layer", "LeakyReLU", "MaxPool2D",
-           "MaxPooling2D", "ReLU", "RepeatVector", "Reshape", "SimpleRNN", "Softmax",
-           "TimeDistributed"]
+__all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
+           "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Flatten",
+           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D",
+           "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+           "Input", "InputLayer", "LSTM", "Layer", "LeakyReLU", "MaxPool1D", "MaxPool2D",
+           "MaxPooling1D", "MaxPooling2D", "ReLU", "RepeatVector", "Reshape", "SimpleRNN",
+           "Softmax", "TimeDistributed"]
 
 __getattr__ = missing_names("keras.layers", {
     "LayerNormalization": "", "Embedding": "", "GRU": "",
-    "Bidirectional": "", "Conv1D": "", "MaxPooling1D": "", "AveragePooling1D": "",
-    "GlobalAveragePooling1D": "", "GlobalMaxPooling1D": "", "ZeroPadding2D": "", "PReLU": "",
+    "Bidirectional": "", "ZeroPadding2D": "", "PReLU": "",
     "Concatenate": "Sequential models have one input and one output.", "Add": "", "Lambda": "",
     "Conv2DTranspose": "", "UpSampling2D": "", "SeparableConv2D": "", "DepthwiseConv2D": "",
 })

@@ -1,0 +1,58 @@
+"""Conv1D and the 1-D poolings against PyTorch in float64 (fixtures/torch_sequence_reference.npz)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import deepzoo as dz
+
+REFERENCE = Path(__file__).parent / "fixtures" / "torch_sequence_reference.npz"
+CONVOLUTIONS = {"conv1d_same": {"kernel_size": 3, "padding": "same"},
+                "conv1d_strided_dilated": {"kernel_size": 3, "strides": 2, "dilation_rate": 2}}
+POOLINGS = {"max_pooling1d": dz.MaxPooling1D(2), "average_pooling1d": dz.AveragePooling1D(3, strides=1),
+            "global_average_pooling1d": dz.GlobalAveragePooling1D(),
+            "global_max_pooling1d": dz.GlobalMaxPooling1D()}
+
+
+def case(name):
+    with np.load(REFERENCE) as data:
+        return {key.split("/")[1]: data[key] for key in data.files if key.startswith(name + "/")}
+
+
+@pytest.mark.parametrize("name", sorted(CONVOLUTIONS))
+def test_conv1d_matches_torch(ops, name):
+    c = case(name)
+    layer = dz.Conv1D(4, dtype="float64", **CONVOLUTIONS[name])
+    layer.ops = ops
+    layer.build(c["x"].shape[1:])
+    layer.set_weights({"kernel": c["kernel"], "bias": c["bias"]})
+    y, backward = layer.forward(ops.asarray(c["x"]), training=True)
+    np.testing.assert_allclose(ops.to_host(y), c["y"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ops.to_host(backward(ops.asarray(c["dy"]))), c["dx"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ops.to_host(layer.grads["kernel"]), c["dkernel"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ops.to_host(layer.grads["bias"]), c["dbias"], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(POOLINGS))
+def test_poolings_1d_match_torch(ops, name):
+    c = case(name)
+    layer = type(POOLINGS[name]).from_config({**POOLINGS[name].get_config(), "dtype": "float64"})
+    layer.ops = ops
+    layer.build(c["x"].shape[1:])
+    y, backward = layer.forward(ops.asarray(c["x"]), training=True)
+    np.testing.assert_allclose(ops.to_host(y), c["y"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ops.to_host(backward(ops.asarray(c["dy"]))), c["dx"], rtol=1e-12, atol=1e-12)
+
+
+def test_keras_shapes_and_parameter_counts():
+    """Keras's documented counts: Conv1D(64, 5) on 64 channels has 5*64*64 + 64 = 20,544."""
+    model = dz.Sequential([dz.Conv1D(64, 5, activation="relu"), dz.MaxPooling1D(2),
+                           dz.Conv1D(8, 3, padding="same"), dz.GlobalMaxPooling1D(), dz.Dense(1)],
+                          input_shape=(200, 64))
+    model.build()
+    assert [layer.output_shape for layer in model.layers] == [(196, 64), (98, 64), (98, 8), (8,), (1,)]
+    assert model.layers[0].count_params() == 20_544
+    assert dz.GlobalAveragePooling1D(keepdims=True).output_shape_for((5, 3)) == (1, 3)
+    with pytest.raises(dz.ShapeError, match=r"Conv1D\) expects sequences of shape \(batch, steps, channels\)"):
+        dz.Conv1D(2, 3).output_shape_for((4, 4, 1))
