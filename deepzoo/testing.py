@@ -32,7 +32,7 @@ def check_layer(layer, input_shape, batch=3, seed=0, ops=None, atol=1e-6, rtol=1
     expected_count = sum(int(np.prod(p.shape)) for p in layer.params.values())
     assert layer.count_params() == expected_count
 
-    x = away_from_kinks(rng.standard_normal((batch,) + tuple(input_shape)))
+    x = layer.example_input(rng, (batch,) + tuple(input_shape))
     for training in (False, True):
         y, backward = layer.forward(ops.asarray(x), training=training)
         assert tuple(y.shape) == (batch,) + tuple(layer.output_shape), (

@@ -77,7 +77,7 @@ def drive(ops, dtype, rng):
             layer = cls.from_config(dict(cls.example_args))
             layer.ops, layer.dtype = ops, np.dtype(dtype)
             layer.build(cls.example_input_shape, rng=rng)
-            x = host(rng.standard_normal((3,) + tuple(cls.example_input_shape)))
+            x = host(layer.example_input(rng, (3,) + tuple(cls.example_input_shape)))
             for training in (False, True):
                 y, backward = layer.forward(x, training=training, **option)
                 backward(host(np.ones(y.shape)))

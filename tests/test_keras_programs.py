@@ -138,7 +138,7 @@ KERAS_3_PATHS = {
     "keras.models": ["Sequential", "load_model"],
     "keras.regularizers": ["L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2", "serialize"],
     "keras.layers": ["Activation", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
-                     "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU",
+                     "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding",
                      "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
                      "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
                      "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM",

@@ -1,4 +1,4 @@
-"""Conv1D and the 1-D poolings against PyTorch in float64 (fixtures/torch_sequence_reference.npz)."""
+"""Conv1D, the 1-D poolings and Embedding against PyTorch in float64 (fixtures/torch_sequence_reference.npz)."""
 
 from pathlib import Path
 
@@ -56,3 +56,24 @@ def test_keras_shapes_and_parameter_counts():
     assert dz.GlobalAveragePooling1D(keepdims=True).output_shape_for((5, 3)) == (1, 3)
     with pytest.raises(dz.ShapeError, match=r"Conv1D\) expects sequences of shape \(batch, steps, channels\)"):
         dz.Conv1D(2, 3).output_shape_for((4, 4, 1))
+
+
+def test_embedding_matches_torch(ops):
+    c = case("embedding")
+    layer = dz.Embedding(6, 4, dtype="float64")
+    layer.ops = ops
+    layer.build(c["ids"].shape[1:])
+    layer.set_weights({"embeddings": c["table"]})
+    y, backward = layer.forward(ops.asarray(c["ids"].astype("float64")), training=True)
+    np.testing.assert_array_equal(ops.to_host(y), c["y"])
+    backward(ops.asarray(c["dy"]))
+    np.testing.assert_allclose(ops.to_host(layer.grads["embeddings"]), c["dtable"], rtol=1e-12, atol=1e-14)
+
+
+def test_embedding_refuses_what_it_cannot_take():
+    with pytest.raises(dz.errors.MissingFeatureError, match="mask_zero=True asks for a padding mask"):
+        dz.Embedding(10, 2, mask_zero=True)
+    model = dz.Sequential([dz.Embedding(10, 2)], input_shape=(3,))
+    with pytest.raises(dz.DataError, match=r"whole numbers from 0 to 9 \(input_dim=10\); received 2.5"):
+        model.predict(np.array([[1, 2.5, 3]]))
+    assert dz.Embedding(5000, 64, input_length=200).output_shape_for((200,)) == (200, 64)

@@ -5,7 +5,7 @@
 activation layers ReLU, LeakyReLU, ELU, Softmax. ``conv``: Conv2D, Conv1D.
 ``pool``: MaxPool2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D
 and their 1-D forms.
-``normalization``: BatchNormalization. ``recurrent``: SimpleRNN, LSTM.
+``embedding``: Embedding. ``normalization``: BatchNormalization. ``recurrent``: SimpleRNN, LSTM.
 ``wrappers``: TimeDistributed. Third-party layers register through the
 ``deepzoo.layers`` entry-point group (see :mod:`deepzoo.registry`).
 """
@@ -26,6 +26,7 @@ from .core import (
     Softmax,
 )
 from .dense import Dense, Maxout
+from .embedding import Embedding
 from .normalization import BatchNormalization
 from .pool import (
     AveragePooling1D,
@@ -44,7 +45,7 @@ __all__ = ["Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv
            "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed", "Input",
            "InputLayer", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "GlobalAveragePooling2D",
            "GlobalMaxPooling2D", "BatchNormalization", "Conv1D", "MaxPooling1D", "AveragePooling1D",
-           "GlobalAveragePooling1D", "GlobalMaxPooling1D", "create"]
+           "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding", "create"]
 
 
 def create(name: str, **config) -> Layer:

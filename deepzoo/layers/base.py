@@ -258,6 +258,12 @@ class Layer:
             config["trainable"] = False
         return config
 
+    def example_input(self, rng, shape):
+        """Inputs of ``shape`` for the shared tests (:mod:`deepzoo.testing`): normal values away from
+        0, where ReLU-like functions bend. A layer that takes other inputs (integers) says so here."""
+        x = rng.standard_normal(shape)
+        return np.where(np.abs(x) < 0.05, np.sign(x) * 0.05 + x, x)
+
     # ----------------------------------------------------------- machinery
     @classmethod
     def from_config(cls, config: dict):

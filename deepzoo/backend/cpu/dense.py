@@ -128,6 +128,16 @@ class CPUDenseOps(CPUOpsBase):
         k.softmax_backward_rows(dy.reshape(-1, m), y.reshape(-1, m), dx.reshape(-1, m))
         return dx
 
+    # --------------------------------------------------------------- embedding
+    def embedding_lookup(self, table, ids):
+        out = np.empty(ids.shape + (table.shape[1],), dtype=table.dtype)
+        k.embedding_lookup(table, flat(ids), out.reshape(ids.size, table.shape[1]))
+        return out
+
+    def embedding_backward(self, ids, dy, grad_table):
+        k.embedding_backward(flat(ids), dy.reshape(ids.size, grad_table.shape[1]), grad_table)
+        return grad_table
+
     # ------------------------------------------------------ batch normalization
     def column_moments(self, x):
         mean, var = np.empty(x.shape[1], dtype=x.dtype), np.empty(x.shape[1], dtype=x.dtype)

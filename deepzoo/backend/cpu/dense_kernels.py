@@ -78,6 +78,25 @@ def add_into(out, x):
         out[i] += x[i]
 
 
+# --------------------------------------------------------------- embedding
+@njit(**_exact)
+def embedding_lookup(table, ids, out):
+    """``out[i] = table[round(ids[i])]`` for flat ``ids`` and ``out`` of shape (len(ids), D)."""
+    for i in range(ids.size):
+        row = table[int(ids[i] + 0.5)]  # ids are whole numbers >= 0 (checked by the layer)
+        for j in range(row.size):
+            out[i, j] = row[j]
+
+
+@njit(**_exact)
+def embedding_backward(ids, dy, grad_table):
+    """``grad_table[round(ids[i])] += dy[i]``."""
+    for i in range(ids.size):
+        row = grad_table[int(ids[i] + 0.5)]
+        for j in range(row.size):
+            row[j] += dy[i, j]
+
+
 # ------------------------------------------------------ batch normalization
 @njit(**_exact)
 def column_moments(x, mean, var):

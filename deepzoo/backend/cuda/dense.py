@@ -118,6 +118,16 @@ class CUDADenseOps(CUDAOpsBase):
                   dz.reshape(-1, pieces))
         return dz
 
+    # --------------------------------------------------------------- embedding
+    def embedding_lookup(self, table, ids):
+        out = target.empty(tuple(ids.shape) + (table.shape[1],), table.dtype)
+        self._run(k.embedding_lookup, out.size, table, self._flat(ids), self._flat(out))
+        return out
+
+    def embedding_backward(self, ids, dy, grad_table):
+        self._run(k.embedding_backward, dy.size, self._flat(ids), self._flat(dy), grad_table)
+        return grad_table
+
     # ------------------------------------------------------ batch normalization
     def column_moments(self, x):
         rows, cols = x.shape

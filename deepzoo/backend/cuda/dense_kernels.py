@@ -108,6 +108,25 @@ def sum_rows(dy, out, accumulate):
         out[j] = out[j] + total if accumulate else total
 
 
+# --------------------------------------------------------------- embedding
+@cuda.jit
+def embedding_lookup(table, ids, out):
+    """``out[i, j] = table[round(ids[i]), j]``, one thread per output number (``out`` flat)."""
+    d = table.shape[1]
+    half = ids.dtype.type(0.5)
+    for k in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        out[k] = table[int(ids[k // d] + half), k % d]
+
+
+@cuda.jit
+def embedding_backward(ids, dy, grad_table):
+    """``grad_table[round(ids[i]), j] += dy[i, j]``: repeated ids add up with atomic adds."""
+    d = grad_table.shape[1]
+    half = ids.dtype.type(0.5)
+    for k in range(cuda.grid(1), dy.size, cuda.gridsize(1)):
+        cuda.atomic.add(grad_table, (int(ids[k // d] + half), k % d), dy[k])
+
+
 # ------------------------------------------------------ batch normalization
 # One thread per column (channel) for the statistics, then an elementwise pass
 # over the flat data with the column's coefficients.

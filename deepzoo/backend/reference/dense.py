@@ -155,6 +155,18 @@ class DenseOps:
         np.put_along_axis(dz, which[..., None], dy[..., None], axis=-1)
         return dz
 
+    # --------------------------------------------------------------- embedding
+    # Token ids arrive as floats (a model's inputs share its dtype) holding whole
+    # numbers; they are rounded to the nearest integer.
+    def embedding_lookup(self, table, ids):
+        """``out[..., :] = table[ids[...]]``: one row of ``table`` (V, D) per id; shape ``ids.shape + (D,)``."""
+        return table[np.rint(ids).astype(np.int64)]
+
+    def embedding_backward(self, ids, dy, grad_table):
+        """``grad_table[ids[...]] += dy[...]``, adding up the rows of repeated ids."""
+        np.add.at(grad_table, np.rint(ids).astype(np.int64), dy)
+        return grad_table
+
     # ------------------------------------------------------ batch normalization
     # ``x`` is 2-D: one row per position (a sample, or a sample's pixel), one column
     # per channel; the statistics are per column.
