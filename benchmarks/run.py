@@ -80,7 +80,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=2, help="runs per figure (best is kept)")
     parser.add_argument("--only", nargs="*", help="workload names to run (xor, mnist_mlp, "
                         "online_sigmoid, mnist_cnn, lenet, cnn_inference, lenet_inference, "
-                        "adder_lecture, adder_keras, adder_inference, mlp_batchnorm)")
+                        "adder_lecture, adder_keras, adder_inference, mlp_batchnorm, text_conv)")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
     parser.add_argument("--cold-start", action="store_true",
                         help="only time every demo's start with an empty numba cache (needs the "
@@ -122,6 +122,8 @@ def main():
          args.repeat),
         ("10. LeNet-5 inference, batch 256 (10,000 images)", "lenet_inference", 10_000, 1, args.repeat),
         ("11. MLP of 2. with BatchNormalization, batch 64 (epoch)", "mlp_batchnorm", samples, scale,
+         args.repeat),
+        ("12. Embedding-Conv1D-GlobalMaxPool text model, batch 32 (10,000 sequences)", "text_conv", 10_000, 1,
          args.repeat),
     ]
     if args.only:

@@ -72,6 +72,26 @@ def deepzoo_mlp_batchnorm(n):
     return time.perf_counter() - start
 
 
+def text_like(n, vocabulary=5000, steps=200, seed=0):
+    """Token ids (n, steps) and 0/1 labels, for the text-style workloads."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, vocabulary, (n, steps)), rng.integers(0, 2, n).astype(np.float32)
+
+
+def deepzoo_text_conv(n):
+    """Embedding(5000, 64) - Conv1D(64, 5, relu) - GlobalMaxPooling1D - Dense(1, sigmoid), Adam, batch 32."""
+    import deepzoo as dz
+
+    x, y = text_like(n)
+    model = dz.Sequential([dz.Embedding(5000, 64), dz.Conv1D(64, 5, activation="relu"), dz.GlobalMaxPooling1D(),
+                           dz.Dense(1, activation="sigmoid")], input_shape=(200,), seed=0)
+    model.compile(optimizer=dz.Adam(0.001), loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x[:128], y[:128], batch_size=32, epochs=1, verbose=0)  # compile kernels
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
 def deepzoo_online_sigmoid(n):
     import deepzoo as dz
 
@@ -260,6 +280,32 @@ def torch_mlp_batchnorm(n):
     torch_loop(model, loss_fn, opt, xt[:256], yt[:256], 64)
     start = time.perf_counter()
     torch_loop(model, loss_fn, opt, xt, yt, 64)
+    return time.perf_counter() - start
+
+
+def torch_text_conv(n):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    x, y = text_like(n)
+
+    class TextConv(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed, self.conv, self.out = nn.Embedding(5000, 64), nn.Conv1d(64, 64, 5), nn.Linear(64, 1)
+
+        def forward(self, ids):
+            h = torch.relu(self.conv(self.embed(ids).transpose(1, 2)))
+            return self.out(h.amax(dim=2))
+
+    model = TextConv()
+    opt = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
+    loss_fn = nn.BCEWithLogitsLoss()  # sigmoid + cross-entropy, fused, as in deepzoo
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y).reshape(-1, 1)
+    torch_loop(model, loss_fn, opt, xt[:128], yt[:128], 32)
+    start = time.perf_counter()
+    torch_loop(model, loss_fn, opt, xt, yt, 32)
     return time.perf_counter() - start
 
 
