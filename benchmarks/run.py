@@ -80,7 +80,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=2, help="runs per figure (best is kept)")
     parser.add_argument("--only", nargs="*", help="workload names to run (xor, mnist_mlp, "
                         "online_sigmoid, mnist_cnn, lenet, cnn_inference, lenet_inference, "
-                        "adder_lecture, adder_keras, adder_inference, mlp_batchnorm, text_conv)")
+                        "adder_lecture, adder_keras, adder_inference, mlp_batchnorm, text_conv, adder_gru)")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
     parser.add_argument("--cold-start", action="store_true",
                         help="only time every demo's start with an empty numba cache (needs the "
@@ -124,6 +124,8 @@ def main():
         ("11. MLP of 2. with BatchNormalization, batch 64 (epoch)", "mlp_batchnorm", samples, scale,
          args.repeat),
         ("12. Embedding-Conv1D-GlobalMaxPool text model, batch 32 (10,000 sequences)", "text_conv", 10_000, 1,
+         args.repeat),
+        ("13. GRU adder (the lecture's, GRU cells), batch 32 (5,000 questions)", "adder_gru", 5000, 1,
          args.repeat),
     ]
     if args.only:

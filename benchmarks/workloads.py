@@ -174,13 +174,14 @@ def adder_data(n, digits=3):
     return x, labels
 
 
-def _deepzoo_adder(n, encoder, decoder, answer):
+def _deepzoo_adder(n, encoder, decoder, answer, cell="LSTM"):
     import deepzoo as dz
 
     x, labels = adder_data(n)
     y = np.eye(11, dtype=np.float32)[labels[:, :answer]]
-    model = dz.Sequential([dz.LSTM(encoder), dz.RepeatVector(answer),
-                           dz.LSTM(decoder, return_sequences=True),
+    recurrent = getattr(dz, cell)
+    model = dz.Sequential([recurrent(encoder), dz.RepeatVector(answer),
+                           recurrent(decoder, return_sequences=True),
                            dz.TimeDistributed(dz.Dense(11, activation="softmax"))],
                           input_shape=(7, 11), seed=0)
     model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy", metrics=["accuracy"])
@@ -207,6 +208,11 @@ def deepzoo_adder_inference(n):
 def deepzoo_adder_lecture(n):
     """The lecture's LSTM(100) - RepeatVector(3) - LSTM(50) - TimeDistributed(Dense(11))."""
     return _deepzoo_adder(n, 100, 50, 3)
+
+
+def deepzoo_adder_gru(n):
+    """The lecture's adder with GRU(100) and GRU(50) in place of the LSTMs."""
+    return _deepzoo_adder(n, 100, 50, 3, cell="GRU")
 
 
 def deepzoo_adder_keras(n):
@@ -408,19 +414,20 @@ def torch_lenet_inference(n):
     return _torch_inference(_torch_lenet(), n)
 
 
-def torch_adder_model(encoder, decoder, answer):
-    """LSTM encoder, repeated summary, LSTM decoder, a Dense per step (softmax in the loss)."""
+def torch_adder_model(encoder, decoder, answer, cell="LSTM"):
+    """LSTM (or GRU) encoder, repeated summary, decoder, a Dense per step (softmax in the loss)."""
     from torch import nn
 
     class Adder(nn.Module):
         def __init__(self):
             super().__init__()
-            self.encoder = nn.LSTM(11, encoder, batch_first=True)
-            self.decoder = nn.LSTM(encoder, decoder, batch_first=True)
+            self.encoder = getattr(nn, cell)(11, encoder, batch_first=True)
+            self.decoder = getattr(nn, cell)(encoder, decoder, batch_first=True)
             self.out = nn.Linear(decoder, 11)
 
         def forward(self, x):
-            _, (h, _) = self.encoder(x)
+            _, state = self.encoder(x)
+            h = state[0] if isinstance(state, tuple) else state
             repeated = h[-1].unsqueeze(1).expand(-1, answer, -1)
             y, _ = self.decoder(repeated)
             return self.out(y).reshape(-1, 11)
@@ -428,14 +435,14 @@ def torch_adder_model(encoder, decoder, answer):
     return Adder()
 
 
-def _torch_adder(n, encoder, decoder, answer):
+def _torch_adder(n, encoder, decoder, answer, cell="LSTM"):
     import torch
     from torch import nn
 
     torch.manual_seed(0)
     x, labels = adder_data(n)
     xt, yt = torch.from_numpy(x), torch.from_numpy(labels[:, :answer].reshape(-1, answer))
-    model = torch_adder_model(encoder, decoder, answer)
+    model = torch_adder_model(encoder, decoder, answer, cell)
     opt = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -472,6 +479,10 @@ def torch_adder_inference(n):
 
 def torch_adder_lecture(n):
     return _torch_adder(n, 100, 50, 3)
+
+
+def torch_adder_gru(n):
+    return _torch_adder(n, 100, 50, 3, cell="GRU")
 
 
 def torch_adder_keras(n):

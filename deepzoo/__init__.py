@@ -35,6 +35,7 @@ from .errors import (
 from .gradcheck import GradcheckResult, GradientCheckError, gradcheck
 from .layers import (
     ELU,
+    GRU,
     LSTM,
     Activation,
     AveragePooling1D,
@@ -84,7 +85,7 @@ __all__ = [
     "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed",
     "Input", "InputLayer", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax",
     "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization", "Conv1D", "MaxPooling1D",
-    "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding",
+    "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding", "GRU",
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW",
     "Callback", "History", "EarlyStopping", "TerminateOnNaN", "ModelCheckpoint", "CSVLogger",
     "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau",

@@ -1,4 +1,5 @@
-"""Conv1D, the 1-D poolings and Embedding against PyTorch in float64 (fixtures/torch_sequence_reference.npz)."""
+"""Conv1D, the 1-D poolings, Embedding and GRU against PyTorch in float64
+(fixtures/torch_sequence_reference.npz)."""
 
 from pathlib import Path
 
@@ -77,3 +78,32 @@ def test_embedding_refuses_what_it_cannot_take():
     with pytest.raises(dz.DataError, match=r"whole numbers from 0 to 9 \(input_dim=10\); received 2.5"):
         model.predict(np.array([[1, 2.5, 3]]))
     assert dz.Embedding(5000, 64, input_length=200).output_shape_for((200,)) == (200, 64)
+
+
+def test_gru_matches_torch(ops):
+    c = case("gru")
+    layer = dz.GRU(4, return_sequences=True, dtype="float64")
+    layer.ops = ops
+    layer.build(c["x"].shape[1:])
+    layer.set_weights({"kernel": c["kernel"], "recurrent_kernel": c["recurrent_kernel"], "bias": c["bias"]})
+    y, backward = layer.forward(ops.asarray(c["x"]), training=True)
+    np.testing.assert_allclose(ops.to_host(y), c["y"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ops.to_host(backward(ops.asarray(c["dy"]))), c["dx"], rtol=1e-10, atol=1e-12)
+    for key in ("kernel", "recurrent_kernel", "bias"):
+        np.testing.assert_allclose(ops.to_host(layer.grads[key]), c["d" + key], rtol=1e-10, atol=1e-12,
+                                   err_msg=key)
+
+
+def test_gru_keras_counts_and_refusals():
+    """Keras's GRU(100) on 11 features: 3 (11 * 100 + 100 * 100 + 2 * 100) = 33,900 parameters."""
+    assert dz.GRU(100).plan((7, 11))["bias"].shape == (2, 300)
+    layer = dz.GRU(100)
+    layer.build((7, 11))
+    assert layer.count_params() == 33_900
+    with pytest.raises(dz.errors.MissingFeatureError, match="reset_after=False"):
+        dz.GRU(4, reset_after=False)
+    with pytest.raises(dz.errors.MissingFeatureError, match="put a Dropout layer before or after"):
+        dz.LSTM(4, dropout=0.2)
+    with pytest.raises(dz.errors.MissingFeatureError, match="recurrent_activation='hard_sigmoid'"):
+        dz.GRU(4, recurrent_activation="hard_sigmoid")
+    dz.LSTM(4, activation="tanh", recurrent_activation="sigmoid")  # Keras's defaults, spelt out

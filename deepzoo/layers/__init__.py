@@ -5,7 +5,7 @@
 activation layers ReLU, LeakyReLU, ELU, Softmax. ``conv``: Conv2D, Conv1D.
 ``pool``: MaxPool2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D
 and their 1-D forms.
-``embedding``: Embedding. ``normalization``: BatchNormalization. ``recurrent``: SimpleRNN, LSTM.
+``embedding``: Embedding. ``normalization``: BatchNormalization. ``recurrent``: SimpleRNN, LSTM, GRU.
 ``wrappers``: TimeDistributed. Third-party layers register through the
 ``deepzoo.layers`` entry-point group (see :mod:`deepzoo.registry`).
 """
@@ -38,14 +38,14 @@ from .pool import (
     MaxPool2D,
     MaxPooling1D,
 )
-from .recurrent import LSTM, SimpleRNN
+from .recurrent import GRU, LSTM, SimpleRNN
 from .wrappers import TimeDistributed
 
 __all__ = ["Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
            "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed", "Input",
            "InputLayer", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "GlobalAveragePooling2D",
            "GlobalMaxPooling2D", "BatchNormalization", "Conv1D", "MaxPooling1D", "AveragePooling1D",
-           "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding", "create"]
+           "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding", "GRU", "create"]
 
 
 def create(name: str, **config) -> Layer:

@@ -1,9 +1,9 @@
-"""Recurrent layers: :class:`SimpleRNN` and :class:`LSTM` over ``(batch, time, features)``."""
+"""Recurrent layers: :class:`SimpleRNN`, :class:`LSTM` and :class:`GRU` over ``(batch, time, features)``."""
 
 from __future__ import annotations
 
 from .. import initializers
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, MissingFeatureError, ShapeError
 from ..geometry import describe_shape
 from .base import Layer, check_positive_int
 
@@ -14,10 +14,27 @@ class _Recurrent(Layer):
     gates = 1
     example_input_shape = (4, 3)
 
+    #: the activations the fused step kernels compute (Keras's defaults)
+    fixed_activations = {"activation": "tanh", "recurrent_activation": "sigmoid"}
+
     def __init__(self, units, return_sequences=False, return_state=False,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", **kwargs):
+                 bias_initializer="zeros", activation="tanh", recurrent_activation="sigmoid",
+                 dropout=0.0, recurrent_dropout=0.0, go_backwards=False, **kwargs):
         super().__init__(**kwargs)
+        for arg, value in (("activation", activation), ("recurrent_activation", recurrent_activation)):
+            if arg in self.fixed_activations and value != self.fixed_activations[arg]:
+                raise MissingFeatureError(
+                    f"layer '{self.name}': {arg}={value!r}; deepzoo's {type(self).__name__} computes "
+                    f"{arg}={self.fixed_activations[arg]!r} (Keras's default) in one fused kernel per step "
+                    f"and implements no other")
+        if dropout or recurrent_dropout:
+            raise MissingFeatureError(
+                f"layer '{self.name}': dropout and recurrent_dropout inside the recurrence are not "
+                f"implemented; put a Dropout layer before or after the {type(self).__name__} instead")
+        if go_backwards:
+            raise MissingFeatureError(f"layer '{self.name}': go_backwards=True is not implemented; reverse the "
+                                      f"sequences in the data instead (x[:, ::-1])")
         self.units = check_positive_int(self.name, "units", units)
         self.return_sequences = bool(return_sequences)
         if return_state:
@@ -58,8 +75,12 @@ class _Recurrent(Layer):
         xt = ops.to_time_major(x)
         t, n, f = xt.shape
         xw = ops.matmul(ops.reshape(xt, (t * n, f)), self.params["kernel"])
-        ops.add_bias(xw, self.params["bias"])
+        ops.add_bias(xw, self._input_bias(self.params["bias"]))
         return xt, ops.reshape(xw, (t, n, -1))
+
+    def _input_bias(self, bias):
+        """The part of ``bias`` (or of its gradient) added to the inputs' product."""
+        return bias
 
     def _output(self, h_all):
         """Every step's output (N, T, U), or the last step's (N, U)."""
@@ -82,7 +103,7 @@ class _Recurrent(Layer):
         dz2 = ops.reshape(dz_all, (t * n, -1))
         ops.matmul(ops.reshape(xt, (t * n, f)), dz2, trans_a=True, out=self.grads["kernel"],
                    accumulate=True)
-        ops.sum_rows(dz2, out=self.grads["bias"])
+        ops.sum_rows(dz2, out=self._input_bias(self.grads["bias"]))
         if not input_gradient:
             return None
         return ops.to_time_major(ops.reshape(ops.matmul(dz2, self.params["kernel"], trans_b=True),
@@ -191,3 +212,75 @@ class LSTM(_Recurrent):
 
     def get_config(self):
         return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
+
+
+class GRU(_Recurrent):
+    r"""Gated recurrent unit (Cho et al., 2014), with Keras 3's layout (``reset_after=True``,
+    PyTorch's formula).
+
+    Each step splits the input side :math:`x_t W + b_{in}` and the recurrent side
+    :math:`h_{t-1} R + b_{rec}` into three blocks, update ``z``, reset ``r`` and
+    candidate ``h~``:
+
+    .. math:: z = \sigma(x_z + r_z), \quad r = \sigma(x_r + r_r), \quad
+              \tilde h = \tanh(x_h + r \odot r_h), \quad h_t = z \odot h_{t-1} + (1 - z) \odot \tilde h
+
+    from :math:`h_0 = 0`. The reset gate scales the recurrent side *after* its
+    product (``reset_after``), which is why there are two biases.
+
+    Shapes: ``x`` ``(N, T, F)``; ``kernel`` W ``(F, 3U)``, ``recurrent_kernel`` R
+    ``(U, 3U)``, ``bias`` ``(2, 3U)`` (row 0 for the inputs, row 1 for the recurrent
+    side); parameters ``3 (F U + U U + 2 U)``, as in Keras. Output ``(N, U)``, or
+    ``(N, T, U)`` with ``return_sequences``. Only ``reset_after=True`` is implemented.
+    """
+
+    default_name = "gru"
+    gates = 3
+    example_args = {"units": 3, "return_sequences": True}
+
+    def __init__(self, units, return_sequences=False, return_state=False, reset_after=True, **kwargs):
+        super().__init__(units, return_sequences, return_state, **kwargs)
+        if not reset_after:
+            raise MissingFeatureError(f"layer '{self.name}': reset_after=False (Keras 2's GRU) is not "
+                                      f"implemented; deepzoo's GRU is Keras 3's, reset_after=True")
+
+    def create_params(self, input_shape):
+        features, width = input_shape[1], 3 * self.units
+        self.add_param("kernel", (features, width), self.kernel_initializer, features, width)
+        self.add_param("recurrent_kernel", (self.units, width), self.recurrent_initializer, self.units, width)
+        self.add_param("bias", (2, width), self.bias_initializer, features, width)
+
+    def _input_bias(self, bias):
+        return bias[0]
+
+    def forward(self, x, training=False, *, input_gradient=True):
+        self.check_input(x)
+        ops, recurrent, u = self.ops, self.params["recurrent_kernel"], self.units
+        xt, xw = self._inputs_times_kernel(x)
+        t, n, _ = xt.shape
+        h_all = ops.alloc((t + 1, n, u), self.dtype)
+        gates = ops.alloc((t, n, 3 * u), self.dtype)
+        rec_all = ops.alloc((t, n, 3 * u), self.dtype)
+        recurrent_bias = self.params["bias"][1]
+        for step in range(t):
+            ops.matmul(h_all[step], recurrent, out=rec_all[step])
+            ops.add_bias(rec_all[step], recurrent_bias)
+            ops.gru_step(xw[step], rec_all[step], h_all[step], h_all[step + 1], gates[step])
+
+        def backward(dy):
+            dh_all = self._output_gradient(dy, h_all[1:].shape)
+            dx_all = ops.alloc((t, n, 3 * u), self.dtype)
+            drec_all = ops.alloc((t, n, 3 * u), self.dtype)
+            carry = None
+            for step in reversed(range(t)):
+                dh = dh_all[step] if carry is None else ops.add(dh_all[step], carry)
+                direct = ops.gru_step_backward(dh, gates[step], rec_all[step], h_all[step], dx_all[step],
+                                               drec_all[step])
+                carry = ops.add(direct, ops.matmul(drec_all[step], recurrent, trans_b=True))
+            drec2 = ops.reshape(drec_all, (t * n, 3 * u))
+            ops.matmul(ops.reshape(h_all[:-1], (t * n, u)), drec2, trans_a=True,
+                       out=self.grads["recurrent_kernel"], accumulate=True)
+            ops.sum_rows(drec2, out=self.grads["bias"][1])
+            return self._input_gradients(xt, dx_all, input_gradient)
+
+        return self._output(h_all), backward

@@ -14,7 +14,7 @@ from .base import CPUOpsBase
 
 
 class CPURecurrentOps(CPUOpsBase):
-    """LSTM steps on the CPU."""
+    """LSTM and GRU steps on the CPU."""
 
     def lstm_step(self, z, c_prev, h_out, c_out, gates_out, tanh_c_out):
         u = c_prev.shape[1]
@@ -33,3 +33,18 @@ class CPURecurrentOps(CPUOpsBase):
         dc_prev = np.empty_like(c_prev)
         kr.lstm_step_backward(dh, dc_next, gates, c_prev, tanh_c, dz_out, dc_prev)
         return dc_prev
+
+    def gru_step(self, xw, rec, h_prev, h_out, gates_out):
+        u = h_prev.shape[1]
+        t = np.add(xw[:, :2 * u], rec[:, :2 * u])
+        t *= t.dtype.type(0.5)
+        np.tanh(t, out=t)  # sigmoid(x) = (1 + tanh(x / 2)) / 2
+        candidate = np.empty_like(h_prev)
+        kr.gru_gates(t, xw, rec, gates_out, candidate)
+        np.tanh(candidate, out=gates_out[:, 2 * u:])
+        kr.gru_output(gates_out, h_prev, h_out)
+
+    def gru_step_backward(self, dh, gates, rec, h_prev, dx_out, drec_out):
+        dh_direct = np.empty_like(h_prev)
+        kr.gru_step_backward(dh, gates, rec, h_prev, dx_out, drec_out, dh_direct)
+        return dh_direct

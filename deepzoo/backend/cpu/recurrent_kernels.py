@@ -51,4 +51,42 @@ def lstm_step_backward(dh, dc_next, gates, c_prev, tanh_c, dz_out, dc_prev_out):
             dc_prev_out[b, j] = dc * f
 
 
+@njit(**_opts)
+def gru_gates(t, xw, rec, gates_out, candidate_out):
+    """From ``t = tanh((xw + rec)[:, :2U] / 2)``: the update and reset gates, and the candidate's
+    pre-activation ``xh + r * rh`` (its tanh is taken by the caller)."""
+    n, u = candidate_out.shape
+    for b in range(n):
+        for j in range(u):
+            r = 0.5 + 0.5 * t[b, u + j]
+            gates_out[b, j] = 0.5 + 0.5 * t[b, j]
+            gates_out[b, u + j] = r
+            candidate_out[b, j] = xw[b, 2 * u + j] + r * rec[b, 2 * u + j]
+
+
+@njit(**_opts)
+def gru_output(gates, h_prev, h_out):
+    """``h = z * h_prev + (1 - z) * hh`` with ``[z, r, hh]`` in ``gates``."""
+    n, u = h_prev.shape
+    for b in range(n):
+        for j in range(u):
+            z = gates[b, j]
+            h_out[b, j] = z * h_prev[b, j] + (1 - z) * gates[b, 2 * u + j]
+
+
+@njit(**_opts)
+def gru_step_backward(dh, gates, rec, h_prev, dx_out, drec_out, dh_direct_out):
+    n, u = h_prev.shape
+    for b in range(n):
+        for j in range(u):
+            z, r, hh = gates[b, j], gates[b, u + j], gates[b, 2 * u + j]
+            d = dh[b, j]
+            da_h = d * (1 - z) * (1 - hh * hh)
+            da_z = d * (h_prev[b, j] - hh) * z * (1 - z)
+            da_r = da_h * rec[b, 2 * u + j] * r * (1 - r)
+            dx_out[b, j], dx_out[b, u + j], dx_out[b, 2 * u + j] = da_z, da_r, da_h
+            drec_out[b, j], drec_out[b, u + j], drec_out[b, 2 * u + j] = da_z, da_r, da_h * r
+            dh_direct_out[b, j] = d * z
+
+
 recover_from_bad_cache_files(globals())

@@ -13,7 +13,7 @@ from .base import CUDAOpsBase
 
 
 class CUDARecurrentOps(CUDAOpsBase):
-    """Sequence reshuffles and LSTM steps on the GPU."""
+    """Sequence reshuffles, LSTM and GRU steps on the GPU."""
 
     def to_time_major(self, x):
         a, b = x.shape[:2]
@@ -39,3 +39,11 @@ class CUDARecurrentOps(CUDAOpsBase):
         self._run(kr.lstm_step_backward, c_prev.size, dh, dc_next, gates, c_prev, tanh_c,
                   dz_out, dc_prev)
         return dc_prev
+
+    def gru_step(self, xw, rec, h_prev, h_out, gates_out):
+        self._run(kr.gru_step, h_prev.size, xw, rec, h_prev, h_out, gates_out)
+
+    def gru_step_backward(self, dh, gates, rec, h_prev, dx_out, drec_out):
+        dh_direct = self._empty_like(h_prev)
+        self._run(kr.gru_step_backward, h_prev.size, dh, gates, rec, h_prev, dx_out, drec_out, dh_direct)
+        return dh_direct

@@ -86,3 +86,33 @@ def lstm_step_backward(dh, dc_next, gates, c_prev, tanh_c, dz, dc_prev):
         dz[s, 2 * u + k] = dc * i * (one - g * g)
         dz[s, 3 * u + k] = dh[s, k] * t * o * (one - o)
         dc_prev[s, k] = dc * f
+
+
+@cuda.jit
+def gru_step(xw, rec, h_prev, h, gates):
+    """One GRU step for every (sample, unit): the update and reset gates, the candidate, ``h``."""
+    n, u = h_prev.shape
+    zero, one = h.dtype.type(0), h.dtype.type(1)
+    for idx in range(cuda.grid(1), n * u, cuda.gridsize(1)):
+        s, k = idx // u, idx % u
+        z = _sigmoid(xw[s, k] + rec[s, k], zero, one)
+        r = _sigmoid(xw[s, u + k] + rec[s, u + k], zero, one)
+        hh = math.tanh(xw[s, 2 * u + k] + r * rec[s, 2 * u + k])
+        gates[s, k], gates[s, u + k], gates[s, 2 * u + k] = z, r, hh
+        h[s, k] = z * h_prev[s, k] + (one - z) * hh
+
+
+@cuda.jit
+def gru_step_backward(dh, gates, rec, h_prev, dx, drec, dh_direct):
+    n, u = h_prev.shape
+    one = dx.dtype.type(1)
+    for idx in range(cuda.grid(1), n * u, cuda.gridsize(1)):
+        s, k = idx // u, idx % u
+        z, r, hh = gates[s, k], gates[s, u + k], gates[s, 2 * u + k]
+        d = dh[s, k]
+        da_h = d * (one - z) * (one - hh * hh)
+        da_z = d * (h_prev[s, k] - hh) * z * (one - z)
+        da_r = da_h * rec[s, 2 * u + k] * r * (one - r)
+        dx[s, k], dx[s, u + k], dx[s, 2 * u + k] = da_z, da_r, da_h
+        drec[s, k], drec[s, u + k], drec[s, 2 * u + k] = da_z, da_r, da_h * r
+        dh_direct[s, k] = d * z

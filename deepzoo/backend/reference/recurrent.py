@@ -10,6 +10,13 @@ previous cell state ``c_prev``::
     i = sigmoid(z_i)   f = sigmoid(z_f)   g = tanh(z_g)   o = sigmoid(z_o)
     c = f * c_prev + i * g
     h = o * tanh(c)
+
+A GRU step (Keras's layout, ``reset_after=True``, as in PyTorch) takes the input
+side ``x W + b_in`` and the recurrent side ``h_prev R + b_rec``, each ``(N, 3U)`` in
+the order update, reset, candidate::
+
+    z = sigmoid(xz + rz)   r = sigmoid(xr + rr)   hh = tanh(xh + r * rh)
+    h = z * h_prev + (1 - z) * hh
 """
 
 from __future__ import annotations
@@ -62,3 +69,25 @@ class RecurrentOps:
         dz_out[:, 2 * u: 3 * u] = dc * i * (1 - g * g)
         dz_out[:, 3 * u:] = dh * tanh_c * o * (1 - o)
         return dc * f
+
+    def gru_step(self, xw, rec, h_prev, h_out, gates_out):
+        """One GRU step. Writes ``h`` and the gates ``[z, r, hh]`` (N, 3U)."""
+        u = h_prev.shape[1]
+        z = _sigmoid(xw[:, :u] + rec[:, :u])
+        r = _sigmoid(xw[:, u:2 * u] + rec[:, u:2 * u])
+        hh = np.tanh(xw[:, 2 * u:] + r * rec[:, 2 * u:])
+        gates_out[:, :u], gates_out[:, u:2 * u], gates_out[:, 2 * u:] = z, r, hh
+        h_out[...] = z * h_prev + (1 - z) * hh
+
+    def gru_step_backward(self, dh, gates, rec, h_prev, dx_out, drec_out):
+        """Backward of :meth:`gru_step` for dL/dh ``dh``: writes dL/d(input side) into ``dx_out`` and
+        dL/d(recurrent side) into ``drec_out``; returns the part of dL/dh_prev that skips ``R``,
+        ``dh * z`` (the caller adds ``drec_out @ R^T``)."""
+        u = h_prev.shape[1]
+        z, r, hh = gates[:, :u], gates[:, u:2 * u], gates[:, 2 * u:]
+        da_h = dh * (1 - z) * (1 - hh * hh)
+        da_z = dh * (h_prev - hh) * z * (1 - z)
+        da_r = da_h * rec[:, 2 * u:] * r * (1 - r)
+        dx_out[:, :u], dx_out[:, u:2 * u], dx_out[:, 2 * u:] = da_z, da_r, da_h
+        drec_out[:, :u], drec_out[:, u:2 * u], drec_out[:, 2 * u:] = da_z, da_r, da_h * r
+        return dh * z

@@ -2,6 +2,7 @@
 
 from ...layers import (
     ELU,
+    GRU,
     LSTM,
     Activation,
     AveragePooling1D,
@@ -43,7 +44,7 @@ GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalMaxPool1D = GlobalMaxPooling1D
 
 __all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
-           "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten",
+           "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU",
            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D",
            "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
            "Input", "InputLayer", "LSTM", "Layer", "LeakyReLU", "MaxPool1D", "MaxPool2D",
@@ -51,7 +52,7 @@ __all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "A
            "Softmax", "TimeDistributed"]
 
 __getattr__ = missing_names("keras.layers", {
-    "LayerNormalization": "", "GRU": "",
+    "LayerNormalization": "",
     "Bidirectional": "", "ZeroPadding2D": "", "PReLU": "",
     "Concatenate": "Sequential models have one input and one output.", "Add": "", "Lambda": "",
     "Conv2DTranspose": "", "UpSampling2D": "", "SeparableConv2D": "", "DepthwiseConv2D": "",
