@@ -20,6 +20,8 @@ sum_squared_error (sse)            1/2 sum over all elements of (t - y)^2 (lectu
 binary_crossentropy                mean of -(t log y + (1 - t) log(1 - y))
 categorical_crossentropy           mean over positions of -sum_k t_k log y_k
 sparse_categorical_crossentropy    the same, with integer class labels as targets
+kl_divergence                      mean over positions of sum_k t_k log(t_k / y_k)
+hinge                              mean of max(0, 1 - t y), targets -1 or 1
 =================================  ==================================================
 """
 
@@ -123,6 +125,47 @@ class MeanSquaredError(Loss):
 
     def forward(self, ops, y, t, fused=False):
         return ops.mean_squared_error(y, t)
+
+
+class KLDivergence(Loss):
+    """Kullback-Leibler divergence of the outputs from the target distribution, per position
+    ``sum_k t_k log(t_k / y_k)`` (``0 log 0 = 0``; ``y`` clipped to ``[eps, 1]``), mean over
+    positions.
+
+    It is the categorical cross-entropy minus the targets' own entropy, which does not
+    depend on the model: the same gradient, ``-t / y / positions``, and a value that
+    is 0 when the outputs equal the targets. Targets are distributions (soft labels).
+    """
+
+    name = "kl_divergence"
+    accuracy = "categorical_accuracy"
+
+    def forward(self, ops, y, t, fused=False):
+        value, grad = ops.categorical_crossentropy(y, t, EPSILON)
+        targets = np.asarray(ops.to_host(t), dtype=np.float64)
+        positions = targets.size // targets.shape[-1]
+        safe = np.where(targets > 0, targets, 1.0)
+        return value + float(np.sum(targets * np.log(safe))) / positions, grad
+
+
+class Hinge(Loss):
+    """The margin loss of support vector machines: ``mean(max(0, 1 - t y))`` over every output.
+
+    Targets are -1 or 1; targets given as 0 and 1 are turned into -1 and 1, as Keras
+    does. The gradient is ``-t / size`` where the margin ``1 - t y`` is not negative,
+    else 0. Built from elementwise ops, so it runs on every backend.
+    """
+
+    name = "hinge"
+
+    def prepare_targets(self, t, dtype):
+        t = np.asarray(t, dtype=dtype)
+        return 2 * t - 1 if np.all((t == 0) | (t == 1)) else t
+
+    def forward(self, ops, y, t, fused=False):
+        margin = ops.add(ops.scale(ops.multiply(t, y), -1.0), ops.asarray(np.ones(tuple(y.shape), y.dtype)))
+        value = float(np.sum(ops.to_host(ops.relu(margin)), dtype=np.float64)) / y.size
+        return value, ops.multiply(ops.heaviside(margin), ops.scale(t, -1.0 / y.size))
 
 
 class MeanAbsoluteError(Loss):

@@ -8,6 +8,8 @@ for a sigmoid output.
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import registry
 from .errors import ConfigError
 
@@ -72,6 +74,69 @@ class MeanSquaredErrorMetric(Metric):
         self.count += y.size
 
 
+class MeanAbsoluteErrorMetric(Metric):
+    """Mean of abs(y - t) over every output."""
+
+    name = "mae"
+
+    def update(self, ops, y, t):
+        self.total += float(np.abs(ops.to_host(y) - ops.to_host(t)).sum())
+        self.count += y.size
+
+
+class _Confusion(Metric):
+    """Counts of a binary classifier's outcomes, thresholding outputs and targets at 0.5
+    (as Keras's ``Precision`` and ``Recall``); computed on the host."""
+
+    def reset(self):
+        self.true_positives = self.false_positives = self.false_negatives = 0
+
+    def update(self, ops, y, t):
+        predicted, actual = ops.to_host(y) > 0.5, ops.to_host(t) > 0.5
+        self.true_positives += int(np.sum(predicted & actual))
+        self.false_positives += int(np.sum(predicted & ~actual))
+        self.false_negatives += int(np.sum(~predicted & actual))
+
+
+class Precision(_Confusion):
+    """Of the outputs above 0.5, the share whose target is 1: ``TP / (TP + FP)`` (0 with none)."""
+
+    name = "precision"
+
+    def result(self):
+        flagged = self.true_positives + self.false_positives
+        return self.true_positives / flagged if flagged else 0.0
+
+
+class Recall(_Confusion):
+    """Of the targets that are 1, the share the model put above 0.5: ``TP / (TP + FN)`` (0 with none)."""
+
+    name = "recall"
+
+    def result(self):
+        actual = self.true_positives + self.false_negatives
+        return self.true_positives / actual if actual else 0.0
+
+
+class TopKCategoricalAccuracy(Metric):
+    """Share of positions whose target class is among the ``k`` largest outputs (Keras's
+    default k = 5); ties count as Keras counts them, by the order of the sort."""
+
+    name = "top_k_categorical_accuracy"
+
+    def __init__(self, k=5):
+        self.k = k
+        super().__init__()
+
+    def update(self, ops, y, t):
+        y, t = ops.to_host(y), ops.to_host(t)
+        classes = y.shape[-1]
+        y, target = y.reshape(-1, classes), t.reshape(-1, classes).argmax(axis=1)
+        top = np.argsort(-y, axis=1, kind="stable")[:, :self.k]
+        self.total += int(np.sum(top == target[:, None]))
+        self.count += len(y)
+
+
 def get(spec, loss) -> Metric:
     """A fresh metric from a registered name (``"mse"``, ``"binary_accuracy"``...), a Metric
     class or instance; ``"accuracy"`` (or ``"acc"``) is the accuracy the loss declares."""
@@ -82,8 +147,6 @@ def get(spec, loss) -> Metric:
 
 def confusion_matrix(true_labels, predicted_labels, classes=None):
     """``matrix[i, j]`` = how many samples of class ``i`` were predicted as ``j`` (host arrays)."""
-    import numpy as np
-
     true_labels = np.asarray(true_labels, dtype=np.int64)
     predicted_labels = np.asarray(predicted_labels, dtype=np.int64)
     if true_labels.shape != predicted_labels.shape:

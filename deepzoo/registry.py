@@ -291,10 +291,10 @@ def _where(entry: Entry) -> str:
 layers = Registry("layers")
 activations = Registry("activations")
 losses = Registry("losses", aliases={"mse": "mean_squared_error", "sse": "sum_squared_error",
-                                     "mae": "mean_absolute_error"})
+                                     "mae": "mean_absolute_error", "kld": "kl_divergence"})
 optimizers = Registry("optimizers")
 initializers = Registry("initializers")
-metrics = Registry("metrics", aliases={"mse": "mean_squared_error"})
+metrics = Registry("metrics", aliases={"mse": "mean_squared_error", "mae": "mean_absolute_error"})
 demos = Registry("demos")
 
 REGISTRIES = {r.kind: r for r in (layers, activations, losses, optimizers, initializers, metrics, demos)}

@@ -163,7 +163,8 @@ def test_parameterless_layers_match_torch(ops, name):
 
 
 @pytest.mark.parametrize("name,loss", [("mean_absolute_error", {}), ("huber", {}),
-                                       ("huber_delta_0.5", {"delta": 0.5})])
+                                       ("huber_delta_0.5", {"delta": 0.5}), ("kl_divergence", {}),
+                                       ("hinge", {})])
 def test_regression_losses_match_torch(ops, name, loss):
     from pathlib import Path
 

@@ -3,7 +3,9 @@
 from ..losses import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
+    Hinge,
     Huber,
+    KLDivergence,
     Loss,
     MeanAbsoluteError,
     MeanSquaredError,
@@ -19,12 +21,14 @@ binary_crossentropy = BinaryCrossentropy
 mean_squared_error = mse = MeanSquaredError
 mean_absolute_error = mae = MeanAbsoluteError
 huber = Huber
+kl_divergence = kld = KLDivergence
+hinge = Hinge
 
-__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "Loss", "MeanAbsoluteError",
-           "MeanSquaredError", "SparseCategoricalCrossentropy", "binary_crossentropy",
-           "categorical_crossentropy", "get", "huber", "mae", "mean_absolute_error", "mean_squared_error",
-           "mse", "sparse_categorical_crossentropy"]
+__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Hinge", "Huber", "KLDivergence", "Loss",
+           "MeanAbsoluteError", "MeanSquaredError", "SparseCategoricalCrossentropy", "binary_crossentropy",
+           "categorical_crossentropy", "get", "hinge", "huber", "kl_divergence", "kld", "mae",
+           "mean_absolute_error", "mean_squared_error", "mse", "sparse_categorical_crossentropy"]
 
 __getattr__ = missing_names("keras.losses", {
-    "KLDivergence": "", "Hinge": "", "CosineSimilarity": "",
+    "CosineSimilarity": "", "SquaredHinge": "", "Poisson": "",
 })
