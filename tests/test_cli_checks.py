@@ -30,7 +30,7 @@ QUICK_DEMOS = {
     "digits": ["--limit", "500", "--quiet"], "diabetes": ["--epochs", "5", "--quiet"],
     "addition": ["--samples", "500", "--test-samples", "100", "--epochs", "1", "--quiet"],
     "mnist-mlp": ["--limit", "500", "--epochs", "1", "--quiet"],
-    "mnist-cnn": ["--limit", "500", "--epochs", "1", "--quiet"],
+    "mnist-cnn": ["--limit", "500", "--test-limit", "1000", "--epochs", "1", "--quiet"],
     "lenet": ["--limit", "500", "--epochs", "1", "--quiet"],
 }
 NEEDS = {"digits": needs_mnist, "mnist-mlp": needs_mnist, "mnist-cnn": needs_mnist, "lenet": needs_mnist,
@@ -51,7 +51,8 @@ def bad_values(tmp_path):
         cases += [(demo, ["--limit", "0"]), (demo, ["--limit", "-5"]),
                   (demo, ["--data-dir", str(tmp_path / "nonexistent")])]
     for demo in ("mnist-mlp", "mnist-cnn", "lenet"):
-        cases += [(demo, ["--validation-split", "1.5"]), (demo, ["--batch-size", "0"])]
+        cases += [(demo, ["--validation-split", "1.5"]), (demo, ["--batch-size", "0"]),
+                  (demo, ["--test-limit", "0"])]
     for demo in PLOTTING:
         cases += [(demo, ["--plot", str(tmp_path / "missing" / "p.png")]),
                   (demo, ["--plot", str(tmp_path / "p.txt")]), (demo, ["--plot", str(tmp_path)])]

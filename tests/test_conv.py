@@ -173,7 +173,7 @@ def test_max_pool_inference_keeps_no_winners_but_its_backward_still_works(ops):
     np.testing.assert_array_equal(dx_infer, dx_train)
 
 
-@pytest.mark.parametrize("channels", [3, 8])  # the CPU has kernels for few channels and for many
+@pytest.mark.parametrize("channels", [3, 8, 24])  # the CPU has kernels for few channels and for many
 @pytest.mark.parametrize("window", [((2, 2), (2, 2), ((0, 0), (0, 0))), ((3, 2), (1, 2), ((0, 0), (0, 0))),
                                     ((3, 3), (2, 2), ((1, 1), (0, 1)))])
 def test_max_pool_ties_go_to_the_first_tap_in_row_major_order(host_ops, channels, window):

@@ -85,6 +85,8 @@ def mnist_options(epochs, batch_size, validation_split):
                          help="Seed of weights, shuffling, dropout."),
             click.option("--limit", type=POSITIVE_INT, default=None,
                          help="Train on the first N training images only (quick runs)."),
+            click.option("--test-limit", type=POSITIVE_INT, default=None,
+                         help="Score on the first N of the 10,000 test images only (quick runs)."),
             device_option,
             click.option("--data-dir", type=DATA_DIR, metavar="DIR", default=None,
                          help="Folder with the MNIST files (default: DEEPZOO_DATA, then the cache)."),
@@ -106,10 +108,11 @@ def mnist_command(train, *, epochs, batch_size, validation_split, title, help, l
 
     @click.command(help=help)
     @mnist_options(epochs=epochs, batch_size=batch_size, validation_split=validation_split)
-    def command(epochs, batch_size, validation_split, seed, limit, device, data_dir, plot_path, quiet,
-                save_path):
+    def command(epochs, batch_size, validation_split, seed, limit, test_limit, device, data_dir, plot_path,
+                quiet, save_path):
         run = train(epochs=epochs, batch_size=batch_size, validation_split=validation_split, seed=seed,
-                    limit=limit, device=device, data_dir=data_dir, verbose=0 if quiet else 1)
+                    limit=limit, device=device, data_dir=data_dir, verbose=0 if quiet else 1,
+                    test_limit=test_limit)
         report(run, plot_path, title, save_path)
 
     command.lecture = lecture

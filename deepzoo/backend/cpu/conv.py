@@ -32,6 +32,10 @@ _RUN_CHANNELS = 8
 # float32 values in one AVX2 register: max pooling of fewer channels keeps each
 # window's maximum in a register instead (see conv_kernels.py).
 _VECTOR_LANES = 8
+# Unpadded max pooling of at most this many channels runs over whole rows: faster
+# with 6 and 8 channels, level with the per-pixel kernel at 16 (kernel_notes.py),
+# and LeNet-5's two poolings then compile one kernel, not two.
+_ROW_POOL_CHANNELS = 16
 
 
 def _tap_shifts(kernel_shape, dilation, wp):
@@ -227,11 +231,11 @@ class CPUConvOps(CPUOpsBase):
         y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
         which = np.empty(y.shape, dtype=np.int32)  # left unwritten without with_argmax
         corner = (pads[0][0], pads[1][0])
-        if x.shape[3] >= _VECTOR_LANES:  # a pixel's channels fill a vector
-            kernel, window = kc.max_pool, (*pool, *strides, *corner)
-        elif not any(pads[0]) and not any(pads[1]):  # few channels: whole rows at a time
-            x = np.ascontiguousarray(x)  # its rows are read as flat runs
+        if x.shape[3] <= _ROW_POOL_CHANNELS and not any(pads[0]) and not any(pads[1]):
+            x = np.ascontiguousarray(x)  # few channels: whole rows at a time, read as flat runs
             kernel, window = kc.max_pool_rows, (*pool, *strides)
+        elif x.shape[3] >= _VECTOR_LANES:  # a pixel's channels fill a vector
+            kernel, window = kc.max_pool, (*pool, *strides, *corner)
         else:
             kernel, window = kc.max_pool_few_channels, (*pool, *strides, *corner)
         self._split(x.shape[0], lambda start, stop: kernel(
