@@ -142,7 +142,7 @@ KERAS_3_PATHS = {
                      "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
                      "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
                      "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM",
-                     "Layer", "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
+                     "Layer", "LayerNormalization", "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
                      "MaxPooling2D", "ReLU", "RepeatVector", "Reshape", "SimpleRNN", "Softmax",
                      "TimeDistributed"],
     "keras.optimizers": ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "get",
@@ -190,8 +190,8 @@ def test_every_public_facade_name_is_a_keras_3_name():
 
 
 def test_a_missing_keras_feature_fails_at_once_naming_it():
-    with pytest.raises(deepzoo.errors.MissingFeatureError, match="keras.layers.LayerNormalization"):
-        from deepzoo.keras.layers import LayerNormalization  # noqa: F401
+    with pytest.raises(deepzoo.errors.MissingFeatureError, match="keras.layers.Bidirectional"):
+        from deepzoo.keras.layers import Bidirectional  # noqa: F401
     with pytest.raises(deepzoo.errors.MissingFeatureError, match="kernel_constraint"):
         deepzoo.keras.layers.Dense(4, kernel_constraint="max_norm")
     with pytest.raises(deepzoo.errors.MissingFeatureError, match="functional API"):

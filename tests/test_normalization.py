@@ -1,4 +1,5 @@
-"""BatchNormalization against PyTorch in float64, by finite differences, and in a model."""
+"""BatchNormalization and LayerNormalization against PyTorch in float64, by finite differences,
+and in a model."""
 
 from pathlib import Path
 
@@ -102,3 +103,20 @@ def test_batch_normalization_refuses_what_it_cannot_do():
     dz.Sequential([dz.BatchNormalization(axis=2)], input_shape=(4, 3)).build()  # the last, counted as Keras
     with pytest.raises(dz.ConfigError, match=r"momentum must be a number in \[0, 1\), received 1.5"):
         dz.BatchNormalization(momentum=1.5)
+
+
+def test_layer_normalization_matches_torch(ops):
+    with np.load(REFERENCE) as data:
+        case = {key.split("/")[-1]: data[key] for key in data.files if key.startswith("layer/")}
+    layer = dz.LayerNormalization(dtype="float64")
+    layer.ops = ops
+    layer.build(case["x"].shape[1:])
+    layer.set_weights({"gamma": case["gamma"], "beta": case["beta"]})
+    for training in (True, False):  # no batch statistics: the same either way
+        y, backward = layer.forward(ops.asarray(case["x"]), training=training)
+        np.testing.assert_allclose(ops.to_host(y), case["y"], rtol=1e-10, atol=1e-12)
+    dx = backward(ops.asarray(case["dy"]))
+    np.testing.assert_allclose(ops.to_host(dx), case["dx"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ops.to_host(layer.grads["gamma"]), case["dgamma"], rtol=1e-10)
+    np.testing.assert_allclose(ops.to_host(layer.grads["beta"]), case["dbeta"], rtol=1e-10)
+    assert layer.count_params() == 8

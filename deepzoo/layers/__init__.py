@@ -5,7 +5,8 @@
 activation layers ReLU, LeakyReLU, ELU, Softmax. ``conv``: Conv2D, Conv1D.
 ``pool``: MaxPool2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D
 and their 1-D forms.
-``embedding``: Embedding. ``normalization``: BatchNormalization. ``recurrent``: SimpleRNN, LSTM, GRU.
+``embedding``: Embedding. ``normalization``: BatchNormalization, LayerNormalization.
+``recurrent``: SimpleRNN, LSTM, GRU.
 ``wrappers``: TimeDistributed. Third-party layers register through the
 ``deepzoo.layers`` entry-point group (see :mod:`deepzoo.registry`).
 """
@@ -27,7 +28,7 @@ from .core import (
 )
 from .dense import Dense, Maxout
 from .embedding import Embedding
-from .normalization import BatchNormalization
+from .normalization import BatchNormalization, LayerNormalization
 from .pool import (
     AveragePooling1D,
     AveragePooling2D,
@@ -45,7 +46,8 @@ __all__ = ["Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv
            "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed", "Input",
            "InputLayer", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "GlobalAveragePooling2D",
            "GlobalMaxPooling2D", "BatchNormalization", "Conv1D", "MaxPooling1D", "AveragePooling1D",
-           "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding", "GRU", "create"]
+           "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding", "GRU", "LayerNormalization",
+           "create"]
 
 
 def create(name: str, **config) -> Layer:

@@ -1,4 +1,4 @@
-"""Normalization layers: :class:`BatchNormalization`."""
+"""Normalization layers: :class:`BatchNormalization` and :class:`LayerNormalization`."""
 
 from __future__ import annotations
 
@@ -145,3 +145,91 @@ class BatchNormalization(Layer):
                 "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
                 **{f"{key}_initializer": initializers.name_of(value)
                    for key, value in self.initializers.items()}}
+
+
+class LayerNormalization(Layer):
+    r"""Normalize each position over its features, then scale and shift (Ba et al., 2016).
+
+    For every position (a sample, or a sample's time step or pixel), with the mean
+    :math:`\mu` and (biased) variance :math:`\sigma^2` of its ``C`` features:
+
+    .. math:: \hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad y = \gamma \hat x + \beta
+
+    with ``gamma`` and ``beta`` of shape ``(C,)``. No statistic depends on the
+    batch, so training and inference compute the same, and nothing is averaged.
+    Shapes: input and output ``(N, ..., C)``; ``2 C`` parameters, as in Keras.
+
+    It is built from the batch-normalization ops: a position's statistics are a
+    column's statistics once the ``(positions, C)`` rows are transposed, and the
+    backward is :meth:`~deepzoo.backend.reference.Ops.batch_norm_backward` there.
+
+    Parameters
+    ----------
+    axis : int
+        The normalized axis: only the last (``-1``, Keras's default) is implemented.
+    epsilon : float > 0
+    center, scale : bool
+        Learn ``beta`` and ``gamma`` (without them, 0 and 1).
+    beta_initializer, gamma_initializer : str or callable
+    """
+
+    default_name = "layer_normalization"
+    example_args = {"epsilon": 0.001}
+    example_input_shape = (3, 4)
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", **kwargs):
+        super().__init__(**kwargs)
+        where = f"layer '{self.name}'"
+        if axis not in (-1, [-1], (-1,)):
+            raise MissingFeatureError(f"{where}: axis={axis!r}; deepzoo normalizes the last axis only "
+                                      f"(axis=-1)")
+        self.epsilon = number_in(where, "epsilon", epsilon, 0, float("inf"), low_open=True, high_open=True)
+        self.center, self.scale = bool(center), bool(scale)
+        self.initializers = {"beta": initializers.get(beta_initializer or "zeros"),
+                             "gamma": initializers.get(gamma_initializer or "ones")}
+
+    def create_params(self, input_shape):
+        channels = input_shape[-1]
+        if self.scale:
+            self.add_param("gamma", (channels,), self.initializers["gamma"], channels, channels)
+        if self.center:
+            self.add_param("beta", (channels,), self.initializers["beta"], channels, channels)
+
+    def _transpose(self, rows, shape):
+        """``(a, b)`` rows -> ``(b, a)``, with the ops every backend has."""
+        ops = self.ops
+        return ops.reshape(ops.to_time_major(ops.reshape(rows, (*shape, 1))), (shape[1], shape[0]))
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops, channels = self.ops, self.input_shape[-1]
+        positions = x.size // channels
+        rows = ops.reshape(x, (positions, channels))
+        columns = self._transpose(rows, (positions, channels))  # (C, positions)
+        mean, var = ops.column_moments(columns)
+        ones, zeros = ops.asarray(np.ones(positions, self.dtype)), ops.alloc((positions,), self.dtype)
+        x_hat = self._transpose(ops.batch_norm(columns, ones, zeros, mean, var, self.epsilon),
+                                (channels, positions))
+        gamma = self.params["gamma"] if self.scale else ops.asarray(np.ones(channels, self.dtype))
+        beta = self.params["beta"] if self.center else ops.alloc((channels,), self.dtype)
+        y = ops.scale_shift_columns(x_hat, gamma, beta)
+
+        def backward(dy):
+            dy_rows = ops.reshape(dy, (positions, channels))
+            if self.scale:
+                ops.sum_rows(ops.multiply(dy_rows, x_hat), self.grads["gamma"], accumulate=True)
+            if self.center:
+                ops.sum_rows(dy_rows, self.grads["beta"], accumulate=True)
+            dx_hat = ops.scale_shift_columns(dy_rows, gamma, ops.alloc((channels,), self.dtype))
+            scratch = ops.alloc((positions,), self.dtype), ops.alloc((positions,), self.dtype)
+            dx = ops.batch_norm_backward(self._transpose(dx_hat, (positions, channels)), columns, ones, mean,
+                                         var, self.epsilon, *scratch)
+            return ops.reshape(self._transpose(dx, (channels, positions)), dy.shape)
+
+        return ops.reshape(y, x.shape), backward
+
+    def get_config(self):
+        names = {f"{key}_initializer": initializers.name_of(value) for key, value in self.initializers.items()}
+        return {**super().get_config(), "axis": -1, "epsilon": self.epsilon, "center": self.center,
+                "scale": self.scale, **names}

@@ -144,6 +144,11 @@ class CPUDenseOps(CPUOpsBase):
         k.column_moments(x, mean, var)
         return mean, var
 
+    def scale_shift_columns(self, x, scale, shift, out=None):
+        out = self._out(x, out)
+        k.scale_shift_columns(x, scale, shift, out)
+        return out
+
     def batch_norm(self, x, gamma, beta, mean, var, eps, out=None):
         scale = gamma / np.sqrt(var + x.dtype.type(eps))  # per channel: small
         out = self._out(x, out)

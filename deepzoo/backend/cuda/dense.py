@@ -135,6 +135,11 @@ class CUDADenseOps(CUDAOpsBase):
         self._run(k.column_moments, cols, x, x.dtype.type(1.0 / rows), mean, var)
         return mean, var
 
+    def scale_shift_columns(self, x, scale, shift, out=None):
+        out = self._empty_like(x) if out is None else out
+        self._run(k.scale_shift_columns, x.size, self._flat(x), scale, shift, self._flat(out))
+        return out
+
     def batch_norm(self, x, gamma, beta, mean, var, eps, out=None):
         out = self._empty_like(x) if out is None else out
         cols = x.shape[1]

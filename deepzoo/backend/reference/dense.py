@@ -176,6 +176,10 @@ class DenseOps:
         var = np.square(x - mean).mean(axis=0)
         return mean.astype(x.dtype), var.astype(x.dtype)
 
+    def scale_shift_columns(self, x, scale, shift, out=None):
+        """``x[i, j] * scale[j] + shift[j]``: a per-column affine map of a 2-D ``x``."""
+        return np.add(x * scale, shift, out=out)
+
     def batch_norm(self, x, gamma, beta, mean, var, eps, out=None):
         """``y = gamma * (x - mean) / sqrt(var + eps) + beta``, column by column."""
         scale = gamma / np.sqrt(var + x.dtype.type(eps))

@@ -21,6 +21,7 @@ from ...layers import (
     Input,
     InputLayer,
     Layer,
+    LayerNormalization,
     LeakyReLU,
     MaxPool2D,
     MaxPooling1D,
@@ -47,12 +48,12 @@ __all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "A
            "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU",
            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D",
            "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-           "Input", "InputLayer", "LSTM", "Layer", "LeakyReLU", "MaxPool1D", "MaxPool2D",
+           "Input", "InputLayer", "LSTM", "Layer", "LayerNormalization", "LeakyReLU", "MaxPool1D", "MaxPool2D",
            "MaxPooling1D", "MaxPooling2D", "ReLU", "RepeatVector", "Reshape", "SimpleRNN",
            "Softmax", "TimeDistributed"]
 
 __getattr__ = missing_names("keras.layers", {
-    "LayerNormalization": "",
+    "UnitNormalization": "", "GroupNormalization": "",
     "Bidirectional": "", "ZeroPadding2D": "", "PReLU": "",
     "Concatenate": "Sequential models have one input and one output.", "Add": "", "Lambda": "",
     "Conv2DTranspose": "", "UpSampling2D": "", "SeparableConv2D": "", "DepthwiseConv2D": "",
