@@ -59,12 +59,14 @@ from .layers import (
     Maxout,
     MaxPool2D,
     MaxPooling1D,
+    PReLU,
     ReLU,
     RepeatVector,
     Reshape,
     SimpleRNN,
     Softmax,
     TimeDistributed,
+    ZeroPadding2D,
 )
 from .model import Sequential, load_model
 from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop
@@ -87,7 +89,7 @@ __all__ = [
     "Input", "InputLayer", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax",
     "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization", "Conv1D", "MaxPooling1D",
     "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding", "GRU",
-    "LayerNormalization",
+    "LayerNormalization", "PReLU", "ZeroPadding2D",
     "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW",
     "Callback", "History", "EarlyStopping", "TerminateOnNaN", "ModelCheckpoint", "CSVLogger",
     "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau",

@@ -141,7 +141,7 @@ def test_deepzoo_never_imports_torch():
 
 LAYER_CONFIGS = {"reshape": {"target_shape": [3, 4]}, "re_lu": {}, "leaky_re_lu": {"negative_slope": 0.2},
                  "elu": {"alpha": 0.5}, "softmax": {}, "global_average_pooling2d": {},
-                 "global_max_pooling2d": {}}
+                 "global_max_pooling2d": {}, "zero_padding2d": {"padding": [[1, 0], [2, 1]]}}
 
 
 @pytest.mark.parametrize("name", sorted(LAYER_CONFIGS))
@@ -176,6 +176,22 @@ def test_regression_losses_match_torch(ops, name, loss):
     value, grad = made.forward(ops, ops.asarray(y), ops.asarray(t))
     assert value == pytest.approx(float(reference[f"{name}/value"]), rel=1e-12)
     np.testing.assert_allclose(ops.to_host(grad), reference[f"{name}/grad"], rtol=1e-12, atol=1e-15)
+
+
+def test_prelu_matches_torch(ops):
+    from pathlib import Path
+
+    reference = np.load(Path(__file__).parent / "fixtures" / "torch_additions_reference.npz")
+    layer = deepzoo.PReLU(shared_axes=[1], dtype="float64")
+    layer.ops = ops
+    layer.build((3, 4))
+    layer.set_weights({"alpha": reference["p_re_lu/alpha"].reshape(1, 4)})
+    y, backward = layer.forward(ops.asarray(reference["p_re_lu/x"]), training=True)
+    np.testing.assert_allclose(ops.to_host(y), reference["p_re_lu/y"], rtol=1e-12, atol=1e-14)
+    dx = backward(ops.asarray(reference["p_re_lu/dy"]))
+    np.testing.assert_allclose(ops.to_host(dx), reference["p_re_lu/dx"], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ops.to_host(layer.grads["alpha"]).ravel(), reference["p_re_lu/dalpha"],
+                               rtol=1e-12)
 
 
 def test_adamw_trajectory_matches_torch(ops):

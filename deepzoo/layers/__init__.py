@@ -2,7 +2,7 @@
 
 ``base``: the :class:`Layer` contract. ``dense``: Dense, Maxout.
 ``core``: Activation, Dropout, Flatten, RepeatVector, Reshape, and the
-activation layers ReLU, LeakyReLU, ELU, Softmax. ``conv``: Conv2D, Conv1D.
+activation layers ReLU, LeakyReLU, PReLU, ELU, Softmax. ``conv``: Conv2D, Conv1D, ZeroPadding2D.
 ``pool``: MaxPool2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D
 and their 1-D forms.
 ``embedding``: Embedding. ``normalization``: BatchNormalization, LayerNormalization.
@@ -12,7 +12,7 @@ and their 1-D forms.
 """
 
 from .base import Layer
-from .conv import Conv1D, Conv2D
+from .conv import Conv1D, Conv2D, ZeroPadding2D
 from .core import (
     ELU,
     Activation,
@@ -21,6 +21,7 @@ from .core import (
     Input,
     InputLayer,
     LeakyReLU,
+    PReLU,
     ReLU,
     RepeatVector,
     Reshape,
@@ -47,7 +48,7 @@ __all__ = ["Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv
            "InputLayer", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "GlobalAveragePooling2D",
            "GlobalMaxPooling2D", "BatchNormalization", "Conv1D", "MaxPooling1D", "AveragePooling1D",
            "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding", "GRU", "LayerNormalization",
-           "create"]
+           "PReLU", "ZeroPadding2D", "create"]
 
 
 def create(name: str, **config) -> Layer:

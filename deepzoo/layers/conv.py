@@ -1,10 +1,13 @@
-"""Convolutions: :class:`Conv2D` over images, :class:`Conv1D` over sequences."""
+"""Convolutions: :class:`Conv2D` over images, :class:`Conv1D` over sequences, and
+:class:`ZeroPadding2D`, the convolution that only pads."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import activations as act
 from .. import initializers
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ..geometry import describe_shape, plan_windows
 from ..validation import check_padding, pair, positive_int
 from .base import Layer, check_positive_int, take_regularizers, weights_config
@@ -194,3 +197,62 @@ class Conv1D(Conv2D):
         padding = self.padding if isinstance(self.padding, str) else self.padding[1]
         return {**config, "kernel_size": self.kernel_size[1], "strides": self.strides[1],
                 "dilation_rate": self.dilation_rate[1], "padding": padding}
+
+
+def _padding_pairs(layer, padding) -> tuple:
+    """Keras's forms: ``1``; ``(1, 2)`` (rows, columns); ``((1, 2), (3, 4))`` (top, bottom, left, right)."""
+    def whole(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
+
+    if whole(padding):
+        return ((int(padding),) * 2,) * 2
+    if isinstance(padding, (tuple, list)) and len(padding) == 2:
+        if all(whole(v) for v in padding):
+            return tuple((int(v), int(v)) for v in padding)
+        if all(isinstance(v, (tuple, list)) and len(v) == 2 and all(whole(w) for w in v) for v in padding):
+            return tuple((int(v[0]), int(v[1])) for v in padding)
+    raise ConfigError(f"layer '{layer}': padding must be an integer >= 0, a pair (rows, columns) or a pair of "
+                      f"pairs ((top, bottom), (left, right)); received {padding!r}")
+
+
+class ZeroPadding2D(Layer):
+    """Add rows and columns of zeros around each image: ``(N, H, W, C) -> (N, H + t + b, W + l + r, C)``.
+
+    The padding is computed as a convolution that changes nothing else: a 1 x 1
+    kernel that copies each channel (the identity), with that much zero padding.
+    So it runs on every backend with the convolution's ops, and its backward,
+    which crops the gradient back to the image, is the convolution's too.
+    """
+
+    default_name = "zero_padding2d"
+    example_args = {"padding": [[1, 0], [2, 1]]}
+    example_input_shape = (3, 4, 2)
+
+    def __init__(self, padding=(1, 1), **kwargs):
+        super().__init__(**kwargs)
+        self.padding = _padding_pairs(self.name, padding)
+
+    def check_input_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise ShapeError(f"layer '{self.name}' (ZeroPadding2D) expects images of shape (batch, height, "
+                             f"width, channels), but its input has shape {describe_shape(input_shape)}")
+
+    def compute_output_shape(self, input_shape):
+        (top, bottom), (left, right) = self.padding
+        return (input_shape[0] + top + bottom, input_shape[1] + left + right, input_shape[2])
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops, channels = self.ops, self.input_shape[2]
+        identity = ops.asarray(np.eye(channels, dtype=self.dtype).reshape(1, 1, channels, channels))
+        window = ((1, 1), (1, 1), self.padding)
+        rows = ops.conv2d(x, identity, *window)
+
+        def backward(dy):
+            scratch = ops.alloc((1, 1, channels, channels), self.dtype)  # the identity's own gradient: unused
+            return ops.conv2d_backward(x, rows, ops.reshape(dy, (-1, channels)), identity, *window, scratch)
+
+        return ops.reshape(rows, (x.shape[0], *self.output_shape)), backward
+
+    def get_config(self):
+        return {**super().get_config(), "padding": [list(pair) for pair in self.padding]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import activations as act
-from .. import registry
+from .. import initializers, registry
 from ..errors import ConfigError, MissingFeatureError, ShapeError
 from ..geometry import describe_shape
 from .base import Layer, check_positive_int
@@ -89,6 +89,61 @@ class LeakyReLU(Activation):
     def get_config(self):
         config = {k: v for k, v in super().get_config().items() if k != "activation"}
         return {**config, "negative_slope": self.negative_slope}
+
+
+class PReLU(Layer):
+    """Leaky ReLU with a learned slope: ``x`` where positive, ``alpha * x`` elsewhere (He et al., 2015).
+
+    ``alpha`` has one slope per input number (shape: the per-sample input shape),
+    or is shared along ``shared_axes`` (Keras's argument: ``[1, 2]`` gives one
+    slope per channel of an image); only leading axes can be shared here. Keras's
+    default starts every slope at 0, a plain ReLU. Backward: ``dx = dy`` where
+    ``x >= 0`` and ``alpha * dy`` elsewhere; ``dalpha += sum dy * min(x, 0)`` over
+    the batch (and the shared axes). Built from elementwise ops, on every backend.
+    """
+
+    default_name = "p_re_lu"
+    example_args = {"alpha_initializer": "random_uniform", "shared_axes": [1]}
+    example_input_shape = (3, 4)
+
+    def __init__(self, alpha_initializer="zeros", shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha_initializer = initializers.get(alpha_initializer or "zeros")
+        shared = [shared_axes] if isinstance(shared_axes, int) else list(shared_axes or [])
+        if shared != list(range(1, len(shared) + 1)):
+            raise MissingFeatureError(
+                f"layer '{self.name}': shared_axes={shared_axes!r}; deepzoo shares slopes along leading axes "
+                f"only (1, then 2, ...), e.g. [1, 2] for one slope per channel of an image")
+        self.shared_axes = shared
+
+    def create_params(self, input_shape):
+        shape = tuple(1 if axis + 1 in self.shared_axes else d for axis, d in enumerate(input_shape))
+        self.add_param("alpha", shape, self.alpha_initializer, 1, 1)
+
+    def forward(self, x, training=False):
+        self.check_input(x)
+        ops = self.ops
+        width = math.prod(self.param_specs["alpha"].shape)
+        alpha = ops.reshape(self.params["alpha"], (width,))
+        rows = ops.reshape(x, (-1, width))
+        zeros = ops.alloc((width,), self.dtype)
+        positive = ops.relu(rows)
+        negative = ops.add(rows, ops.scale(positive, -1.0))  # min(x, 0)
+        y = ops.add(positive, ops.scale_shift_columns(negative, alpha, zeros))
+
+        def backward(dy):
+            dy_rows = ops.reshape(dy, (-1, width))
+            ops.sum_rows(ops.multiply(dy_rows, negative), ops.reshape(self.grads["alpha"], (width,)),
+                         accumulate=True)
+            through = ops.multiply(dy_rows, ops.heaviside(rows))  # dy where x >= 0
+            sloped = ops.scale_shift_columns(ops.add(dy_rows, ops.scale(through, -1.0)), alpha, zeros)
+            return ops.reshape(ops.add(through, sloped), dy.shape)
+
+        return ops.reshape(y, x.shape), backward
+
+    def get_config(self):
+        return {**super().get_config(), "alpha_initializer": initializers.name_of(self.alpha_initializer),
+                "shared_axes": self.shared_axes or None}
 
 
 class ELU(Activation):

@@ -25,12 +25,14 @@ from ...layers import (
     LeakyReLU,
     MaxPool2D,
     MaxPooling1D,
+    PReLU,
     ReLU,
     RepeatVector,
     Reshape,
     SimpleRNN,
     Softmax,
     TimeDistributed,
+    ZeroPadding2D,
 )
 from .._missing import missing_names
 
@@ -45,16 +47,16 @@ GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalMaxPool1D = GlobalMaxPooling1D
 
 __all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
-           "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding", "Flatten", "GRU",
-           "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D",
-           "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-           "Input", "InputLayer", "LSTM", "Layer", "LayerNormalization", "LeakyReLU", "MaxPool1D", "MaxPool2D",
-           "MaxPooling1D", "MaxPooling2D", "ReLU", "RepeatVector", "Reshape", "SimpleRNN",
-           "Softmax", "TimeDistributed"]
+           "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding",
+           "Flatten", "GRU", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D",
+           "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
+           "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM", "Layer", "LayerNormalization",
+           "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "PReLU", "ReLU",
+           "RepeatVector", "Reshape", "SimpleRNN", "Softmax", "TimeDistributed", "ZeroPadding2D"]
 
 __getattr__ = missing_names("keras.layers", {
     "UnitNormalization": "", "GroupNormalization": "",
-    "Bidirectional": "", "ZeroPadding2D": "", "PReLU": "",
+    "Bidirectional": "", "ZeroPadding1D": "", "Cropping2D": "",
     "Concatenate": "Sequential models have one input and one output.", "Add": "", "Lambda": "",
     "Conv2DTranspose": "", "UpSampling2D": "", "SeparableConv2D": "", "DepthwiseConv2D": "",
 })
