@@ -69,7 +69,7 @@ from .layers import (
     ZeroPadding2D,
 )
 from .model import Sequential, load_model
-from .optimizers import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop
+from .optimizers import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 from .registry import (
     register_activation,
     register_demo,
@@ -90,7 +90,7 @@ __all__ = [
     "GlobalAveragePooling2D", "GlobalMaxPooling2D", "BatchNormalization", "Conv1D", "MaxPooling1D",
     "AveragePooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding", "GRU",
     "LayerNormalization", "PReLU", "ZeroPadding2D",
-    "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW",
+    "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam",
     "Callback", "History", "EarlyStopping", "TerminateOnNaN", "ModelCheckpoint", "CSVLogger",
     "LambdaCallback", "LearningRateScheduler", "ReduceLROnPlateau",
     "gradcheck", "GradcheckResult", "GradientCheckError",

@@ -24,6 +24,12 @@ Adam
     ``p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``
 AdamW
     ``p -= lr * wd * p``, then the Adam step
+Adamax
+    ``m = b1 m + (1 - b1) g``; ``u = max(b2 u, |g|)``; ``p -= lr / (1 - b1^t) * m / (u + eps)``
+Nadam
+    Adam with Nesterov momentum and the momentum schedule
+    ``mu_t = b1 (1 - 0.96^(0.004 t) / 2)`` (Dozat, 2016; torch's ``NAdam``, Keras's ``Nadam``):
+    ``p -= lr * (mu_{t+1} m / (1 - prod mu_1..t+1) + (1 - mu_t) g / (1 - prod mu_1..t)) / (sqrt(v_hat) + eps)``
 
 Keras writes momentum SGD as ``v = momentum * v - lr * g``; ``p += v``, which is the
 same for a fixed learning rate, and its Adadelta is the same as torch's. Three
@@ -283,6 +289,57 @@ class AdamW(Adam):
 
     def get_config(self):
         return {**super().get_config(), "weight_decay": self.weight_decay}
+
+
+class Adamax(Adam):
+    """Adam with the largest recent gradient in place of the root mean square:
+    ``u = max(beta_2 u, |g|)`` needs no bias correction and no square root
+    (Kingma and Ba, 2015, section 7.1). Keras's defaults: ``learning_rate=0.001``."""
+
+    name = "adamax"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, lr=None):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, lr)
+
+    def init_state(self, ops, param):
+        return {"m": self.zeros_like(ops, param), "u": self.zeros_like(ops, param), "step": 0}
+
+    def update(self, ops, param, grad, state):
+        state["step"] += 1
+        ops.adamax_update(param, grad, state["m"], state["u"], self.learning_rate, self.beta_1, self.beta_2,
+                          self.epsilon, state["step"])
+
+    def get_config(self):
+        return {k: v for k, v in super().get_config().items() if k != "formula"}
+
+
+class Nadam(Adam):
+    """Adam whose momentum looks one step ahead (Nesterov), with a momentum that warms up
+    as ``mu_t = beta_1 (1 - 0.96^(0.004 t) / 2)``: the formula of torch's ``NAdam`` and
+    Keras's ``Nadam`` (see the module's table). Keras's defaults: ``learning_rate=0.001``."""
+
+    name = "nadam"
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, lr=None):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, lr)
+
+    def init_state(self, ops, param):
+        return {"m": self.zeros_like(ops, param), "v": self.zeros_like(ops, param), "step": 0,
+                "mu_product": 1.0}
+
+    def update(self, ops, param, grad, state):
+        state["step"] += 1
+        t, beta_1 = state["step"], self.beta_1
+        mu = beta_1 * (1 - 0.5 * 0.96 ** (0.004 * t))
+        mu_next = beta_1 * (1 - 0.5 * 0.96 ** (0.004 * (t + 1)))
+        product = state["mu_product"] * mu
+        state["mu_product"] = product
+        ops.nadam_update(param, grad, state["m"], state["v"], self.learning_rate, beta_1, self.beta_2,
+                         self.epsilon, mu_next / (1 - product * mu_next), (1 - mu) / (1 - product),
+                         1 / (1 - self.beta_2**t))
+
+    def get_config(self):
+        return {k: v for k, v in super().get_config().items() if k != "formula"}
 
 
 def get(spec) -> Optimizer:

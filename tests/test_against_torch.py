@@ -209,3 +209,21 @@ def test_adamw_trajectory_matches_torch(ops):
         optimizer.step(ops, [("w", param, grad)])
         np.testing.assert_allclose(ops.to_host(param), reference["adamw/trajectory"][step], rtol=0, atol=1e-6,
                                    err_msg=f"step {step + 1}")
+
+
+@pytest.mark.parametrize("name,epsilon", [("adamax", 1e-10), ("nadam", 1e-7)])
+def test_adamax_and_nadam_trajectories_match_torch(ops, name, epsilon):
+    """50 steps equal torch.optim.Adamax's and NAdam's within 1e-6."""
+    from pathlib import Path
+
+    from deepzoo import optimizers
+
+    reference = np.load(Path(__file__).parent / "fixtures" / "torch_additions_reference.npz")
+    optimizer = {"adamax": optimizers.Adamax, "nadam": optimizers.Nadam}[name](0.01, epsilon=epsilon)
+    param = ops.asarray(reference[f"{name}/p0"].copy())
+    grad = ops.alloc(param.shape, "float64")
+    for step, g in enumerate(reference[f"{name}/grads"]):
+        ops.assign(grad, ops.asarray(g))
+        optimizer.step(ops, [("w", param, grad)])
+        np.testing.assert_allclose(ops.to_host(param), reference[f"{name}/trajectory"][step], rtol=0, atol=1e-6,
+                                   err_msg=f"step {step + 1}")

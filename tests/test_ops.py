@@ -134,6 +134,8 @@ UPDATES = {
     "rmsprop_keras": lambda p: (np.zeros_like(p), 0.01, 0.9, 1e-3, True),
     "adadelta_update": lambda p: (np.zeros_like(p), np.zeros_like(p), 1.0, 0.95, 1e-6),
     "adam_update": lambda p: (np.zeros_like(p), np.zeros_like(p), 0.01, 0.9, 0.999, 1e-7),
+    "adamax_update": lambda p: (np.zeros_like(p), np.zeros_like(p), 0.01, 0.9, 0.999, 1e-7),
+    "nadam_update": lambda p: (np.zeros_like(p), np.zeros_like(p), 0.01, 0.9, 0.999, 1e-7, 0.8, 0.3, 1.5),
 }
 
 
@@ -145,7 +147,7 @@ def test_optimizer_updates(host_ops, rng, dtype, case):
     state = [a.copy() if isinstance(a, np.ndarray) else a for a in state_ref]
     for step in range(1, 6):
         g = randn(rng, (4, 5), dtype)
-        extra = (step,) if method == "adam_update" else ()
+        extra = (step,) if method in ("adam_update", "adamax_update") else ()
         g_ref = g.copy()
         getattr(REF, method)(p_ref, g_ref, *state_ref, *extra)
         getattr(host_ops, method)(p, g, *state, *extra)

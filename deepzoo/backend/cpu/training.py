@@ -100,3 +100,13 @@ class CPUTrainingOps(CPUOpsBase):
         k.adam(flat(param), flat(grad), flat(m), flat(v), dt(lr / (1 - beta1**step)),
                dt(beta1), dt(1 - beta1), dt(beta2), dt(1 - beta2),
                dt(1 / np.sqrt(1 - beta2**step)), dt(eps), dt(_TINY[param.dtype]))
+
+    def adamax_update(self, param, grad, m, u, lr, beta1, beta2, eps, step):
+        dt = param.dtype.type
+        k.adamax(flat(param), flat(grad), flat(m), flat(u), dt(lr / (1 - beta1**step)), dt(beta1),
+                 dt(1 - beta1), dt(beta2), dt(eps))
+
+    def nadam_update(self, param, grad, m, v, lr, beta1, beta2, eps, m_weight, g_weight, v_correction):
+        dt = param.dtype.type
+        k.nadam(flat(param), flat(grad), flat(m), flat(v), dt(lr), dt(beta1), dt(1 - beta1), dt(beta2),
+                dt(1 - beta2), dt(m_weight), dt(g_weight), dt(v_correction), dt(eps))

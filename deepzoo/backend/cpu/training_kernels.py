@@ -204,4 +204,29 @@ def adam(param, grad, m, v, step_size, beta1, one_minus_beta1, beta2, one_minus_
         grad[i] = 0
 
 
+@njit(**_exact)
+def adamax(param, grad, m, u, step_size, beta1, one_minus_beta1, beta2, eps):
+    for i in range(param.size):
+        g = grad[i]
+        a = beta1 * m[i] + one_minus_beta1 * g
+        b = max(beta2 * u[i], abs(g))
+        m[i] = a
+        u[i] = b
+        param[i] -= step_size * a / (b + eps)
+        grad[i] = 0
+
+
+@njit(**_exact)
+def nadam(param, grad, m, v, lr, beta1, one_minus_beta1, beta2, one_minus_beta2, m_weight, g_weight,
+          v_correction, eps):
+    for i in range(param.size):
+        g = grad[i]
+        a = beta1 * m[i] + one_minus_beta1 * g
+        b = beta2 * v[i] + one_minus_beta2 * g * g
+        m[i] = a
+        v[i] = b
+        param[i] -= lr * (m_weight * a + g_weight * g) / (math.sqrt(b * v_correction) + eps)
+        grad[i] = 0
+
+
 recover_from_bad_cache_files(globals())

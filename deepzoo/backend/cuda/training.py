@@ -121,3 +121,9 @@ class CUDATrainingOps(CUDAOpsBase):
     def adam_update(self, param, grad, m, v, lr, beta1, beta2, eps, step):
         self._update(k.adam, param, grad, m, v, lr, beta1, beta2, eps,
                      1.0 - beta1**step, 1.0 - beta2**step)
+
+    def adamax_update(self, param, grad, m, u, lr, beta1, beta2, eps, step):
+        self._update(k.adamax, param, grad, m, u, lr / (1.0 - beta1**step), beta1, beta2, eps)
+
+    def nadam_update(self, param, grad, m, v, lr, beta1, beta2, eps, m_weight, g_weight, v_correction):
+        self._update(k.nadam, param, grad, m, v, lr, beta1, beta2, eps, m_weight, g_weight, v_correction)

@@ -209,3 +209,23 @@ def adam(p, g, m, v, lr, beta1, beta2, eps, correction1, correction2):
         v[i] = beta2 * v[i] + (one - beta2) * g[i] * g[i]
         p[i] -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)
         g[i] = zero
+
+
+@cuda.jit
+def adamax(p, g, m, u, step_size, beta1, beta2, eps):
+    zero, one = p.dtype.type(0), p.dtype.type(1)
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        m[i] = beta1 * m[i] + (one - beta1) * g[i]
+        u[i] = max(beta2 * u[i], abs(g[i]))
+        p[i] -= step_size * m[i] / (u[i] + eps)
+        g[i] = zero
+
+
+@cuda.jit
+def nadam(p, g, m, v, lr, beta1, beta2, eps, m_weight, g_weight, v_correction):
+    zero, one = p.dtype.type(0), p.dtype.type(1)
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        m[i] = beta1 * m[i] + (one - beta1) * g[i]
+        v[i] = beta2 * v[i] + (one - beta2) * g[i] * g[i]
+        p[i] -= lr * (m_weight * m[i] + g_weight * g[i]) / (math.sqrt(v[i] * v_correction) + eps)
+        g[i] = zero

@@ -136,3 +136,24 @@ class TrainingOps:
         v_hat = v / (1 - beta2**step)
         param -= lr * m_hat / (np.sqrt(v_hat) + eps)
         grad[...] = 0
+
+    def adamax_update(self, param, grad, m, u, lr, beta1, beta2, eps, step):
+        """Adam with the infinity norm: ``u = max(beta2 u, |g|)``, ``p -= lr / (1 - beta1^t) m / (u + eps)``."""
+        m *= beta1
+        m += (1 - beta1) * grad
+        np.maximum(beta2 * u, np.abs(grad), out=u)
+        param -= lr / (1 - beta1**step) * m / (u + eps)
+        grad[...] = 0
+
+    def nadam_update(self, param, grad, m, v, lr, beta1, beta2, eps, m_weight, g_weight, v_correction):
+        """Adam with Nesterov momentum: ``p -= lr (m_weight m + g_weight g) / (sqrt(v v_correction) + eps)``.
+
+        The three weights come from the optimizer's momentum schedule (see
+        :class:`deepzoo.optimizers.Nadam`).
+        """
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        param -= lr * (m_weight * m + g_weight * grad) / (np.sqrt(v * v_correction) + eps)
+        grad[...] = 0

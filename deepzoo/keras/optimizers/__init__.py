@@ -91,8 +91,27 @@ class AdamW(_dz.AdamW):
         super().__init__(learning_rate, weight_decay, beta_1, beta_2, epsilon, lr, formula="keras")
 
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "get", "schedules"]
+class Adamax(_dz.Adamax):
+    __doc__ = _dz.Adamax.__doc__
+    saved_as = _dz.Adamax
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, lr=None, **kwargs):
+        _refuse_unsupported(Adamax, kwargs)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, lr)
+
+
+class Nadam(_dz.Nadam):
+    __doc__ = _dz.Nadam.__doc__
+    saved_as = _dz.Nadam
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, lr=None, **kwargs):
+        _refuse_unsupported(Nadam, kwargs)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, lr)
+
+
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer", "RMSprop", "get",
+           "schedules"]
 
 __getattr__ = missing_names("keras.optimizers", {
-    "Nadam": "", "Adamax": "", "Ftrl": "", "Lion": "",
+    "Ftrl": "", "Lion": "", "Lamb": "",
 })
