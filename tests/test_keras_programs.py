@@ -138,8 +138,8 @@ KERAS_3_PATHS = {
     "keras.models": ["Sequential", "load_model"],
     "keras.regularizers": ["L1", "L1L2", "L2", "Regularizer", "get", "l1", "l1_l2", "l2", "serialize"],
     "keras.layers": ["Activation", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
-                     "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU",
-                     "Embedding", "Flatten", "GRU", "GlobalAveragePooling1D",
+                     "BatchNormalization", "Bidirectional", "Conv1D", "Conv2D", "Dense",
+                     "Dropout", "ELU", "Embedding", "Flatten", "GRU", "GlobalAveragePooling1D",
                      "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D",
                      "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
                      "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM", "Layer",
@@ -191,8 +191,8 @@ def test_every_public_facade_name_is_a_keras_3_name():
 
 
 def test_a_missing_keras_feature_fails_at_once_naming_it():
-    with pytest.raises(deepzoo.errors.MissingFeatureError, match="keras.layers.Bidirectional"):
-        from deepzoo.keras.layers import Bidirectional  # noqa: F401
+    with pytest.raises(deepzoo.errors.MissingFeatureError, match="keras.layers.Conv2DTranspose"):
+        from deepzoo.keras.layers import Conv2DTranspose  # noqa: F401
     with pytest.raises(deepzoo.errors.MissingFeatureError, match="kernel_constraint"):
         deepzoo.keras.layers.Dense(4, kernel_constraint="max_norm")
     with pytest.raises(deepzoo.errors.MissingFeatureError, match="functional API"):

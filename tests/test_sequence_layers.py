@@ -1,4 +1,4 @@
-"""Conv1D, the 1-D poolings, Embedding and GRU against PyTorch in float64
+"""Conv1D, the 1-D poolings, Embedding, GRU and Bidirectional against PyTorch in float64
 (fixtures/torch_sequence_reference.npz)."""
 
 from pathlib import Path
@@ -107,3 +107,30 @@ def test_gru_keras_counts_and_refusals():
     with pytest.raises(dz.errors.MissingFeatureError, match="recurrent_activation='hard_sigmoid'"):
         dz.GRU(4, recurrent_activation="hard_sigmoid")
     dz.LSTM(4, activation="tanh", recurrent_activation="sigmoid")  # Keras's defaults, spelt out
+
+
+def test_bidirectional_lstm_matches_torch(ops):
+    c = case("bidirectional")
+    layer = dz.Bidirectional(dz.LSTM(2, return_sequences=True, dtype="float64"), dtype="float64")
+    layer.ops = ops
+    layer.build(c["x"].shape[1:])
+    layer.set_weights({key: c[key] for key in layer.params})
+    y, backward = layer.forward(ops.asarray(c["x"]), training=True)
+    np.testing.assert_allclose(ops.to_host(y), c["y"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ops.to_host(backward(ops.asarray(c["dy"]))), c["dx"], rtol=1e-10, atol=1e-12)
+
+
+def test_bidirectional_counts_saves_and_refuses(tmp_path):
+    """Keras's count for Bidirectional(LSTM(64)) on 16 features: 2 * 4 * (64 * (16 + 64) + 64) = 41,472."""
+    model = dz.Sequential([dz.Bidirectional(dz.LSTM(64, return_sequences=True)),
+                           dz.Bidirectional(dz.GRU(8), merge_mode="sum"), dz.Dense(1)], input_shape=(10, 16))
+    model.compile(optimizer="adam", loss="mse")
+    model.build()
+    assert model.layers[0].count_params() == 41_472 and model.layers[1].output_shape == (8,)
+    x = np.random.default_rng(0).standard_normal((4, 10, 16)).astype("float32")
+    model.save(tmp_path / "bi.dzm")
+    np.testing.assert_array_equal(dz.load_model(tmp_path / "bi.dzm").predict(x), model.predict(x))
+    with pytest.raises(dz.errors.MissingFeatureError, match="merge_mode='mul'"):
+        dz.Bidirectional(dz.LSTM(2), merge_mode="mul")
+    with pytest.raises(dz.ConfigError, match="Bidirectional wraps a recurrent layer"):
+        dz.Bidirectional(dz.Dense(2))

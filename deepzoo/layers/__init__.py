@@ -7,7 +7,7 @@ activation layers ReLU, LeakyReLU, PReLU, ELU, Softmax. ``conv``: Conv2D, Conv1D
 and their 1-D forms.
 ``embedding``: Embedding. ``normalization``: BatchNormalization, LayerNormalization.
 ``recurrent``: SimpleRNN, LSTM, GRU.
-``wrappers``: TimeDistributed. Third-party layers register through the
+``wrappers``: TimeDistributed, Bidirectional. Third-party layers register through the
 ``deepzoo.layers`` entry-point group (see :mod:`deepzoo.registry`).
 """
 
@@ -41,14 +41,14 @@ from .pool import (
     MaxPooling1D,
 )
 from .recurrent import GRU, LSTM, SimpleRNN
-from .wrappers import TimeDistributed
+from .wrappers import Bidirectional, TimeDistributed
 
 __all__ = ["Layer", "Dense", "Maxout", "Activation", "Dropout", "Flatten", "Conv2D", "MaxPool2D",
            "AveragePooling2D", "LSTM", "SimpleRNN", "RepeatVector", "TimeDistributed", "Input",
            "InputLayer", "Reshape", "ReLU", "LeakyReLU", "ELU", "Softmax", "GlobalAveragePooling2D",
            "GlobalMaxPooling2D", "BatchNormalization", "Conv1D", "MaxPooling1D", "AveragePooling1D",
            "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Embedding", "GRU", "LayerNormalization",
-           "PReLU", "ZeroPadding2D", "create"]
+           "PReLU", "ZeroPadding2D", "Bidirectional", "create"]
 
 
 def create(name: str, **config) -> Layer:

@@ -1,9 +1,10 @@
-"""Wrappers: layers that apply another layer in a new way. :class:`TimeDistributed`."""
+"""Wrappers: layers that apply another layer in a new way. :class:`TimeDistributed`,
+:class:`Bidirectional`."""
 
 from __future__ import annotations
 
 from .. import registry
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, MissingFeatureError, ShapeError
 from ..geometry import describe_shape
 from .base import Layer
 
@@ -81,3 +82,101 @@ class TimeDistributed(Layer):
                 raise ConfigError("TimeDistributed: 'layer' needs 'class_name' and 'config'")
             config["layer"] = registry.layers.get(inner["class_name"]).from_config(inner["config"])
         return cls(**config)
+
+
+def _inner_from_config(spec):
+    """A wrapped layer given as an instance, or as ``{"class_name": ..., "config": ...}`` (model files)."""
+    if isinstance(spec, dict):
+        if not isinstance(spec.get("class_name"), str) or not isinstance(spec.get("config"), dict):
+            raise ConfigError("a wrapped layer needs 'class_name' and 'config'")
+        return registry.layers.get(spec["class_name"]).from_config(spec["config"])
+    return spec
+
+
+class Bidirectional(Layer):
+    """Run a recurrent layer over the sequence forwards and a copy of it backwards, and merge.
+
+    The copy (same configuration, its own weights) reads the steps from last to
+    first; with ``return_sequences`` its outputs are put back in time order, so
+    that step ``t`` of the result sees the whole sequence, before and after ``t``.
+    ``merge_mode="concat"`` (Keras's default) puts the two outputs side by side,
+    ``(N, [T,] 2U)``; ``"sum"`` adds them, ``(N, [T,] U)``. Parameters: twice the
+    wrapped layer's, named ``forward_...`` and ``backward_...``.
+    """
+
+    default_name = "bidirectional"
+    example_args = {"layer": {"class_name": "lstm", "config": {"units": 2, "return_sequences": True}}}
+    example_input_shape = (3, 4)
+    merge_modes = ("concat", "sum")
+
+    def __init__(self, layer, merge_mode="concat", backward_layer=None, **kwargs):
+        super().__init__(**kwargs)
+        layer = _inner_from_config(layer)
+        if not isinstance(layer, Layer) or not hasattr(layer, "return_sequences"):
+            raise ConfigError(f"layer '{self.name}': Bidirectional wraps a recurrent layer (LSTM, GRU, "
+                              f"SimpleRNN), received {type(layer).__name__}")
+        if merge_mode not in self.merge_modes:
+            raise MissingFeatureError(f"layer '{self.name}': merge_mode={merge_mode!r}; deepzoo implements "
+                                      f"{' and '.join(repr(m) for m in self.merge_modes)}")
+        if backward_layer is not None:
+            raise MissingFeatureError(f"layer '{self.name}': a backward_layer of its own is not implemented; "
+                                      f"the backward direction is a copy of the layer")
+        self.merge_mode = merge_mode
+        self.forward_layer = layer
+        self.backward_layer = type(layer).from_config({**layer.get_config(), "name": f"backward_{layer.name}"})
+
+    @property
+    def _directions(self):
+        return (("forward", self.forward_layer), ("backward", self.backward_layer))
+
+    def check_input_shape(self, input_shape):
+        self.forward_layer.check_input_shape(tuple(input_shape))
+
+    def create_params(self, input_shape):
+        for prefix, inner in self._directions:
+            for key, spec in inner.plan(input_shape).items():
+                self.param_specs[f"{prefix}_{key}"] = spec
+
+    def build(self, input_shape, rng=None, weights=None):
+        for _, inner in self._directions:
+            inner.dtype, inner.ops = self.dtype, self.ops
+        super().build(input_shape, rng, weights)
+        for prefix, inner in self._directions:  # each direction reads and writes this layer's arrays
+            keys = {key[len(prefix) + 1:]: key for key in self.param_specs if key.startswith(prefix + "_")}
+            specs, params, grads = ({k: table[v] for k, v in keys.items()}
+                                    for table in (self.param_specs, self.params, self.grads))
+            inner.attach(tuple(input_shape), specs, params, grads)
+
+    def compute_output_shape(self, input_shape):
+        shape = self.forward_layer.output_shape_for(input_shape)
+        return shape[:-1] + (2 * shape[-1],) if self.merge_mode == "concat" else shape
+
+    def forward(self, x, training=False, *, input_gradient=True):
+        self.check_input(x)
+        ops, sequences = self.ops, self.forward_layer.return_sequences
+        options = {} if input_gradient else {"input_gradient": False}
+        y_forward, back_forward = self.forward_layer.forward(x, training, **options)
+        y_backward, back_backward = self.backward_layer.forward(ops.reverse_steps(x), training, **options)
+        if sequences:
+            y_backward = ops.reverse_steps(y_backward)
+        if self.merge_mode == "concat":
+            y = ops.concat_last(y_forward, y_backward)
+        else:
+            y = ops.add(y_forward, y_backward)
+
+        def backward(dy):
+            if self.merge_mode == "concat":
+                dy_forward, dy_backward = ops.split_last(dy, self.forward_layer.units)
+            else:
+                dy_forward, dy_backward = dy, dy
+            if sequences:
+                dy_backward = ops.reverse_steps(dy_backward)
+            dx_forward, dx_backward = back_forward(dy_forward), back_backward(dy_backward)
+            return None if dx_forward is None else ops.add(dx_forward, ops.reverse_steps(dx_backward))
+
+        return y, backward
+
+    def get_config(self):
+        name = registry.layers.name_of(type(self.forward_layer))
+        return {**super().get_config(), "merge_mode": self.merge_mode,
+                "layer": {"class_name": name, "config": self.forward_layer.get_config()}}

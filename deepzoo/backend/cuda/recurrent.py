@@ -31,6 +31,24 @@ class CUDARecurrentOps(CUDAOpsBase):
         self._run(kr.sum_steps, out.size, dy, out)
         return out
 
+    def reverse_steps(self, x):
+        out = self._empty_like(x)
+        self._run(kr.reverse_steps, x.size, x.reshape(x.shape[0], x.shape[1], -1),
+                  out.reshape(x.shape[0], x.shape[1], -1))
+        return out
+
+    def concat_last(self, a, b):
+        shape = tuple(a.shape[:-1]) + (a.shape[a.ndim - 1] + b.shape[b.ndim - 1],)
+        out = target.empty(shape, a.dtype)
+        self._run(kr.concat_last, out.size, self._rows(a), self._rows(b), self._rows(out))
+        return out
+
+    def split_last(self, x, k):
+        lead, width = tuple(x.shape[:-1]), x.shape[x.ndim - 1]
+        a, b = target.empty(lead + (k,), x.dtype), target.empty(lead + (width - k,), x.dtype)
+        self._run(kr.split_last, x.size, self._rows(x), self._rows(a), self._rows(b))
+        return a, b
+
     def lstm_step(self, z, c_prev, h_out, c_out, gates_out, tanh_c_out):
         self._run(kr.lstm_step, c_prev.size, z, c_prev, h_out, c_out, gates_out, tanh_c_out)
 

@@ -44,6 +44,36 @@ def sum_steps(dy, out):
         out[idx // f, idx % f] = total
 
 
+@cuda.jit
+def reverse_steps(x, out):
+    """``out[n, t, r] = x[n, T - 1 - t, r]`` (the trailing axes flattened into ``r``)."""
+    _, steps, inner = x.shape
+    for idx in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        n, t, r = idx // (steps * inner), (idx // inner) % steps, idx % inner
+        out[n, t, r] = x[n, steps - 1 - t, r]
+
+
+@cuda.jit
+def concat_last(a, b, out):
+    """Rows of ``a`` then rows of ``b``, side by side (all 2-D: leading axes flattened)."""
+    wa, wb = a.shape[1], b.shape[1]
+    for idx in range(cuda.grid(1), out.size, cuda.gridsize(1)):
+        row, col = idx // (wa + wb), idx % (wa + wb)
+        out[row, col] = a[row, col] if col < wa else b[row, col - wa]
+
+
+@cuda.jit
+def split_last(x, a, b):
+    """The inverse of :func:`concat_last`."""
+    wa, wb = a.shape[1], b.shape[1]
+    for idx in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+        row, col = idx // (wa + wb), idx % (wa + wb)
+        if col < wa:
+            a[row, col] = x[row, col]
+        else:
+            b[row, col - wa] = x[row, col]
+
+
 @cuda.jit(device=True)
 def _sigmoid(x, zero, one):
     # zero and one are typed like the data: a bare 1.0 would turn float32 into float64

@@ -44,6 +44,18 @@ class RecurrentOps:
         """``(N, T, F) -> (N, F)``: the adjoint of :meth:`repeat_steps`."""
         return dy.sum(axis=1)
 
+    def reverse_steps(self, x):
+        """``(N, T, ...)`` with the steps in reverse order (a new array)."""
+        return np.ascontiguousarray(x[:, ::-1])
+
+    def concat_last(self, a, b):
+        """``a`` and ``b`` side by side along the last axis."""
+        return np.concatenate([a, b], axis=-1)
+
+    def split_last(self, x, k):
+        """The inverse of :meth:`concat_last`: the first ``k`` entries of the last axis, and the rest."""
+        return np.ascontiguousarray(x[..., :k]), np.ascontiguousarray(x[..., k:])
+
     def lstm_step(self, z, c_prev, h_out, c_out, gates_out, tanh_c_out):
         """One LSTM step. Writes ``h``, ``c``, the activated gates (N, 4U) and ``tanh(c)``."""
         u = c_prev.shape[1]

@@ -8,6 +8,7 @@ from ...layers import (
     AveragePooling1D,
     AveragePooling2D,
     BatchNormalization,
+    Bidirectional,
     Conv1D,
     Conv2D,
     Dense,
@@ -47,16 +48,17 @@ GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalMaxPool1D = GlobalMaxPooling1D
 
 __all__ = ["Activation", "AveragePooling1D", "AveragePooling2D", "AvgPool1D", "AvgPool2D",
-           "BatchNormalization", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU", "Embedding",
-           "Flatten", "GRU", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D",
-           "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
-           "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM", "Layer", "LayerNormalization",
-           "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D", "PReLU", "ReLU",
-           "RepeatVector", "Reshape", "SimpleRNN", "Softmax", "TimeDistributed", "ZeroPadding2D"]
+           "BatchNormalization", "Bidirectional", "Conv1D", "Conv2D", "Dense", "Dropout", "ELU",
+           "Embedding", "Flatten", "GRU", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+           "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input", "InputLayer", "LSTM", "Layer",
+           "LayerNormalization", "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
+           "MaxPooling2D", "PReLU", "ReLU", "RepeatVector", "Reshape", "SimpleRNN", "Softmax",
+           "TimeDistributed", "ZeroPadding2D"]
 
 __getattr__ = missing_names("keras.layers", {
     "UnitNormalization": "", "GroupNormalization": "",
-    "Bidirectional": "", "ZeroPadding1D": "", "Cropping2D": "",
+    "ZeroPadding1D": "", "Cropping2D": "",
     "Concatenate": "Sequential models have one input and one output.", "Add": "", "Lambda": "",
     "Conv2DTranspose": "", "UpSampling2D": "", "SeparableConv2D": "", "DepthwiseConv2D": "",
 })
