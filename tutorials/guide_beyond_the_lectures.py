@@ -4,9 +4,9 @@ Beyond the lectures
 
 The lectures end where many first projects begin: a network that trains slowly,
 a data set where one class is rare, a model that learns its training set by
-heart. This guide tries three remedies from the zoo on the lectures' own data:
-batch normalization, class weights, and a weight penalty with a learning rate
-that decays.
+heart. This guide tries remedies from the zoo on the lectures' own data: batch
+normalization, class weights, a weight penalty with a learning rate that decays,
+and a lighter recurrent cell for the adder of the first lecture.
 """
 
 # %%
@@ -109,3 +109,27 @@ model.compile(optimizer=dz.Adam(learning_rate=schedule), loss="binary_crossentro
 history = model.fit(x_train, y_train, batch_size=32, epochs=30, verbose=0)
 print(f"loss (with the penalty) after 30 epochs: {history.history['loss'][-1]:.3f}; held-out accuracy "
       f"{model.evaluate(x_test, y_test, return_dict=True)['accuracy']:.1%}")
+
+# %%
+# A GRU beside the LSTM
+# ---------------------
+# The gated recurrent unit (Cho et al., 2014) keeps the LSTM's idea, gates that
+# decide what to keep, with one state instead of two and three gates instead
+# of four: an update gate mixes the old state with a candidate, a reset gate
+# decides how much of the old state the candidate sees. The lecture's adder
+# with each cell, trained for the same epochs on the same two-digit questions:
+from deepzoo.datasets import addition
+
+train, test = addition(samples=2000, test_samples=300, digits=2, seed=0)
+for cell in (dz.LSTM, dz.GRU):
+    adder = dz.Sequential([cell(100), dz.RepeatVector(train.y.shape[1]), cell(50, return_sequences=True),
+                           dz.TimeDistributed(dz.Dense(11, activation="softmax"))],
+                          input_shape=train.x.shape[1:], seed=0)
+    adder.compile(optimizer=dz.Adam(0.005), loss="categorical_crossentropy", metrics=["accuracy"])
+    adder.fit(train.x, train.y, batch_size=32, epochs=15, verbose=0)
+    right = adder.evaluate(test.x, test.y, return_dict=True)["accuracy"]
+    print(f"{cell.__name__:>4}: {adder.count_params():,} parameters, {right:.1%} of the unseen digits right")
+
+# %%
+# With a quarter fewer parameters the GRU learns about as well here; which cell
+# wins depends on the task, and trying both is cheap.
