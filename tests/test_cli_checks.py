@@ -20,9 +20,9 @@ from deepzoo.cli import main
 
 DEMOS = [name.replace("_", "-") for name in registry.demos.names()]
 TRAINING = ["xor", "perceptron", "mnist-mlp", "mnist-cnn", "lenet", "digits", "diabetes", "linreg", "logreg",
-            "approximation", "addition"]
+            "approximation", "addition", "batchnorm"]
 PLOTTING = ["xor", "activations", "approximation", "diabetes", "digits", "forward-pass", "linreg", "logreg",
-            "addition", "mnist-mlp", "mnist-cnn", "lenet"]
+            "addition", "mnist-mlp", "mnist-cnn", "lenet", "batchnorm"]
 #: each demo with arguments for a short run (``benchmarks/run.py --cold-start`` times these)
 QUICK_DEMOS = {
     "xor": ["--quiet"], "perceptron": [], "linreg": [], "logreg": [], "forward-pass": [],
@@ -32,10 +32,12 @@ QUICK_DEMOS = {
     "mnist-mlp": ["--limit", "500", "--epochs", "1", "--quiet"],
     "mnist-cnn": ["--limit", "500", "--test-limit", "1000", "--epochs", "1", "--quiet"],
     "lenet": ["--limit", "500", "--epochs", "1", "--quiet"],
+    "batchnorm": ["--limit", "500", "--test-limit", "500", "--epochs", "1", "--quiet"],
 }
 NEEDS = {"digits": needs_mnist, "mnist-mlp": needs_mnist, "mnist-cnn": needs_mnist, "lenet": needs_mnist,
+         "batchnorm": needs_mnist,
          "diabetes": needs_pima}
-SAVING = ["xor", "addition", "diabetes", "digits", "mnist-mlp", "mnist-cnn", "lenet"]
+SAVING = ["xor", "addition", "diabetes", "digits", "mnist-mlp", "mnist-cnn", "lenet", "batchnorm"]
 
 
 def bad_values(tmp_path):
@@ -47,10 +49,10 @@ def bad_values(tmp_path):
         cases += [(demo, ["--seed", "-1"]), (demo, ["--epochs", "0"]), (demo, ["--epochs", "-2"])]
     for demo in ("xor", "perceptron", "digits", "linreg", "logreg"):
         cases += [(demo, ["--lr", "-1"]), (demo, ["--lr", "nan"]), (demo, ["--lr", "0"])]
-    for demo in ("mnist-mlp", "mnist-cnn", "lenet", "digits"):
+    for demo in ("mnist-mlp", "mnist-cnn", "lenet", "digits", "batchnorm"):
         cases += [(demo, ["--limit", "0"]), (demo, ["--limit", "-5"]),
                   (demo, ["--data-dir", str(tmp_path / "nonexistent")])]
-    for demo in ("mnist-mlp", "mnist-cnn", "lenet"):
+    for demo in ("mnist-mlp", "mnist-cnn", "lenet", "batchnorm"):
         cases += [(demo, ["--validation-split", "1.5"]), (demo, ["--batch-size", "0"]),
                   (demo, ["--test-limit", "0"])]
     for demo in PLOTTING:
