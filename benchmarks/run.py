@@ -3,6 +3,7 @@
     python benchmarks/run.py            # every workload at full size
     python benchmarks/run.py --quick    # a smaller sample count, for a smoke test
     python benchmarks/run.py --cold-start   # every demo's start with an empty numba cache
+    python benchmarks/run.py --contend --only xor adder_lecture   # quiet, then beside a busy core
 
 Both libraries run on the CPU with the same number of threads, in float32, on
 synthetic data of the real shapes (see ``workloads.py``), each measurement in a
@@ -74,6 +75,56 @@ def cold_starts(repeat=3):
         print(f"{shown:<72}{min(cold):>11.2f}s{warm:>7.2f}s", flush=True)
 
 
+LIBRARIES = ("deepzoo", "torch", "jax")
+
+
+def available(library) -> str | None:
+    """None if ``library`` can run the workloads here, else why not."""
+    import importlib.util
+
+    module = {"deepzoo": "deepzoo", "torch": "torch", "jax": "jax"}[library]
+    return None if importlib.util.find_spec(module) else f"{module} is not installed"
+
+
+def contention(cases, threads, repeat):
+    """Each workload quiet and beside one busy process (a pure-Python loop, on any core),
+    the two conditions alternating; prints the slowdown per library."""
+    busy_loop = [sys.executable, "-c", "while True: pass"]
+    libraries = [lib for lib in LIBRARIES if available(lib) is None]
+    for lib in LIBRARIES:
+        if lib not in libraries:
+            print(f"({lib} skipped: {available(lib)})")
+    print(f"{'workload':<58}" + "".join(f"{lib + ' quiet':>14}{'busy':>8}{'x':>6}" for lib in libraries))
+    for title, workload, size, factor, _ in cases:
+        times = {(lib, busy): [] for lib in libraries for busy in (False, True)}
+        supported = [lib for lib in libraries if _has_workload(lib, workload)]
+        for _ in range(repeat):
+            for busy in (False, True):
+                rival = subprocess.Popen(busy_loop) if busy else None
+                try:
+                    for lib in supported:
+                        times[(lib, busy)].append(time_once(lib, workload, size, threads) * factor)
+                finally:
+                    if rival is not None:
+                        rival.kill()
+                        rival.wait()
+        row = f"{title:<58}"
+        for lib in libraries:
+            if lib not in supported:
+                row += f"{'-':>14}{'-':>8}{'-':>6}"
+                continue
+            quiet, loaded = min(times[(lib, False)]), min(times[(lib, True)])
+            row += f"{quiet:>13.3f}s{loaded:>7.3f}s{loaded / quiet:>6.2f}"
+        print(row, flush=True)
+
+
+def _has_workload(library, workload) -> bool:
+    sys.path.insert(0, str(HERE))
+    import workloads
+
+    return hasattr(workloads, f"{library}_{workload}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10,000 samples instead of 60,000")
@@ -82,6 +133,9 @@ def main():
                         "online_sigmoid, mnist_cnn, lenet, cnn_inference, lenet_inference, "
                         "adder_lecture, adder_keras, adder_inference, mlp_batchnorm, text_conv, adder_gru)")
     parser.add_argument("--no-startup", action="store_true", help="skip the start-up timings")
+    parser.add_argument("--contend", action="store_true",
+                        help="time each workload quiet and beside one busy process, alternating, and print "
+                             "the slowdown per library (deepzoo, PyTorch, JAX where installed)")
     parser.add_argument("--cold-start", action="store_true",
                         help="only time every demo's start with an empty numba cache (needs the "
                              "data files: DEEPZOO_DATA)")
@@ -130,6 +184,9 @@ def main():
     ]
     if args.only:
         cases = [case for case in cases if case[1] in args.only]
+    if args.contend:
+        contention(cases, threads, args.repeat)
+        return
     for title, workload, size, factor, repeat in cases:
         dz, pt = best_of_both(workload, size, threads, repeat)
         rows.append((title, dz * factor, pt * factor))

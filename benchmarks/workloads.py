@@ -489,6 +489,121 @@ def torch_adder_keras(n):
     return _torch_adder(n, 128, 128, 4)
 
 
+# --------------------------------------------------------------------- JAX
+# A jit-compiled training step (forward, gradients, update), called once per batch
+# with the loss read back to the host every step, as the other two libraries do.
+def _jax_train(params, loss, update, batches, warm_up):
+    import jax
+
+    @jax.jit
+    def step(params, state, x, y):
+        value, grads = jax.value_and_grad(loss)(params, x, y)
+        params, state = update(params, grads, state)
+        return params, state, value
+
+    state = None
+    state = update.init(params)
+    for x, y in batches[:warm_up]:
+        params, state, value = step(params, state, x, y)
+        float(value)
+    start = time.perf_counter()
+    for x, y in batches:
+        params, state, value = step(params, state, x, y)
+        float(value)  # the loss of every step on the host
+    return time.perf_counter() - start
+
+
+def _jax_sgd(lr):
+    import jax
+
+    def update(params, grads, state):
+        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads), state
+
+    update.init = lambda params: ()
+    return update
+
+
+def _jax_adam(lr, b1=0.9, b2=0.999, eps=1e-7):
+    import jax
+    import jax.numpy as jnp
+
+    def update(params, grads, state):
+        m, v, t = state
+        t = t + 1
+        m = jax.tree_util.tree_map(lambda m, g: b1 * m + (1 - b1) * g, m, grads)
+        v = jax.tree_util.tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, v, grads)
+        scale = lr * jnp.sqrt(1 - b2**t) / (1 - b1**t)
+        params = jax.tree_util.tree_map(lambda p, m, v: p - scale * m / (jnp.sqrt(v) + eps), params, m, v)
+        return params, (m, v, t)
+
+    update.init = lambda params: (jax.tree_util.tree_map(jnp.zeros_like, params),
+                                  jax.tree_util.tree_map(jnp.zeros_like, params), 0)
+    return update
+
+
+def _jax_dense(key, n_in, n_out):
+    import jax
+
+    weights = jax.random.normal(key, (n_in, n_out)) * (2 / (n_in + n_out)) ** 0.5
+    return {"w": weights, "b": jax.numpy.zeros(n_out)}
+
+
+def jax_xor(steps):
+    import jax
+    import jax.numpy as jnp
+
+    k1, k2 = jax.random.split(jax.random.PRNGKey(0))
+    params = [_jax_dense(k1, 2, 4), _jax_dense(k2, 4, 1)]
+
+    def loss(params, x, y):
+        p = jax.nn.sigmoid(jnp.tanh(x @ params[0]["w"] + params[0]["b"]) @ params[1]["w"] + params[1]["b"])
+        p = jnp.clip(p, 1e-7, 1 - 1e-7)
+        return -jnp.mean(y * jnp.log(p) + (1 - y) * jnp.log(1 - p))
+
+    x, y = jnp.asarray(XOR_X), jnp.asarray(XOR_Y)
+    return _jax_train(params, loss, _jax_sgd(0.5), [(x, y)] * steps, warm_up=5)
+
+
+def jax_online_sigmoid(n):
+    import jax
+    import jax.numpy as jnp
+
+    x, y, _ = mnist_like(n)
+    y = y * 0.98 + 0.01
+    k1, k2 = jax.random.split(jax.random.PRNGKey(0))
+    params = [_jax_dense(k1, 784, 100), _jax_dense(k2, 100, 10)]
+
+    def loss(params, x, y):
+        h = jax.nn.sigmoid(x @ params[0]["w"] + params[0]["b"])
+        return jnp.mean((jax.nn.sigmoid(h @ params[1]["w"] + params[1]["b"]) - y) ** 2)
+
+    batches = [(jnp.asarray(x[i:i + 1]), jnp.asarray(y[i:i + 1])) for i in range(n)]
+    return _jax_train(params, loss, _jax_sgd(0.1), batches, warm_up=16)
+
+
+def jax_mnist_mlp(n):
+    """The lecture's MLP with dropout 0.2, Adam, batch 64."""
+    import jax
+    import jax.numpy as jnp
+
+    x, y, _ = mnist_like(n)
+    keys = jax.random.split(jax.random.PRNGKey(0), 4)
+    params = [_jax_dense(keys[0], 784, 512), _jax_dense(keys[1], 512, 512), _jax_dense(keys[2], 512, 10)]
+
+    def loss(params, x, y):
+        key = jax.random.PRNGKey(x.shape[0])  # a fixed mask stream: the cost of dropout, not its randomness
+        h = x
+        for layer, k in zip(params[:2], jax.random.split(key, 2)):
+            h = jax.nn.relu(h @ layer["w"] + layer["b"])
+            h = jnp.where(jax.random.bernoulli(k, 0.8, h.shape), h / 0.8, 0)
+        logits = h @ params[2]["w"] + params[2]["b"]
+        return -jnp.mean(jnp.sum(y * jax.nn.log_softmax(logits), axis=1))
+
+    order = np.random.default_rng(0).permutation(n)
+    batches = [(jnp.asarray(x[order[i:i + 64]]), jnp.asarray(y[order[i:i + 64]])) for i in range(0, n - 63, 64)]
+    return _jax_train(params, loss, _jax_adam(0.001), batches, warm_up=4)
+
+
 def main(argv):
     library, workload, size, threads = argv[1], argv[2], int(argv[3]), int(argv[4])
     if library == "torch":
@@ -496,6 +611,10 @@ def main(argv):
 
         torch.set_flush_denormal(True)  # before the thread pool starts
         torch.set_num_threads(threads)
+    if library == "jax":
+        import jax
+
+        jax.config.update("jax_platforms", "cpu")
     print(globals()[f"{library}_{workload}"](size))
 
 

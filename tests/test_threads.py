@@ -138,3 +138,26 @@ def test_split_kernel_gradients_do_not_depend_on_timing(split_ops):
     np.testing.assert_allclose(one.conv2d_backward(x, z, dz, kernel, *window, grad), runs[0][1], rtol=1e-5,
                                atol=1e-5)
     np.testing.assert_allclose(grad, runs[0][0], rtol=1e-5, atol=1e-4)
+
+
+def test_contention_needs_other_programs_runnable_in_two_looks_in_a_row():
+    from deepzoo.backend.cpu.threads import Contention
+
+    looks = iter([(3, 2), (2, 2), (3, 2), (3, 1), (2, 2), None])  # (everyone, ours) runnable
+    contention = Contention(cores=2, interval=0, read=lambda: next(looks))
+    assert [contention.busy() for _ in range(6)] == [False, False, False, True, False, False]
+    big = Contention(cores=16, interval=0, read=lambda: (17, 16))  # one stray thread on 16 cores: not busy
+    assert not big.busy() and not big.busy()
+
+
+def test_blas_stays_on_one_thread_while_the_cores_are_contended():
+    from deepzoo.backend.cpu.base import HOLD_PRODUCTS
+    from deepzoo.backend.cpu.ops import NumbaCPUOps
+
+    ops = NumbaCPUOps(threads=2)
+    ops._local.products_since_split = HOLD_PRODUCTS  # long after the last split
+    ops._contention.busy = lambda: False
+    assert not ops._blas_held()
+    ops._contention.busy = lambda: True
+    assert ops._blas_held()
+    assert "while other programs compete for the cores" in ops.describe()

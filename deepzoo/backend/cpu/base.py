@@ -12,7 +12,12 @@ nowhere else:
   (``benchmarks/kernel_notes.py`` measures both costs). "Right after" is counted
   in products, not in time: :data:`HOLD_PRODUCTS` products with no split in
   between release the hold, so what an earlier model did in this process stops
-  mattering within one step of the next.
+  mattering within one step of the next;
+* while other programs compete for the cores (:class:`~deepzoo.backend.cpu.threads.Contention`),
+  BLAS stays on one thread too: its spinning workers would wait for a partner
+  the scheduler has put aside. The lecture's LSTM adder beside one busy process
+  took 4.2 times as long as alone with BLAS's threads, 1.3 times with one
+  (``benchmarks/README.md``).
 
 Creating a ``NumbaCPUOps`` also asks glibc to keep freed memory for reuse (see
 :mod:`deepzoo.backend.cpu.memory`), which :meth:`CPUOpsBase.describe` (and so
@@ -28,7 +33,7 @@ import numpy as np
 from ...errors import ConfigError
 from ..reference import Ops
 from . import memory
-from .threads import Workers, cpu_count
+from .threads import Contention, Workers, cpu_count
 
 #: products without a split in between after which BLAS may use its threads again
 HOLD_PRODUCTS = 64
@@ -63,6 +68,7 @@ class CPUOpsBase(Ops):
             raise ConfigError(f"NumbaCPUOps: threads must be a positive integer, received {threads!r}")
         self.threads = threads
         self._workers = Workers(threads)
+        self._contention = Contention()
         # Reused temporaries: one product per (shape, dtype), bounded by the number of
         # distinct parameter shapes in use, and one columns buffer per dtype. They are
         # per thread, so that two models trained in two threads never share one.
@@ -87,7 +93,7 @@ class CPUOpsBase(Ops):
         docstring); counts that product."""
         count = self._products_since_split
         self._local.products_since_split = count + 1
-        return count < HOLD_PRODUCTS
+        return count < HOLD_PRODUCTS or (self.threads > 1 and self._contention.busy())
 
     def _split(self, n, work, per_item, least):
         """``work(start, stop)`` over pieces of ``range(n)`` on every thread, each piece
@@ -101,4 +107,6 @@ class CPUOpsBase(Ops):
     def describe(self) -> str:
         allocator = "freed memory kept for reuse (glibc thresholds raised)" if memory.kept() \
             else "system allocator defaults"
-        return f"numba: numba-compiled CPU kernels, {self.threads} thread(s); {allocator}"
+        return (f"numba: numba-compiled CPU kernels, {self.threads} thread(s) of deepzoo's own (numba's "
+                f"threading layer unused: no prange), BLAS kept to one thread inside them and while other "
+                f"programs compete for the cores; {allocator}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 
 from threadpoolctl import ThreadpoolController
 
@@ -35,6 +36,55 @@ def cpu_count() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+class Contention:
+    """Whether other programs compete for this process's cores right now.
+
+    Linux counts the threads that are running or ready to run, in
+    ``/proc/loadavg`` (its fourth field, ``running/total``); this process's own
+    are those in state ``R`` under ``/proc/self/task``. The others' count is the
+    difference. When it reaches ``max(1, cores // 8)`` (one on a small machine; a
+    big one always has a stray kernel thread) in two looks in a row (a system
+    thread is runnable for a moment now and then), another program is busy: a
+    notebook on the same two virtual CPUs, a browser. Then a thread that spins
+    while it waits for a descheduled partner burns the time that partner needs;
+    deepzoo keeps BLAS on one thread while it lasts (see
+    :mod:`deepzoo.backend.cpu.base`). Looked at most every ``interval`` seconds
+    (a look costs about 100 microseconds); never busy where the files do not exist.
+    """
+
+    def __init__(self, cores=None, interval=0.25, read=None):
+        self.cores = cores or cpu_count()
+        self.interval = interval
+        self._read = read or _runnable_threads
+        self._checked, self._busy, self._seen = float("-inf"), False, False
+
+    def busy(self) -> bool:
+        now = time.monotonic()
+        if now - self._checked >= self.interval:
+            self._checked = now
+            counts = self._read()
+            seen = counts is not None and counts[0] - counts[1] >= max(1, self.cores // 8)
+            self._busy, self._seen = seen and self._seen, seen
+        return self._busy
+
+
+def _runnable_threads():
+    """``(runnable threads on the machine, runnable threads of this process)``, or None."""
+    try:
+        with open("/proc/loadavg") as f:
+            everyone = int(f.read().split()[3].split("/")[0])
+        ours = 0
+        for task in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{task}/stat") as f:
+                    ours += f.read().rsplit(")", 1)[1].split()[0] == "R"
+            except OSError:  # the thread ended meanwhile
+                pass
+        return everyone, ours
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class Workers:
