@@ -181,12 +181,19 @@ class CPUConvOps(CPUOpsBase):
         if grad_bias is not None:
             k.sum_rows(dz, grad_bias, True)
         planes, wp = self._planes(x, pads)
-        kc.conv_planes_kernel_grad(planes, dz, _tap_shifts(grad_kernel.shape, dilation, wp), wp, oh, ow,
+        # each image's gradient as planes laid out like the input's runs: (N, F, OH * WP),
+        # zero in the WP - OW columns that are not outputs
+        n, f = x.shape[0], dz.shape[1]
+        spread = np.zeros((n, f, oh, wp), dtype=dz.dtype)
+        spread[:, :, :, :ow] = dz.reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
+        spread = spread.reshape(n, f, oh * wp)
+        kc.conv_planes_kernel_grad(planes, spread, _tap_shifts(grad_kernel.shape, dilation, wp), wp, oh, ow,
                                    grad_kernel)
         if dx is None:
             return
         grad_planes = np.zeros_like(planes)
-        kc.conv_planes_input_grad(dz, kernel, _tap_shifts(kernel.shape, dilation, wp), wp, oh, ow, grad_planes)
+        kc.conv_planes_input_grad(spread, kernel, _tap_shifts(kernel.shape, dilation, wp), wp, oh, ow,
+                                  grad_planes)
         n, h, w, c = x.shape
         (top, _), (left, _) = pads
         dx += grad_planes.reshape(n, c, -1, wp)[:, :, top:top + h, left:left + w].transpose(0, 2, 3, 1)

@@ -334,20 +334,11 @@ def conv_planes(planes, kernel, shifts, wp, oh, ow, bias, relu, z):
                         column[j] = sums[j] + add
 
 
-@njit(**_opts)
-def _spread_rows(dz, b, oh, ow, wp, dzt):
-    """Image ``b``'s rows of ``dz`` as planes (F, span) laid out like the input's runs."""
-    for i in range(oh):
-        rows = dz[(b * oh + i) * ow:(b * oh + i + 1) * ow]
-        for o in range(dzt.shape[0]):
-            column, plane = rows[:, o], dzt[o, i * wp:i * wp + ow]
-            for j in range(ow):
-                plane[j] = column[j]
-
-
 @njit(cache=CACHE, error_model="numpy", nogil=True, fastmath={"reassoc", "contract", "nsz"})
-def conv_planes_kernel_grad(planes, dz, shifts, wp, oh, ow, grad_kernel):
-    """``grad_kernel[p, q, c, f] += sum_n,i,j x[n, i + p dh, j + q dw, c] * dz[n, i, j, f]``.
+def conv_planes_kernel_grad(planes, spread, shifts, wp, oh, ow, grad_kernel):
+    """``grad_kernel[p, q, c, f] += sum_n,i,j x[n, i + p dh, j + q dw, c] * dz[n, i, j, f]``,
+    with ``dz`` given as ``spread`` (N, F, OH * WP): each image's gradient planes laid
+    out like the input's runs, zero at the dropped positions (the caller spreads it).
 
     Each sum is a dot product of an input run with a gradient plane, four taps
     per pass over the plane; ``reassoc`` lets numba split each sum into vector
@@ -357,10 +348,9 @@ def conv_planes_kernel_grad(planes, dz, shifts, wp, oh, ow, grad_kernel):
     kh, kw, _, f = grad_kernel.shape
     taps, span = kh * kw, (oh - 1) * wp + ow
     grads = grad_kernel.reshape(taps, c, f)
-    dzt = np.zeros((f, span), dtype=planes.dtype)  # the dropped positions stay zero
     zero = planes.dtype.type(0)
     for b in range(n):
-        _spread_rows(dz, b, oh, ow, wp, dzt)
+        dzt = spread[b]
         for ch in range(c):
             plane = planes[b, ch]
             for a in range(0, taps - 3, 4):
@@ -389,17 +379,16 @@ def conv_planes_kernel_grad(planes, dz, shifts, wp, oh, ow, grad_kernel):
 
 
 @njit(**_opts)
-def conv_planes_input_grad(dz, kernel, shifts, wp, oh, ow, grad_planes):
+def conv_planes_input_grad(spread, kernel, shifts, wp, oh, ow, grad_planes):
     """``grad_planes`` (N, C, HP * WP), zeroed by the caller, += the input gradient:
     each tap adds ``kernel[p, q, c, :] . dz`` back onto the run it read, four
-    filters per pass over the run."""
+    filters per pass over the run (``dz`` spread as for :func:`conv_planes_kernel_grad`)."""
     n, c, _ = grad_planes.shape
     kh, kw, _, f = kernel.shape
     taps, span = kh * kw, (oh - 1) * wp + ow
     weights = kernel.reshape(taps, c, f)
-    dzt = np.zeros((f, span), dtype=dz.dtype)
     for b in range(n):
-        _spread_rows(dz, b, oh, ow, wp, dzt)
+        dzt = spread[b]
         for ch in range(c):
             plane = grad_planes[b, ch]
             for a in range(taps):
