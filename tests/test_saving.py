@@ -319,3 +319,26 @@ def test_fuzzed_descriptions_load_or_fail_cleanly(saved, data):
         load_model(rewrite(path, meta_change=change), max_bytes=1 << 20)
     except ModelFileError:
         pass
+
+
+NEW_LAYERS = ["batch_normalization", "layer_normalization", "gru", "bidirectional", "embedding", "conv1d",
+              "max_pooling1d", "average_pooling1d", "global_average_pooling1d", "global_max_pooling1d",
+              "zero_padding2d", "p_re_lu"]
+
+
+@pytest.mark.parametrize("name", NEW_LAYERS)
+def test_each_new_layer_saves_and_loads_to_bit_identical_predictions(tmp_path, name):
+    from deepzoo import registry
+
+    cls = registry.layers.get(name)
+    layer = cls.from_config(dict(cls.example_args))
+    model = dz.Sequential([layer], input_shape=cls.example_input_shape, seed=3)
+    model.compile(optimizer="adam", loss="mse")
+    model.build()
+    rng = np.random.default_rng(0)
+    x = layer.example_input(rng, (6,) + tuple(cls.example_input_shape)).astype("float32")
+    model.fit(x, rng.standard_normal((6,) + model.output_shape).astype("float32"), epochs=2, verbose=0)
+    model.save(tmp_path / "m.dzm")
+    loaded = dz.load_model(tmp_path / "m.dzm")
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert [w.shape for w in loaded.get_weights()] == [w.shape for w in model.get_weights()]

@@ -134,3 +134,36 @@ def test_bidirectional_counts_saves_and_refuses(tmp_path):
         dz.Bidirectional(dz.LSTM(2), merge_mode="mul")
     with pytest.raises(dz.ConfigError, match="Bidirectional wraps a recurrent layer"):
         dz.Bidirectional(dz.Dense(2))
+
+
+@pytest.mark.parametrize("make", [lambda: dz.SimpleRNN(3, return_sequences=True, dtype="float64"),
+                                  lambda: dz.LSTM(3, return_sequences=True, dtype="float64"),
+                                  lambda: dz.GRU(3, return_sequences=True, dtype="float64")])
+def test_go_backwards_reads_the_steps_last_to_first(ops, make):
+    """As in Keras: the layer runs over the reversed sequence and its outputs stay in that order."""
+    x = np.random.default_rng(4).standard_normal((2, 5, 3))
+    forwards, backwards = make(), type(make()).from_config({**make().get_config(), "go_backwards": True})
+    for layer in (forwards, backwards):
+        layer.ops = ops
+        layer.build((5, 3), rng=np.random.default_rng(0))
+    backwards.set_weights(forwards.get_weights())
+    y, back = backwards.forward(ops.asarray(x), training=True)
+    y_ref, back_ref = forwards.forward(ops.asarray(x[:, ::-1].copy()), training=True)
+    np.testing.assert_allclose(ops.to_host(y), ops.to_host(y_ref), rtol=1e-12)
+    dy = np.random.default_rng(5).standard_normal(y.shape)
+    dx, dx_ref = ops.to_host(back(ops.asarray(dy))), ops.to_host(back_ref(ops.asarray(dy)))
+    np.testing.assert_allclose(dx, dx_ref[:, ::-1], rtol=1e-12)
+
+
+def test_simple_rnn_with_relu_equals_the_recurrence_written_out(ops):
+    x = np.random.default_rng(6).standard_normal((2, 4, 3))
+    layer = dz.SimpleRNN(2, activation="relu", return_sequences=True, dtype="float64")
+    layer.ops = ops
+    layer.build((4, 3), rng=np.random.default_rng(1))
+    w = layer.get_weights()
+    h, expected = np.zeros((2, 2)), []
+    for t in range(4):
+        h = np.maximum(x[:, t] @ w["kernel"] + h @ w["recurrent_kernel"] + w["bias"], 0)
+        expected.append(h)
+    np.testing.assert_allclose(ops.to_host(layer.forward(ops.asarray(x))[0]), np.stack(expected, axis=1),
+                               rtol=1e-12)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import activations as act
 from .. import initializers
 from ..errors import ConfigError, MissingFeatureError, ShapeError
 from ..geometry import describe_shape
@@ -32,9 +33,7 @@ class _Recurrent(Layer):
             raise MissingFeatureError(
                 f"layer '{self.name}': dropout and recurrent_dropout inside the recurrence are not "
                 f"implemented; put a Dropout layer before or after the {type(self).__name__} instead")
-        if go_backwards:
-            raise MissingFeatureError(f"layer '{self.name}': go_backwards=True is not implemented; reverse the "
-                                      f"sequences in the data instead (x[:, ::-1])")
+        self.go_backwards = bool(go_backwards)
         self.units = check_positive_int(self.name, "units", units)
         self.return_sequences = bool(return_sequences)
         if return_state:
@@ -70,9 +69,10 @@ class _Recurrent(Layer):
         return (input_shape[0], self.units) if self.return_sequences else (self.units,)
 
     def _inputs_times_kernel(self, x):
-        """``x @ kernel + bias`` for every step at once: one product, time-major (T, N, width)."""
+        """``x @ kernel + bias`` for every step at once: one product, time-major (T, N, width).
+        With ``go_backwards`` the steps are read from the last to the first."""
         ops = self.ops
-        xt = ops.to_time_major(x)
+        xt = ops.to_time_major(ops.reverse_steps(x) if self.go_backwards else x)
         t, n, f = xt.shape
         xw = ops.matmul(ops.reshape(xt, (t * n, f)), self.params["kernel"])
         ops.add_bias(xw, self._input_bias(self.params["bias"]))
@@ -106,11 +106,12 @@ class _Recurrent(Layer):
         ops.sum_rows(dz2, out=self._input_bias(self.grads["bias"]))
         if not input_gradient:
             return None
-        return ops.to_time_major(ops.reshape(ops.matmul(dz2, self.params["kernel"], trans_b=True),
-                                             (t, n, f)))
+        dx = ops.to_time_major(ops.reshape(ops.matmul(dz2, self.params["kernel"], trans_b=True), (t, n, f)))
+        return ops.reverse_steps(dx) if self.go_backwards else dx
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units,
+        extra = {"go_backwards": True} if self.go_backwards else {}
+        return {**super().get_config(), "units": self.units, **extra,
                 "return_sequences": self.return_sequences,
                 "kernel_initializer": initializers.name_of(self.kernel_initializer),
                 "recurrent_initializer": initializers.name_of(self.recurrent_initializer),
@@ -118,16 +119,29 @@ class _Recurrent(Layer):
 
 
 class SimpleRNN(_Recurrent):
-    r"""The plain recurrent layer: :math:`h_t = \tanh(x_t W + h_{t-1} R + b)`, from :math:`h_0 = 0`.
+    r"""The plain recurrent layer: :math:`h_t = f(x_t W + h_{t-1} R + b)`, from :math:`h_0 = 0`.
 
-    Shapes: ``x`` ``(N, T, F)``; ``kernel`` W ``(F, U)``, ``recurrent_kernel`` R
-    ``(U, U)``, ``bias`` ``(U,)``; output ``(N, U)`` (the last step), or ``(N, T, U)``
-    with ``return_sequences``. Backpropagation through time runs the steps in
-    reverse: :math:`dz_t = (dh_t + dz_{t+1} R^T) (1 - h_t^2)`.
+    ``f`` is ``activation``: tanh by default, or any activation an Ops computes
+    (``"relu"``, ``"sigmoid"`` ...). Shapes: ``x`` ``(N, T, F)``; ``kernel`` W
+    ``(F, U)``, ``recurrent_kernel`` R ``(U, U)``, ``bias`` ``(U,)``; output ``(N, U)``
+    (the last step), or ``(N, T, U)`` with ``return_sequences``. Backpropagation
+    through time runs the steps in reverse: :math:`dz_t = (dh_t + dz_{t+1} R^T) f'(z_t)`.
+    ``go_backwards`` reads the steps from the last to the first (as LSTM and GRU do).
     """
 
     default_name = "simple_rnn"
     example_args = {"units": 5, "return_sequences": True}
+    fixed_activations = {"recurrent_activation": "sigmoid"}  # it has none; Keras's default is let through
+
+    def __init__(self, units, return_sequences=False, return_state=False, activation="tanh", **kwargs):
+        super().__init__(units, return_sequences, return_state, activation=activation, **kwargs)
+        self.activation = act.get(activation or "linear")
+        if self.activation.op is None:
+            raise MissingFeatureError(f"layer '{self.name}': activation {activation!r} has no Ops name; a "
+                                      f"recurrent step needs an activation an Ops computes (tanh, relu ...)")
+
+    def get_config(self):
+        return {**super().get_config(), "activation": act.serialize(self.activation)}
 
     def forward(self, x, training=False, *, input_gradient=True):
         self.check_input(x)
@@ -135,9 +149,10 @@ class SimpleRNN(_Recurrent):
         xt, xw = self._inputs_times_kernel(x)
         t, n, _ = xt.shape
         h_all = ops.alloc((t + 1, n, self.units), self.dtype)
+        name, alpha = self.activation.op, self.activation.alpha
         for step in range(t):
             z = ops.add(ops.matmul(h_all[step], recurrent), xw[step])
-            ops.tanh(z, out=h_all[step + 1])
+            ops.activate(name, z, alpha, out=h_all[step + 1])
 
         def backward(dy):
             dh_all = self._output_gradient(dy, h_all[1:].shape)
@@ -145,7 +160,7 @@ class SimpleRNN(_Recurrent):
             carry = None
             for step in reversed(range(t)):
                 dh = dh_all[step] if carry is None else ops.add(dh_all[step], carry)
-                ops.assign(dz_all[step], ops.tanh_backward(dh, h_all[step + 1]))
+                ops.assign(dz_all[step], ops.activate_backward(name, dh, h_all[step + 1], alpha))
                 carry = ops.matmul(dz_all[step], recurrent, trans_b=True)
             ops.matmul(ops.reshape(h_all[:-1], (t * n, -1)), ops.reshape(dz_all, (t * n, -1)),
                        trans_a=True, out=self.grads["recurrent_kernel"], accumulate=True)
