@@ -118,7 +118,7 @@ def info():
         ("numba", numba_version),
         ("blas", _blas_name()),
         ("cpu cores", str(os.cpu_count())),
-        ("cpu threads", f"{cpu_count()} (NumbaCPUOps(threads=...) sets another count)"),
+        ("cpu threads", f"{cpu_count()} (DEEPZOO_NUM_THREADS or NumbaCPUOps(threads=...) sets another count)"),
         ("backend", f"{get_ops().describe()} (the default, {current_backend()!r})"),
         ("cuda", _cuda_status()),
     ]

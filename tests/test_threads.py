@@ -161,3 +161,21 @@ def test_blas_stays_on_one_thread_while_the_cores_are_contended():
     ops._contention.busy = lambda: True
     assert ops._blas_held()
     assert "while other programs compete for the cores" in ops.describe()
+
+
+def test_the_thread_count_follows_a_cgroup_quota_and_deepzoo_num_threads(tmp_path, monkeypatch):
+    from deepzoo.backend.cpu import threads
+    from deepzoo.backend.cpu.ops import NumbaCPUOps
+
+    quota = tmp_path / "cpu.max"
+    for text, cpus in (("max 100000", None), ("150000 100000", 2), ("50000 100000", 1)):
+        quota.write_text(text + "\n")
+        assert threads._cgroup_cpus(str(quota)) == cpus
+    assert threads._cgroup_cpus(str(tmp_path / "absent")) is None
+    monkeypatch.setenv("DEEPZOO_NUM_THREADS", "3")
+    assert NumbaCPUOps().threads == 3
+    monkeypatch.setenv("DEEPZOO_NUM_THREADS", "many")
+    from deepzoo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="DEEPZOO_NUM_THREADS must be a positive integer, received 'many'"):
+        NumbaCPUOps()

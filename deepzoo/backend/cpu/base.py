@@ -33,7 +33,7 @@ import numpy as np
 from ...errors import ConfigError
 from ..reference import Ops
 from . import memory
-from .threads import Contention, Workers, cpu_count
+from .threads import Contention, Workers, default_threads
 
 #: products without a split in between after which BLAS may use its threads again
 HOLD_PRODUCTS = 64
@@ -63,7 +63,10 @@ class CPUOpsBase(Ops):
         if keep_freed_memory:
             memory.keep_freed_memory()
         if threads is None:
-            threads = cpu_count()
+            try:
+                threads = default_threads()
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
             raise ConfigError(f"NumbaCPUOps: threads must be a positive integer, received {threads!r}")
         self.threads = threads

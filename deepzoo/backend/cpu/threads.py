@@ -31,11 +31,35 @@ from threadpoolctl import ThreadpoolController
 
 
 def cpu_count() -> int:
-    """The cores this process may run on."""
+    """The cores this process may run on: its CPU affinity, capped by a cgroup's CPU quota
+    (a container or a notebook service granted, say, 2 CPUs of a 16-core host)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+    quota = _cgroup_cpus()
+    return max(1, min(cores, quota)) if quota else cores
+
+
+def _cgroup_cpus(path="/sys/fs/cgroup/cpu.max") -> int | None:
+    """The CPUs a cgroup v2 quota allows (``/sys/fs/cgroup/cpu.max``, rounded up), or None."""
+    try:
+        with open(path) as f:
+            quota, period = f.read().split()[:2]
+        return None if quota == "max" else -(-int(quota) // int(period))
+    except (OSError, ValueError):
+        return None
+
+
+def default_threads() -> int:
+    """The threads a ``NumbaCPUOps`` uses unless told: ``DEEPZOO_NUM_THREADS`` when set (a
+    positive integer), else :func:`cpu_count`."""
+    given = os.environ.get("DEEPZOO_NUM_THREADS", "").strip()
+    if given:
+        if not given.isdigit() or int(given) < 1:
+            raise ValueError(f"DEEPZOO_NUM_THREADS must be a positive integer, received {given!r}")
+        return int(given)
+    return cpu_count()
 
 
 class Contention:
