@@ -49,6 +49,19 @@ def test_tiled_matmul_equals_numpy_on_shapes_that_do_not_divide_the_tiles(
     np.testing.assert_allclose(ops.to_host(out), expected, rtol=rtol, atol=rtol * k)
 
 
+@pytest.mark.cuda
+@requires_cuda
+def test_the_tiled_products_launch_stays_inside_cudas_grid_limits():
+    """Rows (the batch) on grid x, up to 2**31 - 1 blocks; columns on grid y, up to 65,535.
+    A ConvNet predict over 10,000 images multiplies 6,760,000 rows: 105,625 row tiles."""
+    from deepzoo.backend.cuda import dense_kernels
+
+    (grid_x, grid_y), _ = dense_kernels.gemm_launch(10_000 * 26 * 26, 32)
+    assert grid_x == 105_625 and grid_y == 1
+    (grid_x, grid_y), _ = dense_kernels.gemm_launch(64, 65_535 * 64)
+    assert grid_y <= 65_535
+
+
 # ------------------------------------------------ one step of every demo model
 def loss_and_gradients(model, x, y):
     """The batch loss and a host copy of every parameter's gradient (left in place for a step)."""

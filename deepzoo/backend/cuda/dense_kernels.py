@@ -268,7 +268,10 @@ def _tiled_gemm(nb_type):
         acc = cuda.local.array((PER_THREAD, PER_THREAD), nb_type)
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
         tid = ty * THREADS_SIDE + tx
-        row0, col0 = cuda.blockIdx.y * BLOCK, cuda.blockIdx.x * BLOCK
+        # rows on grid x (up to 2**31 - 1 blocks), columns on grid y (up to 65,535): the
+        # rows are the batch, which grows; a ConvNet's predict over 10,000 images has
+        # 6.8 million of them, 105,625 tiles
+        row0, col0 = cuda.blockIdx.x * BLOCK, cuda.blockIdx.y * BLOCK
         for i in range(PER_THREAD):
             for j in range(PER_THREAD):
                 acc[i, j] = zero
@@ -323,8 +326,9 @@ def gemm_kernel(dtype):
 
 
 def gemm_launch(m, n):
-    """``(grid, block)`` for :func:`gemm_kernel` producing an ``m x n`` result."""
-    return (-(-n // BLOCK), -(-m // BLOCK)), (THREADS_SIDE, THREADS_SIDE)
+    """``(grid, block)`` for :func:`gemm_kernel` producing an ``m x n`` result: row tiles
+    along grid x, column tiles along grid y."""
+    return (-(-m // BLOCK), -(-n // BLOCK)), (THREADS_SIDE, THREADS_SIDE)
 
 
 @cuda.jit
