@@ -19,6 +19,7 @@ normal_fan_in       N(0, 1 / sqrt(fan_in)): the lectures' "one over the
                     square root of the incoming links"
 orthogonal          orthonormal rows or columns (recurrent kernels)
 zeros, ones         constants (biases start at zero)
+constant            ``Constant(value)``: every entry ``value`` (0 by name)
 ==================  =======================================================
 """
 
@@ -108,6 +109,26 @@ def zeros(shape, fan_in, fan_out, rng):
 def ones(shape, fan_in, fan_out, rng):
     """All ones."""
     return np.ones(shape)
+
+
+class Constant:
+    """Every entry ``value`` (Keras's ``Constant``; by name, ``"constant"``, the value is 0)."""
+
+    def __init__(self, value=0.0):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"Constant: value must be a finite number, received {value!r}")
+        self.value = float(value)
+
+    def __call__(self, shape, fan_in, fan_out, rng):
+        return np.full(shape, self.value)
+
+    def __repr__(self):
+        return f"Constant({self.value!r})"
+
+
+def constant(shape, fan_in, fan_out, rng):
+    """All zeros: the registered name stands for ``Constant(0.0)``."""
+    return np.zeros(shape)
 
 
 class UnitForgetBias:

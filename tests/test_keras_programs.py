@@ -159,7 +159,7 @@ KERAS_3_PATHS = {
                       "Recall", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy"],
     "keras.callbacks": ["CSVLogger", "Callback", "EarlyStopping", "History", "LambdaCallback",
                         "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau", "TerminateOnNaN"],
-    "keras.initializers": ["GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LecunNormal",
+    "keras.initializers": ["Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LecunNormal",
                            "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform", "Zeros"],
     "keras.activations": ["elu", "leaky_relu", "linear", "relu", "sigmoid", "softmax", "tanh"],
     "keras.backend": ["image_data_format", "set_image_data_format"],

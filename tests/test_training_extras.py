@@ -85,3 +85,15 @@ def test_initializers_have_kerass_spread(name, expected_std, bound):
         assert np.abs(values).max() <= 2 * expected_std / 0.87962566103423978 + 1e-12
     layer = dz.Dense(3, kernel_initializer=name)
     assert layer.get_config()["kernel_initializer"] == name
+
+
+def test_constant_initializer_by_object_and_by_name():
+    from deepzoo import initializers
+
+    layer = dz.Dense(3, kernel_initializer=initializers.Constant(0.25), bias_initializer="constant")
+    layer.build((2,))
+    weights = layer.get_weights()
+    assert (weights["kernel"] == 0.25).all() and (weights["bias"] == 0).all()
+    assert dz.keras.initializers.Constant is initializers.Constant
+    with pytest.raises(dz.ConfigError, match="Constant: value must be a finite number"):
+        initializers.Constant(float("nan"))

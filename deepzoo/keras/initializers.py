@@ -7,8 +7,10 @@ function of the same distribution, which a layer takes as ``kernel_initializer``
 from .. import initializers as _init
 from ._missing import missing_names
 
-__all__ = ["GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform", "Ones",
-           "Orthogonal", "RandomNormal", "RandomUniform", "Zeros"]
+__all__ = ["Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform",
+           "Ones", "Orthogonal", "RandomNormal", "RandomUniform", "Zeros"]
+
+Constant = _init.Constant
 
 
 def GlorotUniform(seed=None):  # noqa: N802 - Keras's name
@@ -79,5 +81,5 @@ def _missing_gain():
 
 
 __getattr__ = missing_names("keras.initializers", {
-    "TruncatedNormal": "", "Constant": "",
+    "TruncatedNormal": "", "VarianceScaling": "",
 })
