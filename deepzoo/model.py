@@ -62,6 +62,7 @@ class Sequential:
         self.optimizer = self.loss = None
         self.metric_specs: list = []
         self._named_params = None
+        self._penalties, self._penalties_for = [], None
         self._frozen: list = []
         self.fused_output = False
         self._train_options: list = []
@@ -407,8 +408,15 @@ class Sequential:
     def _add_penalties(self, gradients=True) -> float:
         """The regularizers' penalties (added to the loss, as Keras does); with ``gradients``
         their gradients are added to the parameters' too."""
+        if gradients:  # a training step: the list holds as long as named_params does
+            current = self.named_params
+            if self._penalties_for is not current:
+                self._penalties, self._penalties_for = self._penalized(), current
+            penalized = self._penalties
+        else:
+            penalized = self._penalized()
         total = 0.0
-        for layer, key, regularizer in self._penalized():
+        for layer, key, regularizer in penalized:
             host = self.ops.to_host(layer.params[key])
             total += regularizer.penalty(host)
             if gradients:

@@ -74,39 +74,44 @@ class CPUTrainingOps(CPUOpsBase):
         return int(k.count_argmax_label(y.reshape(-1, y.shape[-1]), labels.reshape(-1)))
 
     # ------------------------------------------------------- optimizer updates
+    # Parameters, gradients and optimizer state are always arrays the Ops allocated
+    # whole, so ``reshape(-1)`` is a view of each: no check needed per step (the
+    # small models' steps are made of such tiny calls).
     def sgd_update(self, param, grad, velocity, lr, momentum, nesterov):
         dt = param.dtype.type
         if momentum:
-            k.sgd_momentum(flat(param), flat(grad), flat(velocity), dt(lr), dt(momentum), nesterov)
+            k.sgd_momentum(param.reshape(-1), grad.reshape(-1), velocity.reshape(-1), dt(lr), dt(momentum),
+                           nesterov)
         else:
-            k.sgd(flat(param), flat(grad), dt(lr))
+            k.sgd(param.reshape(-1), grad.reshape(-1), dt(lr))
 
     def adagrad_update(self, param, grad, accumulator, lr, eps, eps_inside_sqrt=False):
         dt = param.dtype.type
-        k.adagrad(flat(param), flat(grad), flat(accumulator), dt(lr), dt(eps), bool(eps_inside_sqrt))
+        k.adagrad(param.reshape(-1), grad.reshape(-1), accumulator.reshape(-1), dt(lr), dt(eps),
+                  bool(eps_inside_sqrt))
 
     def rmsprop_update(self, param, grad, mean_square, lr, rho, eps, eps_inside_sqrt=False):
         dt = param.dtype.type
-        k.rmsprop(flat(param), flat(grad), flat(mean_square), dt(lr), dt(rho), dt(1 - rho),
+        k.rmsprop(param.reshape(-1), grad.reshape(-1), mean_square.reshape(-1), dt(lr), dt(rho), dt(1 - rho),
                   dt(eps), bool(eps_inside_sqrt), dt(_TINY[param.dtype]))
 
     def adadelta_update(self, param, grad, mean_square, mean_delta, lr, rho, eps):
         dt = param.dtype.type
-        k.adadelta(flat(param), flat(grad), flat(mean_square), flat(mean_delta), dt(lr),
+        k.adadelta(param.reshape(-1), grad.reshape(-1), mean_square.reshape(-1), mean_delta.reshape(-1), dt(lr),
                    dt(rho), dt(1 - rho), dt(eps), dt(_TINY[param.dtype]))
 
     def adam_update(self, param, grad, m, v, lr, beta1, beta2, eps, step):
         dt = param.dtype.type
-        k.adam(flat(param), flat(grad), flat(m), flat(v), dt(lr / (1 - beta1**step)),
+        k.adam(param.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1), dt(lr / (1 - beta1**step)),
                dt(beta1), dt(1 - beta1), dt(beta2), dt(1 - beta2),
                dt(1 / np.sqrt(1 - beta2**step)), dt(eps), dt(_TINY[param.dtype]))
 
     def adamax_update(self, param, grad, m, u, lr, beta1, beta2, eps, step):
         dt = param.dtype.type
-        k.adamax(flat(param), flat(grad), flat(m), flat(u), dt(lr / (1 - beta1**step)), dt(beta1),
-                 dt(1 - beta1), dt(beta2), dt(eps))
+        k.adamax(param.reshape(-1), grad.reshape(-1), m.reshape(-1), u.reshape(-1), dt(lr / (1 - beta1**step)),
+                 dt(beta1), dt(1 - beta1), dt(beta2), dt(eps))
 
     def nadam_update(self, param, grad, m, v, lr, beta1, beta2, eps, m_weight, g_weight, v_correction):
         dt = param.dtype.type
-        k.nadam(flat(param), flat(grad), flat(m), flat(v), dt(lr), dt(beta1), dt(1 - beta1), dt(beta2),
-                dt(1 - beta2), dt(m_weight), dt(g_weight), dt(v_correction), dt(eps))
+        k.nadam(param.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1), dt(lr), dt(beta1),
+                dt(1 - beta1), dt(beta2), dt(1 - beta2), dt(m_weight), dt(g_weight), dt(v_correction), dt(eps))
