@@ -52,6 +52,8 @@ def test_training_in_pieces_equals_the_exported_program(capsys):
     exec(compile(session.code(), "exported", "exec"), {"__name__": "__main__"})
     printed = capsys.readouterr().out
     assert f"training loss {session.train_loss:.6f}, test loss {session.test_loss:.6f}" in printed
+    exec(compile(session.keras_code(), "exported_keras", "exec"), {"__name__": "__main__"})  # runs too
+    assert "keras.optimizers.Adam(learning_rate=0.01)" in session.keras_code()
 
 
 def test_a_frame_holds_what_the_page_draws():

@@ -220,28 +220,45 @@ class Session:
                 "test": self.test_points.round(3).tolist(), "test_targets": self.test_targets.round(3).tolist(),
                 "extent": data.EXTENT, "task": self.task}
 
-    def code(self) -> str:
-        """A deepzoo program that trains the same network on the same data, same seed, same epochs."""
+    def _regularizer_text(self, module) -> str:
+        """The kernel_regularizer argument of the exported layers ('' for none)."""
         s = self.settings
-        regularizer = ""
-        if s["regularization"] != "none" and s["regularization_rate"] > 0:
-            regularizer = f', kernel_regularizer=dz.regularizers.{s["regularization"].upper()}' \
-                          f'({s["regularization_rate"]!r})'
-        output = '"sigmoid"' if self.task == "classification" else "None"
-        hidden = "".join(f'    dz.Dense({u}, activation="{s["activation"]}"{regularizer}),\n'
-                         for u in s["layers"])
+        if s["regularization"] == "none" or s["regularization_rate"] <= 0:
+            return ""
+        penalty = f'{module}.regularizers.{s["regularization"].upper()}({s["regularization_rate"]!r})'
+        return f", kernel_regularizer={penalty}"
+
+    def _exported_data(self) -> str:
+        """The lines of an exported program that rebuild the page's data and features."""
+        s = self.settings
         return (
-            f'"""The deepzoo playground\'s network, trained as the page trained it ({self.epoch} epochs)."""\n'
-            f"import deepzoo as dz\n"
-            f"from deepzoo.playground.data import features, make_dataset, split\n\n"
             f'points, targets = make_dataset("{s["dataset"]}", n={s["samples"]}, noise={s["noise"]!r}, '
             f'seed={s["seed"]})\n'
             f'train_points, y_train, test_points, y_test = split(points, targets, {s["train_fraction"]!r}, '
             f'seed={s["seed"]})\n'
             f"names = {s['features']!r}\n"
             f"x_train, x_test = features(train_points, names), features(test_points, names)\n\n"
-            f"model = dz.Sequential([\n{hidden}"
-            f"    dz.Dense(1, activation={output}),\n"
+        )
+
+    def _exported_layers(self, dense) -> str:
+        """The hidden and output layers of an exported program, each written ``dense(...)``."""
+        s, regularizer = self.settings, self._regularizer_text(dense.split(".")[0])
+        output = '"sigmoid"' if self.task == "classification" else "None"
+        hidden = "".join(f'    {dense}({u}, activation="{s["activation"]}"{regularizer}),\n'
+                         for u in s["layers"])
+        return f"{hidden}    {dense}(1, activation={output}),\n"
+
+    def code(self) -> str:
+        """A deepzoo program that trains the same network on the same data, same seed, same epochs."""
+        if not self.epoch:
+            return "# press play first: the program reproduces a run of at least one epoch\n"
+        s = self.settings
+        return (
+            f'"""The deepzoo playground\'s network, trained as the page trained it ({self.epoch} epochs)."""\n'
+            f"import deepzoo as dz\n"
+            f"from deepzoo.playground.data import features, make_dataset, split\n\n"
+            f"{self._exported_data()}"
+            f"model = dz.Sequential([\n{self._exported_layers('dz.Dense')}"
             f"], input_shape=({len(s['features'])},), seed={s['seed']})\n"
             f'optimizer = dz.registry.optimizers.get("{s["optimizer"]}")'
             f'(learning_rate={s["learning_rate"]!r})\n'
@@ -249,35 +266,25 @@ class Session:
             f"model.fit(x_train, y_train, batch_size={s['batch_size']}, epochs={self.epoch}, verbose=0)\n"
             f'print(f"training loss {{model.evaluate(x_train, y_train):.6f}}, '
             f'test loss {{model.evaluate(x_test, y_test):.6f}}")\n'
-        ) if self.epoch else "# press play first: the program reproduces a run of at least one epoch\n"
+        )
 
     def keras_code(self) -> str:
         """The same network in Keras's spelling (``from deepzoo import keras``). Its weights start
         from other random numbers, and Keras's optimizers use Keras's formulas, so its loss ends
         near the page's, not on it; :meth:`code` reproduces the page exactly."""
+        from ..keras import optimizers as keras_optimizers
+
         s = self.settings
-        regularizer = ""
-        if s["regularization"] != "none" and s["regularization_rate"] > 0:
-            regularizer = f', kernel_regularizer=keras.regularizers.{s["regularization"].upper()}' \
-                          f'({s["regularization_rate"]!r})'
-        names = {name.lower(): name for name in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta")}
+        names = {name.lower(): name for name in keras_optimizers.__all__ if name[0].isupper()}
         optimizer = names.get(s["optimizer"])
         if optimizer is None:
             return f"# the optimizer {s['optimizer']!r} is a plugin: it has no Keras spelling\n"
-        output = '"sigmoid"' if self.task == "classification" else "None"
-        hidden = "".join(f'    keras.layers.Dense({u}, activation="{s["activation"]}"{regularizer}),\n'
-                         for u in s["layers"])
         return (
             f"from deepzoo import keras\n"
             f"from deepzoo.playground.data import features, make_dataset, split\n\n"
-            f'points, targets = make_dataset("{s["dataset"]}", n={s["samples"]}, noise={s["noise"]!r}, '
-            f'seed={s["seed"]})\n'
-            f'train_points, y_train, test_points, y_test = split(points, targets, {s["train_fraction"]!r}, '
-            f'seed={s["seed"]})\n'
-            f"names = {s['features']!r}\n"
-            f"x_train, x_test = features(train_points, names), features(test_points, names)\n\n"
-            f"model = keras.Sequential([\n    keras.Input(shape=({len(s['features'])},)),\n{hidden}"
-            f"    keras.layers.Dense(1, activation={output}),\n])\n"
+            f"{self._exported_data()}"
+            f"model = keras.Sequential([\n    keras.Input(shape=({len(s['features'])},)),\n"
+            f"{self._exported_layers('keras.layers.Dense')}])\n"
             f"model.compile(optimizer=keras.optimizers.{optimizer}(learning_rate={s['learning_rate']!r}), "
             f'loss="{s["loss"]}")\n'
             f"model.fit(x_train, y_train, batch_size={s['batch_size']}, epochs={max(self.epoch, 1)}, "
