@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import deepzoo as dz
-from deepzoo.backend import get_ops
 
 Y = np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.3, 0.3, 0.4], [0.25, 0.5, 0.25]])
 T = np.eye(3)[[0, 2, 2, 1]]
@@ -69,4 +68,3 @@ def test_weights_are_checked():
         model.fit(x, y, sample_weight=np.ones(3), verbose=0)
     with pytest.raises(dz.ConfigError, match="class_weight must map class numbers"):
         model.fit(x, y, class_weight={"a": 1.0}, verbose=0)
-    assert get_ops("numpy") is not None

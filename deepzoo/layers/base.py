@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import copy
 import math
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -138,8 +139,9 @@ class Layer:
 
     #: name used when none is given (subclasses set it)
     default_name = "layer"
-    #: penalties on parameters, by name (``{"kernel": L2(0.01)}``), added to the loss in training
-    regularizers: dict = {}
+    #: penalties on parameters, by name (``{"kernel": L2(0.01)}``), added to the loss in training;
+    #: read-only here, so that no layer can add to every other layer's
+    regularizers = types.MappingProxyType({})
     #: a config (``from_config``) and a per-sample input shape for a small example
     #: of the layer; the shared contract test (:mod:`deepzoo.testing`) builds it
     example_args: dict = {}
@@ -257,6 +259,16 @@ class Layer:
         if not self.trainable:
             config["trainable"] = False
         return config
+
+    def _constant(self, key, make):
+        """A fixed array used in every batch (``make()`` gives it on the host), put on this
+        layer's Ops once and kept until the Ops or the dtype changes. Scratch arrays whose
+        contents nobody reads back may be kept this way too."""
+        cache = self.__dict__.setdefault("_constants", {})
+        full_key = (key, id(self.ops), self.dtype)
+        if full_key not in cache:
+            cache[full_key] = self.ops.asarray(np.asarray(make(), dtype=self.dtype))
+        return cache[full_key]
 
     def example_input(self, rng, shape):
         """Inputs of ``shape`` for the shared tests (:mod:`deepzoo.testing`): normal values away from

@@ -244,12 +244,12 @@ class ZeroPadding2D(Layer):
     def forward(self, x, training=False):
         self.check_input(x)
         ops, channels = self.ops, self.input_shape[2]
-        identity = ops.asarray(np.eye(channels, dtype=self.dtype).reshape(1, 1, channels, channels))
+        identity = self._constant("identity", lambda: np.eye(channels).reshape(1, 1, channels, channels))
         window = ((1, 1), (1, 1), self.padding)
         rows = ops.conv2d(x, identity, *window)
 
         def backward(dy):
-            scratch = ops.alloc((1, 1, channels, channels), self.dtype)  # the identity's own gradient: unused
+            scratch = self._constant("unused_gradient", lambda: np.zeros((1, 1, channels, channels)))
             return ops.conv2d_backward(x, rows, ops.reshape(dy, (-1, channels)), identity, *window, scratch)
 
         return ops.reshape(rows, (x.shape[0], *self.output_shape)), backward

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import activations as act
 from .. import initializers, registry
 from ..errors import ConfigError, MissingFeatureError, ShapeError
@@ -126,7 +128,7 @@ class PReLU(Layer):
         width = math.prod(self.param_specs["alpha"].shape)
         alpha = ops.reshape(self.params["alpha"], (width,))
         rows = ops.reshape(x, (-1, width))
-        zeros = ops.alloc((width,), self.dtype)
+        zeros = self._constant("zeros", lambda: np.zeros(width))
         positive = ops.relu(rows)
         negative = ops.add(rows, ops.scale(positive, -1.0))  # min(x, 0)
         y = ops.add(positive, ops.scale_shift_columns(negative, alpha, zeros))

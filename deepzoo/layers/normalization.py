@@ -90,17 +90,22 @@ class BatchNormalization(Layer):
         for key in ("moving_mean", "moving_variance"):
             self.add_param(key, (channels,), self.initializers[key], channels, channels, trainable=False)
 
+    def _ones(self):
+        return self._constant("ones", lambda: np.ones(self.input_shape[-1]))
+
+    def _zeros(self):
+        return self._constant("zeros", lambda: np.zeros(self.input_shape[-1]))
+
     def _gamma_beta(self):
         """``gamma`` and ``beta``, or the constants that stand for them without scale/center."""
-        ops, channels = self.ops, self.input_shape[-1]
-        gamma = self.params["gamma"] if self.scale else ops.asarray(np.ones(channels, self.dtype))
-        beta = self.params["beta"] if self.center else ops.alloc((channels,), self.dtype)
+        gamma = self.params["gamma"] if self.scale else self._ones()
+        beta = self.params["beta"] if self.center else self._zeros()
         return gamma, beta
 
     def _param_grads(self):
         """Where the gradients of ``gamma`` and ``beta`` go (scratch arrays for the absent ones)."""
-        ops, channels = self.ops, self.input_shape[-1]
-        return tuple(self.grads[key] if key in self.params else ops.alloc((channels,), self.dtype)
+        return tuple(self.grads[key] if key in self.params else
+                     self._constant(f"scratch_{key}", lambda: np.zeros(self.input_shape[-1]))
                      for key in ("gamma", "beta"))
 
     def forward(self, x, training=False):
@@ -116,7 +121,7 @@ class BatchNormalization(Layer):
                 # an affine map of x: dx = dy * gamma / sqrt(var + eps)
                 dy_rows = ops.reshape(dy, (-1, channels))
                 grad_gamma, grad_beta = self._param_grads()
-                ones, zeros = ops.asarray(np.ones(channels, self.dtype)), ops.alloc((channels,), self.dtype)
+                ones, zeros = self._ones(), self._zeros()
                 x_hat = ops.batch_norm(rows, ones, zeros, mean, var, self.epsilon)
                 ops.sum_rows(ops.multiply(dy_rows, x_hat), grad_gamma, accumulate=True)
                 ops.sum_rows(dy_rows, grad_beta, accumulate=True)
