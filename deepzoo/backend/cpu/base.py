@@ -16,8 +16,8 @@ nowhere else:
 * while other programs compete for the cores (:class:`~deepzoo.backend.cpu.threads.Contention`),
   BLAS stays on one thread too: its spinning workers would wait for a partner
   the scheduler has put aside. The lecture's LSTM adder beside one busy process
-  took 4.2 times as long as alone with BLAS's threads, 1.3 times with one
-  (``benchmarks/README.md``).
+  took 2.1 times as long as alone before this check, 1.3 times with it
+  (``python benchmarks/run.py --contend``, in ``benchmarks/README.md``).
 
 Creating a ``NumbaCPUOps`` also asks glibc to keep freed memory for reuse (see
 :mod:`deepzoo.backend.cpu.memory`), which :meth:`CPUOpsBase.describe` (and so
