@@ -309,9 +309,6 @@ class Adamax(Adam):
         ops.adamax_update(param, grad, state["m"], state["u"], self.learning_rate, self.beta_1, self.beta_2,
                           self.epsilon, state["step"])
 
-    def get_config(self):
-        return {k: v for k, v in super().get_config().items() if k != "formula"}
-
 
 class Nadam(Adam):
     """Adam whose momentum looks one step ahead (Nesterov), with a momentum that warms up
@@ -337,9 +334,6 @@ class Nadam(Adam):
         ops.nadam_update(param, grad, state["m"], state["v"], self.learning_rate, beta_1, self.beta_2,
                          self.epsilon, mu_next / (1 - product * mu_next), (1 - mu) / (1 - product),
                          1 / (1 - self.beta_2**t))
-
-    def get_config(self):
-        return {k: v for k, v in super().get_config().items() if k != "formula"}
 
 
 def get(spec) -> Optimizer:
