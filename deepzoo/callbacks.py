@@ -1,7 +1,8 @@
 """Callbacks: code that runs at fixed points of ``fit``.
 
 A callback overrides any of the hooks below. ``logs`` holds host numbers only
-(``{"loss": 0.31, "accuracy": 0.9, "val_loss": ...}``). Setting
+(``{"loss": 0.31, "accuracy": 0.9, "val_loss": ...}``); a batch's logs hold the
+metrics when a callback asks for them (:meth:`Callback.wants_batch_logs`). Setting
 ``model.stop_training = True`` ends ``fit`` after the current epoch.
 """
 
@@ -27,6 +28,13 @@ class Callback:
     def on_epoch_begin(self, epoch, logs=None): ...
     def on_epoch_end(self, epoch, logs=None): ...
     def on_batch_end(self, batch, logs=None): ...
+
+    def wants_batch_logs(self, batch) -> bool:
+        """Whether this batch's ``on_batch_end`` reads the metrics in ``logs`` (the loss is
+        always there). ``fit`` works them out only when some callback says yes: on a GPU
+        each one is a copy back from the device. The default is yes for a callback with an
+        ``on_batch_end`` of its own."""
+        return "on_batch_end" in vars(self) or type(self).on_batch_end is not Callback.on_batch_end
 
 
 class History(Callback):
@@ -136,6 +144,9 @@ class TerminateOnNaN(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
+
+    def wants_batch_logs(self, batch):
+        return False  # the loss only
 
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")

@@ -33,34 +33,64 @@ class Metric:
         return self.total / self.count if self.count else float("nan")
 
 
-class CategoricalAccuracy(Metric):
+class CountingMetric(Metric):
+    """A share of hits whose count is kept where the Ops keep their arrays: on a GPU it
+    grows on the device batch after batch and is read back only when :meth:`result`
+    is asked for (see the ``into`` argument of the Ops' ``count_*`` methods)."""
+
+    _hits = None  # (ops, counter): the hits counted since the last reset
+
+    def reset(self):
+        super().reset()
+        if self._hits is not None:
+            ops, counter = self._hits
+            ops.fill(counter, 0)
+
+    def counter(self, ops):
+        """The counter on ``ops`` that ``update`` adds its hits to."""
+        if self._hits is None or self._hits[0] is not ops:
+            self.total += self._read()
+            self._hits = (ops, ops.alloc((1,), "int64"))
+        return self._hits[1]
+
+    def _read(self) -> int:
+        if self._hits is None:
+            return 0
+        ops, counter = self._hits
+        return int(ops.to_host(counter)[0])
+
+    def result(self) -> float:
+        return (self.total + self._read()) / self.count if self.count else float("nan")
+
+
+class CategoricalAccuracy(CountingMetric):
     """Share of positions (samples, or time steps of samples) whose largest output is
     at the target's largest entry."""
 
     name = "accuracy"
 
     def update(self, ops, y, t):
-        self.total += ops.count_argmax_equal(y, t)
+        ops.count_argmax_equal(y, t, into=self.counter(ops))
         self.count += t.size // t.shape[t.ndim - 1]  # positions: all but the class axis
 
 
-class SparseCategoricalAccuracy(Metric):
+class SparseCategoricalAccuracy(CountingMetric):
     """Share of positions whose largest output is at the integer label."""
 
     name = "accuracy"
 
     def update(self, ops, y, labels):
-        self.total += ops.count_argmax_label(y, labels)
+        ops.count_argmax_label(y, labels, into=self.counter(ops))
         self.count += labels.size
 
 
-class BinaryAccuracy(Metric):
+class BinaryAccuracy(CountingMetric):
     """Share of outputs on the same side of 0.5 as their target."""
 
     name = "accuracy"
 
     def update(self, ops, y, t):
-        self.total += ops.count_threshold_equal(y, t, 0.5)
+        ops.count_threshold_equal(y, t, 0.5, into=self.counter(ops))
         self.count += y.size
 
 

@@ -23,6 +23,7 @@ from .errors import ConfigError, DataError, NotBuiltError, ShapeError
 from .interrupt import StopOnInterrupt
 from .layers.base import Layer, describe_shape
 from .layers.core import InputLayer
+from .parameters import FlatParameters
 from .progress import ProgressBar
 from .seeding import make_rng
 
@@ -62,6 +63,7 @@ class Sequential:
         self.optimizer = self.loss = None
         self.metric_specs: list = []
         self._named_params = None
+        self._flat = None  # the trainable parameters in one array (see deepzoo.parameters)
         self._penalties, self._penalties_for = [], None
         self._frozen: list = []
         self.fused_output = False
@@ -141,9 +143,13 @@ class Sequential:
         Asking for it allocates the gradients, which a model only predicting never needs.
         A change of a layer's ``trainable`` takes effect at the next ``compile`` or ``fit``.
         """
-        if self._named_params is None:
-            self._named_params = [(f"{layer.name}/{key}", layer.params[key], layer.grads[key])
-                                  for layer in self.layers for key in layer.trainable_keys()]
+        if self._named_params is None or (self._flat is not None and not self._flat.intact()):
+            self._flat = FlatParameters.of(self.ops, self.layers, reuse=self._flat)
+            if self._flat is not None:  # the optimizer updates them all in one call
+                self._named_params = self._flat.named_params()
+            else:
+                self._named_params = [(f"{layer.name}/{key}", layer.params[key], layer.grads[key])
+                                      for layer in self.layers for key in layer.trainable_keys()]
             self._frozen = [layer for layer in self.layers if not layer.trainable and layer.params]
         return self._named_params
 
@@ -259,7 +265,7 @@ class Sequential:
         for backward in reversed(backwards):
             grad = backward(grad)
         value += self._add_penalties()
-        self.optimizer.step(ops, self.named_params)
+        self.optimizer.step(ops, *self._optimizer_arguments())
         for layer in self._frozen:  # their gradients are not used: keep them from piling up
             layer.zero_grads()
         return value
@@ -378,6 +384,7 @@ class Sequential:
         self._named_params = None  # which layers are trainable may have changed since the last fit
         for layer in self.layers:  # in case an earlier run stopped halfway through a step
             layer.zero_grads()
+        self.optimizer.prepare(self.ops, *self._optimizer_arguments())
         self.interrupted = None
         with StopOnInterrupt() as interrupt:
             for epoch in range(initial_epoch, epochs):
@@ -399,6 +406,12 @@ class Sequential:
         if nan_stopper is not None and nan_stopper.message:
             warnings.warn(nan_stopper.message, RuntimeWarning, stacklevel=2)
         return history
+
+    def _optimizer_arguments(self):
+        """What the optimizer steps: the parameters, and their flat array where it can
+        update them all in one call (see :mod:`deepzoo.parameters`)."""
+        named = self.named_params
+        return (named, self._flat) if self._flat is not None and self.optimizer.elementwise else (named,)
 
     def _penalized(self):
         """``(layer, param name, regularizer)`` of every penalty on a trainable parameter."""
@@ -475,13 +488,18 @@ class Sequential:
             wb = None if weights is None else weights[rows]
             loss_sum += self.train_on_batch(xb, yb, wb) * len(xb)
             logs = {"loss": loss_sum / min(start + batch_size, n)}
-            for metric in self.metrics:
-                logs[metric.name] = metric.result()
+            if any(cb.wants_batch_logs(step) for cb in callbacks):  # on a GPU, a copy each
+                self._add_metrics(logs)
             for cb in callbacks:
                 cb.on_batch_end(step, logs)
             if self.stop_training or interrupt.requested:
-                return logs, step + 1
-        return logs, steps
+                return self._add_metrics(logs), step + 1
+        return self._add_metrics(logs), steps
+
+    def _add_metrics(self, logs) -> dict:
+        for metric in self.metrics:
+            logs[metric.name] = metric.result()
+        return logs
 
     # ------------------------------------------------------------ inference
     def _batches_forward(self, x, batch_size):

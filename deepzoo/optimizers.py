@@ -61,6 +61,12 @@ class Optimizer:
     #: The registered class a model file names for this optimizer, when it is not the
     #: optimizer's own class (``deepzoo.keras.optimizers.RMSprop`` is saved as ``RMSprop``).
     saved_as: type | None = None
+    #: True when ``update`` treats every number on its own (no norm over a parameter, as
+    #: LARS takes): then a model updates all its parameters in one call over one array
+    #: (see :mod:`deepzoo.parameters`). False by default, so that an optimizer of a plugin
+    #: is given one parameter at a time unless it says otherwise.
+    elementwise = False
+    _flat = None  # (flat parameters, their flat state, the per-parameter views of that state)
 
     def __init__(self, learning_rate: float, lr=None):
         if lr is not None:  # Keras 2's name, which Keras 3 removed
@@ -104,14 +110,69 @@ class Optimizer:
     def update(self, ops, param, grad, state) -> None:
         raise NotImplementedError
 
-    def step(self, ops, named_params) -> None:
-        """Apply one update to each ``(key, param, grad)`` in ``named_params``."""
-        for key, param, grad in named_params:
-            state = self.state.get(key)
-            if state is None:
-                state = self.state[key] = self.init_state(ops, param)
-            self.update(ops, param, grad, state)
+    def step(self, ops, named_params, flat=None) -> None:
+        """Apply one update to each ``(key, param, grad)`` in ``named_params``.
+
+        With ``flat`` (a :class:`~deepzoo.parameters.FlatParameters` holding exactly
+        those parameters) the update is one call over all of them; the state is then
+        kept in flat arrays too, of which ``state[key]`` holds views.
+        """
+        state = None if flat is None else self._flat_state(ops, flat)
+        if state is not None:
+            self.update(ops, flat.param, flat.grad, state)
+            numbers = {name: value for name, value in state.items() if not hasattr(value, "shape")}
+            if numbers:  # a step count and the like: every parameter's is the same
+                for entry in self._flat[2]:
+                    entry.update(numbers)
+        else:
+            for key, param, grad in named_params:
+                state = self.state.get(key)
+                if state is None:
+                    state = self.state[key] = self.init_state(ops, param)
+                self.update(ops, param, grad, state)
         self.iterations += 1  # after the updates: during them, learning_rate is this step's
+
+    def prepare(self, ops, named_params, flat=None) -> None:
+        """Make the state of every parameter now, as :meth:`step` would at the first step
+        (``fit`` calls it first, so that a GPU has all of it before the first batch's
+        arrays, and takes no new memory at the second step)."""
+        if flat is None or self._flat_state(ops, flat) is None:
+            for key, param, _ in named_params:
+                if key not in self.state:
+                    self.state[key] = self.init_state(ops, param)
+
+    def _flat_state(self, ops, flat):
+        """The state of the flat update over ``flat``, made from the per-parameter state
+        (resumed from a file, or of earlier per-parameter steps) where there is one; None
+        when the parameters' states disagree on a number (a layer unfrozen later has its
+        own step count), which the per-parameter update handles."""
+        cached = self._flat
+        if cached is not None and cached[0] is flat and \
+                all(self.state.get(key) is entry for key, entry in zip(flat.keys, cached[2])):
+            return cached[1]
+        state = self.init_state(ops, flat.param)
+        old = [self.state.get(key) for key in flat.keys]
+        for name, value in state.items():
+            if not hasattr(value, "shape"):
+                values = {repr(entry[name]) for entry in old if entry is not None}
+                if len(values) > 1 or (values and None in old):
+                    return None
+                if values:
+                    state[name] = next(entry[name] for entry in old if entry is not None)
+        entries = []
+        for key, part, previous in zip(flat.keys, flat.parts, old):
+            entry = {}
+            for name, value in state.items():
+                if hasattr(value, "shape"):
+                    entry[name] = flat.view(value, part)
+                    if previous is not None:
+                        ops.assign(entry[name], previous[name])
+                else:
+                    entry[name] = value
+            self.state[key] = entry
+            entries.append(entry)
+        self._flat = (flat, state, entries)
+        return state
 
     def zeros_like(self, ops, param):
         return ops.alloc(param.shape, param.dtype)
@@ -145,6 +206,7 @@ class SGD(Optimizer):
     """Stochastic gradient descent, with optional (Nesterov) momentum."""
 
     name = "sgd"
+    elementwise = True
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, lr=None):
         super().__init__(learning_rate, lr)
@@ -168,6 +230,7 @@ class Adagrad(Optimizer):
     """Per-parameter learning rates that shrink with the sum of past squared gradients."""
 
     name = "adagrad"
+    elementwise = True
 
     def __init__(self, learning_rate=0.01, epsilon=1e-7, initial_accumulator_value=0.0, lr=None,
                  formula="torch"):
@@ -196,6 +259,7 @@ class RMSprop(Optimizer):
     """Divide each step by a running root mean square of recent gradients."""
 
     name = "rmsprop"
+    elementwise = True
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, lr=None, formula="torch"):
         super().__init__(learning_rate, lr)
@@ -222,6 +286,7 @@ class Adadelta(Optimizer):
     """
 
     name = "adadelta"
+    elementwise = True
 
     def __init__(self, learning_rate=1.0, rho=0.95, epsilon=1e-6, lr=None):
         super().__init__(learning_rate, lr)
@@ -244,6 +309,7 @@ class Adam(Optimizer):
     """Momentum and RMSprop together, with bias correction of both averages."""
 
     name = "adam"
+    elementwise = True
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, lr=None,
                  formula="torch"):

@@ -43,6 +43,7 @@ class ProgressBar(Callback):
         self.file = file
         self.refresh_seconds = refresh_seconds
         self.bar = None
+        self._refresh = False
 
     def on_train_begin(self, logs=None):
         self.epochs = self.model.fit_params["epochs"]
@@ -72,11 +73,16 @@ class ProgressBar(Callback):
         _stepped = True
         if self.bar is None:
             return
-        now = time.perf_counter()
-        if now - self.last_refresh > self.refresh_seconds or batch == 0:
-            self.last_refresh = now
+        if self._refresh:
+            self.last_refresh = time.perf_counter()
             self.bar.set_postfix_str(format_logs(logs or {}), refresh=False)
         self.bar.update(1)
+
+    def wants_batch_logs(self, batch):
+        # decided here, before the batch's logs are made, and kept for on_batch_end
+        self._refresh = self.bar is not None and (
+            batch == 0 or time.perf_counter() - self.last_refresh > self.refresh_seconds)
+        return self._refresh
 
     def on_epoch_end(self, epoch, logs=None):
         elapsed = time.perf_counter() - self.start

@@ -321,6 +321,14 @@ class Layer:
         self.output_shape = output_shape
         self.built = True
 
+    def replace_arrays(self, key, param, grad) -> None:
+        """Use ``param`` and ``grad`` (same shape, values copied in by the caller) as the
+        arrays of parameter ``key`` from now on: the model's flat parameters
+        (:mod:`deepzoo.parameters`) hand out views of one array this way. A wrapper that
+        shares its arrays with the layers it wraps passes them on."""
+        self.params[key] = param
+        self.grads[key] = grad
+
     def _checked_shape(self, input_shape) -> tuple:
         try:
             shape = tuple(int(d) for d in input_shape)

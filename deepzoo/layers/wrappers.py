@@ -147,6 +147,12 @@ class Bidirectional(Layer):
                                     for table in (self.param_specs, self.params, self.grads))
             inner.attach(tuple(input_shape), specs, params, grads)
 
+    def replace_arrays(self, key, param, grad):
+        super().replace_arrays(key, param, grad)
+        for prefix, inner in self._directions:
+            if key.startswith(prefix + "_"):
+                inner.replace_arrays(key[len(prefix) + 1:], param, grad)
+
     def compute_output_shape(self, input_shape):
         shape = self.forward_layer.output_shape_for(input_shape)
         return shape[:-1] + (2 * shape[-1],) if self.merge_mode == "concat" else shape

@@ -67,11 +67,11 @@ class CPUTrainingOps(CPUOpsBase):
         return total / positions, grad
 
     # ----------------------------------------------------------------- metrics
-    def count_argmax_equal(self, y, t) -> int:
-        return int(k.count_argmax_equal(y.reshape(-1, y.shape[-1]), t.reshape(-1, t.shape[-1])))
+    def count_argmax_equal(self, y, t, into=None):
+        return self._counted(k.count_argmax_equal(y.reshape(-1, y.shape[-1]), t.reshape(-1, t.shape[-1])), into)
 
-    def count_argmax_label(self, y, labels) -> int:
-        return int(k.count_argmax_label(y.reshape(-1, y.shape[-1]), labels.reshape(-1)))
+    def count_argmax_label(self, y, labels, into=None):
+        return self._counted(k.count_argmax_label(y.reshape(-1, y.shape[-1]), labels.reshape(-1)), into)
 
     # ------------------------------------------------------- optimizer updates
     # Parameters, gradients and optimizer state are always arrays the Ops allocated

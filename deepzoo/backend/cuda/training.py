@@ -78,21 +78,24 @@ class CUDATrainingOps(CUDAOpsBase):
         return out.reshape(tuple(labels.shape) + (classes,))
 
     # ----------------------------------------------------------------- metrics
-    def _count(self, kernel, n, *args) -> int:
-        hits = target.empty((n,), np.int32)
-        self._run(kernel, n, *args, hits)
-        return int(hits.copy_to_host().sum())
+    def _count(self, kernel, n, into, *args):
+        """Run a counting kernel, which adds its hits to a counter on the device; without
+        ``into`` the count is read back as an int."""
+        counter = self.alloc((1,), np.int64) if into is None else into
+        self._run(kernel, n, *args, counter)
+        return int(counter.copy_to_host()[0]) if into is None else into
 
-    def count_argmax_equal(self, y, t) -> int:
+    def count_argmax_equal(self, y, t, into=None):
         rows = self._rows(y)
-        return self._count(k.argmax_equal, rows.shape[0], rows, self._rows(t))
+        return self._count(k.argmax_equal, rows.shape[0], into, rows, self._rows(t))
 
-    def count_argmax_label(self, y, labels) -> int:
+    def count_argmax_label(self, y, labels, into=None):
         rows = self._rows(y)
-        return self._count(k.argmax_label, rows.shape[0], rows, self._flat(target.to_device(labels)))
+        return self._count(k.argmax_label, rows.shape[0], into, rows, self._flat(target.to_device(labels)))
 
-    def count_threshold_equal(self, y, t, threshold=0.5) -> int:
-        return self._count(k.threshold_equal, y.size, self._flat(y), self._flat(t), y.dtype.type(threshold))
+    def count_threshold_equal(self, y, t, threshold=0.5, into=None):
+        return self._count(k.threshold_equal, y.size, into, self._flat(y), self._flat(t),
+                           y.dtype.type(threshold))
 
     def sum_squared_difference(self, y, t) -> float:
         total, _ = self._row_loss(k.squared_error, y, self._rows(t), 1.0)

@@ -123,6 +123,8 @@ def sparse_categorical_crossentropy(y, labels, eps, from_logits, scale, grad, ro
 
 
 # ------------------------------------------------------------------- metrics
+# Each counting kernel adds its hits to ``count[0]``, a counter that stays on the
+# device over the batches of an epoch.
 @cuda.jit(device=True)
 def _argmax(x, r):
     best, arg = x[r, 0], 0
@@ -133,21 +135,24 @@ def _argmax(x, r):
 
 
 @cuda.jit
-def argmax_equal(y, t, hits):
+def argmax_equal(y, t, count):
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
-        hits[r] = 1 if _argmax(y, r) == _argmax(t, r) else 0
+        if _argmax(y, r) == _argmax(t, r):
+            cuda.atomic.add(count, 0, 1)
 
 
 @cuda.jit
-def argmax_label(y, labels, hits):
+def argmax_label(y, labels, count):
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
-        hits[r] = 1 if _argmax(y, r) == labels[r] else 0
+        if _argmax(y, r) == labels[r]:
+            cuda.atomic.add(count, 0, 1)
 
 
 @cuda.jit
-def threshold_equal(y, t, threshold, hits):
+def threshold_equal(y, t, threshold, count):
     for i in range(cuda.grid(1), y.size, cuda.gridsize(1)):
-        hits[i] = 1 if (y[i] > threshold) == (t[i] > threshold) else 0
+        if (y[i] > threshold) == (t[i] > threshold):
+            cuda.atomic.add(count, 0, 1)
 
 
 # --------------------------------------------------------- optimizer updates

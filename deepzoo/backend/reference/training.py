@@ -76,16 +76,26 @@ class TrainingOps:
         return np.eye(classes, dtype=dtype)[labels]
 
     # ----------------------------------------------------------------- metrics
-    def count_argmax_equal(self, y, t) -> int:
+    # A count is returned as an int; with ``into`` (a counter made by ``alloc((1,),
+    # "int64")``) it is added to ``into[0]`` instead, where the Ops keep their arrays, and
+    # ``into`` is returned: a metric on a GPU then reads its count back once, not per batch.
+    @staticmethod
+    def _counted(n, into):
+        if into is None:
+            return int(n)
+        into[0] += n
+        return into
+
+    def count_argmax_equal(self, y, t, into=None):
         """How many rows of ``y`` and ``t`` have their maximum in the same column."""
-        return int(np.sum(y.argmax(axis=-1) == t.argmax(axis=-1)))
+        return self._counted(np.sum(y.argmax(axis=-1) == t.argmax(axis=-1)), into)
 
-    def count_argmax_label(self, y, labels) -> int:
-        return int(np.sum(y.argmax(axis=-1) == labels))
+    def count_argmax_label(self, y, labels, into=None):
+        return self._counted(np.sum(y.argmax(axis=-1) == labels), into)
 
-    def count_threshold_equal(self, y, t, threshold=0.5) -> int:
+    def count_threshold_equal(self, y, t, threshold=0.5, into=None):
         """How many elements of ``y > threshold`` equal ``t > threshold``."""
-        return int(np.sum((y > threshold) == (t > threshold)))
+        return self._counted(np.sum((y > threshold) == (t > threshold)), into)
 
     def sum_squared_difference(self, y, t) -> float:
         return float(np.sum((y - t) ** 2))
