@@ -84,13 +84,33 @@ def test_maxout_ops(host_ops, rng, dtype):
     close(host_ops.maxout_backward(dy, which, 2), REF.maxout_backward(dy, which_ref, 2), dtype)
 
 
-def test_dropout_mask_same_seed_same_mask(host_ops, dtype):
-    a = host_ops.dropout_mask((50, 40), 0.25, np.random.default_rng(3), dtype)
-    b = REF.dropout_mask((50, 40), 0.25, np.random.default_rng(3), dtype)
-    close(a, b, dtype)
-    kept = a[a != 0]
-    np.testing.assert_allclose(kept, 1 / 0.75, rtol=1e-6)
-    assert abs((a == 0).mean() - 0.25) < 0.03
+@pytest.mark.parametrize("key", [0, 12345, 2**63 - 1])
+def test_dropout_gives_every_backend_the_same_mask_for_a_key(host_ops, dtype, key):
+    x = randn(np.random.default_rng(0), (50, 40), dtype)
+    a, b = host_ops.dropout(x, 0.25, key), REF.dropout(x, 0.25, key)
+    np.testing.assert_array_equal(a, b)
+    kept = a != 0
+    np.testing.assert_allclose(a[kept], x[kept] * x.dtype.type(1 / 0.75), rtol=0)
+    assert abs((~kept).mean() - 0.25) < 0.03
+    np.testing.assert_array_equal(host_ops.dropout(x, 0.25, key + 1) != 0, REF.dropout(x, 0.25, key + 1) != 0)
+    assert ((host_ops.dropout(x, 0.25, key + 1) != 0) != kept).mean() > 0.2  # another key, another mask
+
+
+def test_dropout_hash_is_the_published_lowbias32():
+    from deepzoo.backend.reference.dense import hash32
+
+    def lowbias32(x):  # the published 32-bit form, with Python's unbounded ints masked
+        x ^= x >> 16
+        x = (x * 0x7FEB352D) & 0xFFFFFFFF
+        x ^= x >> 15
+        x = (x * 0x846CA68B) & 0xFFFFFFFF
+        return x ^ (x >> 16)
+
+    values = [0, 1, 2, 0xDEADBEEF, 0xFFFFFFFF]
+    assert hash32(np.array(values, np.uint64)).tolist() == [lowbias32(v) for v in values]
+    # neighbouring keys and indices give unrelated bits: about half the masks' elements differ
+    from deepzoo.backend.reference.dense import dropout_keep
+    assert 0.4 < (dropout_keep(10_000, 0.5, 7) != dropout_keep(10_000, 0.5, 8)).mean() < 0.6
 
 
 def test_losses(host_ops, rng, dtype):

@@ -48,7 +48,8 @@ OPTIMIZERS = sorted(name for name in registry.optimizers.names() if registry.opt
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_one_flat_step_moves_every_parameter_as_per_parameter_steps_do(name, device):
     x, y = _data()
-    flat, single = _model(registry.optimizers.get(name)(), device), _model(registry.optimizers.get(name)(), device)
+    make = registry.optimizers.get(name)
+    flat, single = _model(make(), device), _model(make(), device)
     single.optimizer.elementwise = False  # one parameter at a time, as a plugin's optimizer is stepped
     for model in (flat, single):
         model.fit(x, y, batch_size=8, epochs=3, verbose=0)

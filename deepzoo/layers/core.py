@@ -195,8 +195,11 @@ class Dropout(Layer):
     """Inverted dropout: in training, zero each input with probability ``rate``.
 
     The kept inputs are scaled by ``1 / (1 - rate)`` so the expected output equals
-    the input; at inference the layer is the identity. The mask comes from the
-    layer's random generator (the model's seed). Output shape = input shape.
+    the input; at inference the layer is the identity. Each training call draws a
+    64-bit key from the layer's random generator (the model's seed), and the mask is
+    a hash of the key and each element's index (see :meth:`Ops.dropout
+    <deepzoo.backend.reference.Ops.dropout>`): a GPU makes it where it is used, and a
+    seed gives the same masks on every backend. Output shape = input shape.
     """
 
     default_name = "dropout"
@@ -214,11 +217,11 @@ class Dropout(Layer):
         ops = self.ops
         if not training or self.rate == 0:
             return x, lambda dy: dy
-        mask = ops.dropout_mask(x.shape, self.rate, self.rng, self.dtype)
-        y = ops.multiply(x, mask)
+        key, rate = int(self.rng.integers(0, 2**63)), self.rate
+        y = ops.dropout(x, rate, key)
 
         def backward(dy):
-            return ops.multiply(dy, mask)
+            return ops.dropout(dy, rate, key)
 
         return y, backward
 

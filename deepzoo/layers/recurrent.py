@@ -82,13 +82,28 @@ class _Recurrent(Layer):
         """The part of ``bias`` (or of its gradient) added to the inputs' product."""
         return bias
 
+    def _add_recurrent(self, xw_step, h_all, step, recurrent):
+        """``z = x_t W + b + h_{t-1} R``, added into ``xw_step`` (no longer needed after);
+        at the first step ``h_0 = 0`` and there is nothing to add."""
+        if step:
+            self.ops.matmul(h_all[step], recurrent, out=xw_step, accumulate=True)
+        return xw_step
+
+    def _carry_back(self, dz_all, dh_all, step, recurrent):
+        """Add ``dz_t R^T``, the gradient reaching ``h_{t-1}`` through the recurrence, to
+        that step's output gradient in ``dh_all``; ``h_0`` is a constant, so the first
+        step carries nothing."""
+        if step:
+            self.ops.matmul(dz_all[step], recurrent, trans_b=True, out=dh_all[step - 1], accumulate=True)
+
     def _output(self, h_all):
         """Every step's output (N, T, U), or the last step's (N, U)."""
         ops = self.ops
         return ops.to_time_major(h_all[1:]) if self.return_sequences else h_all[-1]
 
     def _output_gradient(self, dy, shape):
-        """dL/dh per step, time-major (T, N, U), from the gradient of :meth:`_output`."""
+        """dL/dh per step, time-major (T, N, U), from the gradient of :meth:`_output`: a
+        new array, into which the backward adds what each step carries back."""
         ops = self.ops
         if self.return_sequences:
             return ops.to_time_major(dy)
@@ -151,17 +166,15 @@ class SimpleRNN(_Recurrent):
         h_all = ops.alloc((t + 1, n, self.units), self.dtype)
         name, alpha = self.activation.op, self.activation.alpha
         for step in range(t):
-            z = ops.add(ops.matmul(h_all[step], recurrent), xw[step])
+            z = self._add_recurrent(xw[step], h_all, step, recurrent)
             ops.activate(name, z, alpha, out=h_all[step + 1])
 
         def backward(dy):
             dh_all = self._output_gradient(dy, h_all[1:].shape)
-            dz_all = ops.alloc(dh_all.shape, self.dtype)
-            carry = None
+            dz_all = ops.empty(dh_all.shape, self.dtype)
             for step in reversed(range(t)):
-                dh = dh_all[step] if carry is None else ops.add(dh_all[step], carry)
-                ops.assign(dz_all[step], ops.activate_backward(name, dh, h_all[step + 1], alpha))
-                carry = ops.matmul(dz_all[step], recurrent, trans_b=True)
+                ops.activate_backward(name, dh_all[step], h_all[step + 1], alpha, out=dz_all[step])
+                self._carry_back(dz_all, dh_all, step, recurrent)
             ops.matmul(ops.reshape(h_all[:-1], (t * n, -1)), ops.reshape(dz_all, (t * n, -1)),
                        trans_a=True, out=self.grads["recurrent_kernel"], accumulate=True)
             return self._input_gradients(xt, dz_all, input_gradient)
@@ -204,21 +217,20 @@ class LSTM(_Recurrent):
         t, n, _ = xt.shape
         h_all = ops.alloc((t + 1, n, u), self.dtype)
         c_all = ops.alloc((t + 1, n, u), self.dtype)
-        gates = ops.alloc((t, n, 4 * u), self.dtype)
-        tanh_c = ops.alloc((t, n, u), self.dtype)
+        gates = ops.empty((t, n, 4 * u), self.dtype)
+        tanh_c = ops.empty((t, n, u), self.dtype)
         for step in range(t):
-            z = ops.add(ops.matmul(h_all[step], recurrent), xw[step])
+            z = self._add_recurrent(xw[step], h_all, step, recurrent)
             ops.lstm_step(z, c_all[step], h_all[step + 1], c_all[step + 1], gates[step], tanh_c[step])
 
         def backward(dy):
             dh_all = self._output_gradient(dy, h_all[1:].shape)
-            dz_all = ops.alloc((t, n, 4 * u), self.dtype)
-            dh_carry, dc = None, ops.alloc((n, u), self.dtype)
+            dz_all = ops.empty((t, n, 4 * u), self.dtype)
+            dc = ops.alloc((n, u), self.dtype)
             for step in reversed(range(t)):
-                dh = dh_all[step] if dh_carry is None else ops.add(dh_all[step], dh_carry)
-                dc = ops.lstm_step_backward(dh, dc, gates[step], c_all[step], tanh_c[step],
+                dc = ops.lstm_step_backward(dh_all[step], dc, gates[step], c_all[step], tanh_c[step],
                                             dz_all[step])
-                dh_carry = ops.matmul(dz_all[step], recurrent, trans_b=True)
+                self._carry_back(dz_all, dh_all, step, recurrent)
             ops.matmul(ops.reshape(h_all[:-1], (t * n, u)), ops.reshape(dz_all, (t * n, 4 * u)),
                        trans_a=True, out=self.grads["recurrent_kernel"], accumulate=True)
             return self._input_gradients(xt, dz_all, input_gradient)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..reference.dense import dropout_threshold
 from . import dense_kernels as k
 from .base import CPUOpsBase, flat
 from .threads import one_blas_thread
@@ -162,9 +163,8 @@ class CPUDenseOps(CPUOpsBase):
         return dx
 
     # ----------------------------------------------------------------- dropout
-    def dropout_mask(self, shape, rate, rng, dtype="float32"):
-        dtype = np.dtype(dtype)
-        u = rng.random(shape, dtype=np.float32)
-        mask = np.empty(shape, dtype=dtype)
-        k.dropout_from_uniform(flat(u), np.float32(rate), dtype.type(1.0 / (1.0 - rate)), flat(mask))
-        return mask
+    def dropout(self, x, rate, key, out=None):
+        out = self._out(x, out)
+        k.dropout(flat(x), np.uint64(key & 0xFFFFFFFF), np.uint64(key >> 32),
+                  np.uint64(dropout_threshold(rate)), x.dtype.type(1.0 / (1.0 - rate)), flat(out))
+        return out

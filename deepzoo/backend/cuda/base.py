@@ -62,6 +62,9 @@ class CUDAOpsBase(Ops):
     def alloc(self, shape, dtype="float32"):
         return self.fill(target.empty(shape, dtype), 0)
 
+    def empty(self, shape, dtype="float32"):
+        return target.empty(shape, dtype)
+
     def asarray(self, x, dtype=None):
         return target.to_device(x, dtype)
 

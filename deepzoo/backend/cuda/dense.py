@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..reference.dense import dropout_threshold
 from . import dense_kernels as k
 from . import target
 from .base import CUDAOpsBase
@@ -158,6 +159,10 @@ class CUDADenseOps(CUDAOpsBase):
         return dx
 
     # ----------------------------------------------------------------- dropout
-    def dropout_mask(self, shape, rate, rng, dtype="float32"):
-        """The reference's mask, drawn on the host from ``rng`` and copied to the device."""
-        return target.to_device(super().dropout_mask(shape, rate, rng, dtype))
+    def dropout(self, x, rate, key, out=None):
+        """The reference's dropout; each thread hashes its elements' indices, so no mask
+        crosses the bus."""
+        out = self._empty_like(x) if out is None else out
+        self._run(k.dropout, x.size, self._flat(x), np.uint64(key & 0xFFFFFFFF), np.uint64(key >> 32),
+                  np.uint64(dropout_threshold(rate)), x.dtype.type(1.0 / (1.0 - rate)), self._flat(out))
+        return out

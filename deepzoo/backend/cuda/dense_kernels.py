@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import types
 
 from .target import cuda_module
@@ -235,6 +236,32 @@ def maxout_backward(dy, which, dz):
     for r in range(cuda.grid(1), dz.shape[0], cuda.gridsize(1)):
         for p in range(dz.shape[1]):
             dz[r, p] = dy[r] if p == which[r] else dz.dtype.type(0)
+
+
+# ------------------------------------------------------------------ dropout
+# The hash of deepzoo.backend.reference.dense.dropout_keep, in uint64 arithmetic: an
+# integer literal is an int64 in numba, and uint64 meeting int64 gives a float64.
+_M32 = np.uint64(0xFFFFFFFF)
+_A, _B = np.uint64(0x7FEB352D), np.uint64(0x846CA68B)
+_S16, _S15 = np.uint64(16), np.uint64(15)
+
+
+@cuda.jit(device=True)
+def _hash32(x):
+    x ^= x >> _S16
+    x = (x * _A) & _M32
+    x ^= x >> _S15
+    x = (x * _B) & _M32
+    return x ^ (x >> _S16)
+
+
+@cuda.jit
+def dropout(x, k0, k1, threshold, scale, out):
+    """``out[i] = x[i] * scale`` where the hash of ``i`` and the key reaches ``threshold``, else 0."""
+    zero = out.dtype.type(0)
+    for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+        kept = _hash32(_hash32(np.uint64(i) & _M32 ^ k0) ^ k1) >= threshold
+        out[i] = x[i] * scale if kept else zero
 
 
 # ------------------------------------------------------------ matrix product

@@ -50,6 +50,11 @@ class Ops(DenseOps, ConvOps, RecurrentOps, TrainingOps):
         """A new array of zeros."""
         return np.zeros(shape, dtype=dtype)
 
+    def empty(self, shape, dtype="float32"):
+        """A new array whose values are whatever the memory held: for arrays the caller
+        writes whole before reading (on a GPU, zeroing is a kernel launch)."""
+        return np.empty(shape, dtype=dtype)
+
     def asarray(self, x, dtype=None):
         """``x`` as a C-contiguous array on this Ops' device (no copy if it already is)."""
         return np.ascontiguousarray(x, dtype=dtype)

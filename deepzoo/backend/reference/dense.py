@@ -205,13 +205,55 @@ class DenseOps:
         return out
 
     # ----------------------------------------------------------------- dropout
-    def dropout_mask(self, shape, rate, rng, dtype="float32"):
-        """Inverted dropout mask: 0 with probability ``rate``, else ``1 / (1 - rate)``.
+    def dropout(self, x, rate, key, out=None):
+        """``x`` with inverted dropout's mask number ``key``: each element is zeroed with
+        probability ``rate`` and the others scaled by ``1 / (1 - rate)``.
 
-        ``rng`` is a ``numpy.random.Generator``; the same seed gives the same masks.
+        Whether element ``i`` is kept is a hash of ``i`` and ``key`` (see
+        :func:`dropout_keep`), not a draw from a generator, so a GPU computes the mask
+        where it uses it, and every backend gets the same mask for the same key. The
+        backward of dropout is the same call on the gradient, with the same key.
         """
-        keep = rng.random(shape, dtype=np.float32) >= rate
-        return keep.astype(dtype) * np.asarray(1.0 / (1.0 - rate), dtype=dtype)
+        keep = dropout_keep(x.size, rate, key).reshape(x.shape)
+        y = np.where(keep, x * x.dtype.type(1.0 / (1.0 - rate)), x.dtype.type(0))
+        if out is None:
+            return y
+        out[...] = y
+        return out
+
+
+#: the multipliers and shifts of the integer hash of :func:`dropout_keep`
+HASH_MULTIPLIERS = (0x7FEB352D, 0x846CA68B)
+HASH_SHIFTS = (16, 15, 16)
+_M32 = np.uint64(0xFFFFFFFF)
+
+
+def hash32(x):
+    """A 32-bit integer hash ("lowbias32", after C. Wellons): every input bit changes
+    each output bit with probability close to 1/2. ``x`` holds uint64 values below 2**32."""
+    (a, b), (s1, s2, s3) = HASH_MULTIPLIERS, HASH_SHIFTS
+    x = x ^ (x >> np.uint64(s1))
+    x = (x * np.uint64(a)) & _M32
+    x = x ^ (x >> np.uint64(s2))
+    x = (x * np.uint64(b)) & _M32
+    return x ^ (x >> np.uint64(s3))
+
+
+def dropout_keep(n, rate, key):
+    """Which of ``n`` elements inverted dropout number ``key`` (an int below 2**64) keeps.
+
+    Element ``i`` is kept when ``hash32(hash32(i ^ k0) ^ k1) >= rate * 2**32``, with
+    ``k0``, ``k1`` the low and high 32 bits of ``key``; every backend computes exactly
+    this, in integers. Indices wrap at 2**32 elements.
+    """
+    k0, k1 = np.uint64(key & 0xFFFFFFFF), np.uint64(key >> 32)
+    i = np.arange(n, dtype=np.uint64) & _M32
+    return hash32(hash32(i ^ k0) ^ k1) >= np.uint64(dropout_threshold(rate))
+
+
+def dropout_threshold(rate) -> int:
+    """The hash value from which an element is kept: ``rate`` of the 2**32 values lie below."""
+    return min(int(round(rate * 2.0**32)), 2**32 - 1)
 
 
 def _checked_activation(ops, name):

@@ -33,8 +33,9 @@ class RecurrentOps:
     """Recurrent steps in plain NumPy: readable, and the tests' oracle."""
 
     def to_time_major(self, x):
-        """``(N, T, ...)`` -> a contiguous ``(T, N, ...)`` copy (and back: the same swap)."""
-        return np.ascontiguousarray(np.swapaxes(x, 0, 1))
+        """``(N, T, ...)`` -> a contiguous ``(T, N, ...)`` copy (and back: the same swap),
+        always a new array, which the caller may write into."""
+        return np.swapaxes(x, 0, 1).copy()
 
     def repeat_steps(self, x, n):
         """``(N, F) -> (N, n, F)``: the same vector at every step."""
