@@ -112,7 +112,12 @@ def _loss_for(metric: str) -> str:
 
 
 def drive_tiled_products(ops, dtype, rng):
-    """The shared-memory product in each transposition, with and without accumulating."""
+    """The shared-memory product in each transposition, with and without accumulating,
+    and the block-parallel column sums (a bias's gradient)."""
+    dy = ops.asarray(rng.standard_normal((5, 3)).astype(dtype))
+    y = ops.asarray(rng.random((5, 3)).astype(dtype))
+    ops.sum_rows(dy, ops.alloc((3,), dtype))
+    ops.bias_activation_backward(dy, y, "relu", 0.0, ops.alloc((3,), dtype))
     for trans_a in (False, True):
         for trans_b in (False, True):
             a = rng.standard_normal((2, 3) if trans_a else (3, 2)).astype(dtype)

@@ -9,8 +9,9 @@ but the kernels are only recorded, not run, so a ConvNet step of 128 images take
 a fraction of a second. The counts do not depend on what the kernels compute;
 the simulator tests (``pytest -m cuda``) check that separately.
 
-Launch sizes are those of a real GPU (the simulator's own are tiny), so the
-count also finds products launched over fewer blocks than a large GPU has SMs.
+Launch sizes are those of a real GPU (the simulator's own are tiny) with an
+H100's 132 SMs, so the count also finds products over large operands launched
+with fewer blocks than that (where their k could be split further).
 
 Allocations are counted twice: ``requests`` is every device array the step asks
 for; ``growth`` is how many of them a stream-ordered pool that never returns
@@ -30,6 +31,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from deepzoo.backend.cuda.dense_kernels import BLOCK, K_TILE
 
 #: an H100 has 132 streaming multiprocessors: a product over large operands should fill them
 SMS = 132
@@ -78,11 +81,14 @@ class Meter:
         self.current.launches += 1
         self.current.kernels[name] += 1
         blocks = int(np.prod(kernel.grid_dim))
-        if "gemm" in name:  # (a, b, c, trans_a, trans_b, accumulate): c = op(a) @ op(b)
+        if name.startswith("gemm_f"):  # the tiled product (a, b, c, trans_a, trans_b, ...)
             a, c, trans_a = args[0], args[2], args[3]
-            work = c.size * (a.shape[0] if trans_a else a.shape[1])
-            if work > LARGE_PRODUCT and blocks < SMS:
-                self.current.underfilled.append((name, blocks, work))
+            k = a.shape[0] if trans_a else a.shape[1]
+            # a block's run of k is at least one K_TILE step: no launch can have more
+            # blocks than output tiles times k steps
+            tiles = -(-c.shape[0] // BLOCK) * -(-c.shape[1] // BLOCK)
+            if c.size * k > LARGE_PRODUCT and blocks < min(SMS, tiles * -(-k // K_TILE)):
+                self.current.underfilled.append((name, blocks, c.shape, k))
 
     # --------------------------------------------------------------- patching
     def __enter__(self):

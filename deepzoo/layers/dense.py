@@ -77,20 +77,21 @@ class Dense(Layer):
     def forward(self, x, training=False, *, input_gradient=True, fused_activation=False):
         self.check_input(x)
         ops, kernel = self.ops, self.params["kernel"]
-        y = ops.matmul(x, kernel)
-        if self.use_bias:
-            ops.add_bias(y, self.params["bias"])
+        # The op applies the activation as it goes when it knows it by name; a
+        # plugin's activation without an Ops name is applied here instead.
+        named = self.activation is not None and self.activation.op is not None
+        op, alpha = (self.activation.op, self.activation.alpha) if named else (None, 0.0)
+        y = ops.affine(x, kernel, self.params["bias"] if self.use_bias else None, op, alpha)
         activation_backward = None
-        if self.activation is not None:
+        if self.activation is not None and not named:
             y, activation_backward = self.activation.forward(ops, y, inplace=True)
 
         def backward(dy):
-            dz = dy
             if activation_backward is not None and not fused_activation:
-                dz = activation_backward(dy)
+                dy = activation_backward(dy)
+            dz = ops.bias_activation_backward(dy, y, None if fused_activation else op, alpha,
+                                              self.grads["bias"] if self.use_bias else None)
             ops.matmul(x, dz, trans_a=True, out=self.grads["kernel"], accumulate=True)
-            if self.use_bias:
-                ops.sum_rows(dz, out=self.grads["bias"])
             if input_gradient:
                 return ops.matmul(dz, kernel, trans_b=True)
             return None

@@ -19,26 +19,82 @@ class CUDADenseOps(CUDAOpsBase):
     """Products, bias, activations, maxout and dropout masks on the GPU."""
 
     # ---------------------------------------------------------- linear algebra
-    def matmul(self, a, b, trans_a=False, trans_b=False, out=None, accumulate=False):
+    def matmul(self, a, b, trans_a=False, trans_b=False, out=None, accumulate=False, bias=None,
+               activation=None, alpha=0.0):
+        """The reference's product; with ``bias`` and an elementwise ``activation`` the
+        kernel adds the one and applies the other as it stores each result."""
         m = a.shape[1] if trans_a else a.shape[0]
         n = b.shape[0] if trans_b else b.shape[1]
         if out is None:
             out = target.empty((m, n), a.dtype)
+        epilogue = (self._no_bias(out.dtype) if bias is None else bias, bias is not None,
+                    k.ACTIVATION_CODES[activation], out.dtype.type(alpha))
         if self.tiled_matmul:
-            grid, block = k.gemm_launch(m, n)
-            k.gemm_kernel(out.dtype)[grid, block](a, b, out, trans_a, trans_b, accumulate)
+            depth = a.shape[0] if trans_a else a.shape[1]
+            grid, block = k.gemm_launch(m, n, depth, target.multiprocessors())
+            split = grid[2] > 1
+            partial = target.empty((grid[2], m, n), out.dtype) if split else self._no_partial(out.dtype)
+            k.gemm_kernel(out.dtype)[grid, block](a, b, out, trans_a, trans_b, accumulate, *epilogue,
+                                                  partial, self._tickets(grid[0] * grid[1] if split else 1))
         else:
-            self._run(k.gemm_simple, m * n, a, b, out, trans_a, trans_b, accumulate)
+            self._run(k.gemm_simple, m * n, a, b, out, trans_a, trans_b, accumulate, *epilogue)
         return out
+
+    def _no_bias(self, dtype):
+        """A one-element array to pass where a kernel takes a bias it is told not to add."""
+        cache = self.__dict__.setdefault("_no_bias_arrays", {})
+        if dtype not in cache:
+            cache[dtype] = self.alloc((1,), dtype)
+        return cache[dtype]
+
+    def _no_partial(self, dtype):
+        """The partial tiles' argument of a product that is not split."""
+        cache = self.__dict__.setdefault("_no_partial_arrays", {})
+        if dtype not in cache:
+            cache[dtype] = target.empty((1, 1, 1), dtype)
+        return cache[dtype]
+
+    def _tickets(self, tiles):
+        """At least ``tiles`` zeroed counters for a split product; each product leaves
+        them at zero again, so they are made once and grown only for more tiles."""
+        tickets = self.__dict__.get("_ticket_array")
+        if tickets is None or tickets.size < tiles:
+            tickets = self._ticket_array = self.alloc((max(tiles, 1024),), np.int32)
+        return tickets
+
+    def affine(self, x, kernel, bias=None, activation=None, alpha=0.0):
+        if activation == "softmax":  # a row-wise activation: after the product
+            return self.softmax(self.matmul(x, kernel, bias=bias), out=None)
+        return self.matmul(x, kernel, bias=bias, activation=activation, alpha=alpha)
 
     def add_bias(self, y, bias):
         self._run(k.add_bias, y.size, self._flat(y), bias)
         return y
 
     def sum_rows(self, dy, out, accumulate=True):
-        dy = self._rows(dy)
-        self._run(k.sum_rows, dy.shape[1], dy, out, accumulate)
+        self._column_sums(self._rows(dy), None, None, 0.0, out, accumulate)
         return out
+
+    def bias_activation_backward(self, dy, y, activation=None, alpha=0.0, grad_bias=None):
+        if activation == "softmax" or (grad_bias is None and activation is not None):
+            return super().bias_activation_backward(dy, y, activation, alpha, grad_bias)
+        if grad_bias is None:
+            return dy
+        dz = dy if activation is None else self._empty_like(dy)
+        self._column_sums(self._rows(dy), self._rows(y), self._rows(dz) if activation else None,
+                          alpha, grad_bias, True, activation)
+        return dz
+
+    def _column_sums(self, dy, y, dz, alpha, out, accumulate, activation=None):
+        """``out (+)= column sums of dz``, ``dz = activation's backward of dy`` written into
+        ``dz`` when it is given: one kernel (see ``dense_kernels.sum_rows``)."""
+        args = (dy, dy if y is None else y, k.ACTIVATION_CODES[activation], dy.dtype.type(alpha),
+                dy if dz is None else dz, dz is not None, out, accumulate)
+        if self.tiled_matmul:
+            grid, block = k.column_sums_launch(dy.shape[1])
+            k.column_sums_kernel(dy.dtype)[grid, block](*args)
+        else:
+            self._run(k.sum_rows, dy.shape[1], *args)
 
     def multiply(self, a, b, out=None):
         return self._map(k.multiply, a, b, out=out)

@@ -69,25 +69,115 @@ def _sigmoid(x, alpha, zero, one):
     return z / (one + z)
 
 
-linear = _map1(lambda x, alpha, zero, one: x)
-heaviside = _map1(lambda x, alpha, zero, one: one if x >= zero else zero)
-sigmoid = _map1(_sigmoid)
-tanh = _map1(lambda x, alpha, zero, one: math.tanh(x))
-relu = _map1(lambda x, alpha, zero, one: x if x > zero else zero)
-leaky_relu = _map1(lambda x, alpha, zero, one: x if x > zero else alpha * x)
-elu = _map1(lambda x, alpha, zero, one: x if x > zero else alpha * math.expm1(x))
+# the activations and their backwards (from dL/dy and the forward's output y)
+def _linear(x, alpha, zero, one):
+    return x
+
+
+def _heaviside(x, alpha, zero, one):
+    return one if x >= zero else zero
+
+
+def _tanh(x, alpha, zero, one):
+    return math.tanh(x)
+
+
+def _relu(x, alpha, zero, one):
+    return x if x > zero else zero
+
+
+def _leaky_relu(x, alpha, zero, one):
+    return x if x > zero else alpha * x
+
+
+def _elu(x, alpha, zero, one):
+    return x if x > zero else alpha * math.expm1(x)
+
+
+def _linear_backward(dy, y, alpha, zero, one):
+    return dy
+
+
+def _heaviside_backward(dy, y, alpha, zero, one):
+    return zero
+
+
+def _sigmoid_backward(dy, y, alpha, zero, one):
+    return dy * y * (one - y)
+
+
+def _tanh_backward(dy, y, alpha, zero, one):
+    return dy * (one - y * y)
+
+
+def _relu_backward(dy, y, alpha, zero, one):
+    return dy if y > zero else zero
+
+
+def _leaky_relu_backward(dy, y, alpha, zero, one):
+    return dy if y > zero else alpha * dy
+
+
+def _elu_backward(dy, y, alpha, zero, one):
+    return dy if y > zero else dy * (y + alpha)
+
+
+linear, heaviside, sigmoid, tanh = _map1(_linear), _map1(_heaviside), _map1(_sigmoid), _map1(_tanh)
+relu, leaky_relu, elu = _map1(_relu), _map1(_leaky_relu), _map1(_elu)
 scale = _map1(lambda x, alpha, zero, one: alpha * x)
 fill = _map1(lambda x, alpha, zero, one: alpha)
-
-# backwards: a = dL/dy, b = y (the forward's output)
-heaviside_backward = _map2(lambda dy, y, alpha, zero, one: zero)
-sigmoid_backward = _map2(lambda dy, y, alpha, zero, one: dy * y * (one - y))
-tanh_backward = _map2(lambda dy, y, alpha, zero, one: dy * (one - y * y))
-relu_backward = _map2(lambda dy, y, alpha, zero, one: dy if y > zero else zero)
-leaky_relu_backward = _map2(lambda dy, y, alpha, zero, one: dy if y > zero else alpha * dy)
-elu_backward = _map2(lambda dy, y, alpha, zero, one: dy if y > zero else dy * (y + alpha))
+heaviside_backward, sigmoid_backward = _map2(_heaviside_backward), _map2(_sigmoid_backward)
+tanh_backward, relu_backward = _map2(_tanh_backward), _map2(_relu_backward)
+leaky_relu_backward, elu_backward = _map2(_leaky_relu_backward), _map2(_elu_backward)
 multiply = _map2(lambda a, b, alpha, zero, one: a * b)
 add = _map2(lambda a, b, alpha, zero, one: a + b)
+
+# ---------------------------------------------- activations inside other kernels
+#: the elementwise activations a product or a column sum can apply as it goes, by number
+ACTIVATION_CODES = {None: 0, "linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3, "leaky_relu": 4,
+                    "elu": 5, "heaviside": 6}
+_d = cuda.jit(device=True)
+_relu_d, _sigmoid_d, _tanh_d, _leaky_relu_d, _elu_d, _heaviside_d = (
+    _d(_relu), _d(_sigmoid), _d(_tanh), _d(_leaky_relu), _d(_elu), _d(_heaviside))
+_relu_b, _sigmoid_b, _tanh_b, _leaky_relu_b, _elu_b, _heaviside_b = (
+    _d(_relu_backward), _d(_sigmoid_backward), _d(_tanh_backward), _d(_leaky_relu_backward),
+    _d(_elu_backward), _d(_heaviside_backward))
+
+
+@cuda.jit(device=True)
+def activate(code, x, alpha, zero, one):
+    """The activation number ``code`` of ``ACTIVATION_CODES`` (the same formulas as its kernel)."""
+    if code == 1:
+        return _relu_d(x, alpha, zero, one)
+    if code == 2:
+        return _sigmoid_d(x, alpha, zero, one)
+    if code == 3:
+        return _tanh_d(x, alpha, zero, one)
+    if code == 4:
+        return _leaky_relu_d(x, alpha, zero, one)
+    if code == 5:
+        return _elu_d(x, alpha, zero, one)
+    if code == 6:
+        return _heaviside_d(x, alpha, zero, one)
+    return x
+
+
+@cuda.jit(device=True)
+def activate_backward(code, dy, y, alpha, zero, one):
+    """The backward of :func:`activate`."""
+    if code == 1:
+        return _relu_b(dy, y, alpha, zero, one)
+    if code == 2:
+        return _sigmoid_b(dy, y, alpha, zero, one)
+    if code == 3:
+        return _tanh_b(dy, y, alpha, zero, one)
+    if code == 4:
+        return _leaky_relu_b(dy, y, alpha, zero, one)
+    if code == 5:
+        return _elu_b(dy, y, alpha, zero, one)
+    if code == 6:
+        return _heaviside_b(dy, y, alpha, zero, one)
+    return dy
 
 
 @cuda.jit
@@ -99,14 +189,66 @@ def add_bias(y, bias):
 
 
 @cuda.jit
-def sum_rows(dy, out, accumulate):
-    """``out[j] (+)= sum_r dy[r, j]``: one thread per column, reading rows in turn."""
+def sum_rows(dy, y, code, alpha, dz, write_dz, out, accumulate):
+    """``dz = activate_backward(dy, y)`` (written when ``write_dz``) and ``out[j] (+)= sum_r
+    dz[r, j]``: one thread per column, reading rows in turn. For the simulator; a GPU runs
+    :func:`column_sums_kernel`."""
     rows, cols = dy.shape
+    zero, one = out.dtype.type(0), out.dtype.type(1)
     for j in range(cuda.grid(1), cols, cuda.gridsize(1)):
-        total = out.dtype.type(0)
+        total = zero
         for r in range(rows):
-            total += dy[r, j]
+            v = activate_backward(code, dy[r, j], y[r, j], alpha, zero, one)
+            if write_dz:
+                dz[r, j] = v
+            total += v
         out[j] = out[j] + total if accumulate else total
+
+
+#: the block-parallel column sums: SUM_COLUMNS columns per block, SUM_LANES threads down each
+SUM_COLUMNS, SUM_LANES = 32, 16
+
+
+def _column_sums(nb_type):
+    """:func:`sum_rows` with a block of SUM_COLUMNS x SUM_LANES threads per SUM_COLUMNS
+    columns: the lanes of a column take every SUM_LANES-th row, then their partial sums
+    are added in shared memory in a fixed order (the same result on every run)."""
+    @cuda.jit
+    def column_sums(dy, y, code, alpha, dz, write_dz, out, accumulate):
+        rows, cols = dy.shape
+        zero, one = out.dtype.type(0), out.dtype.type(1)
+        partial = cuda.shared.array((SUM_LANES, SUM_COLUMNS), nb_type)
+        tx, lane = cuda.threadIdx.x, cuda.threadIdx.y
+        j = cuda.blockIdx.x * SUM_COLUMNS + tx
+        total = zero
+        if j < cols:
+            for r in range(lane, rows, SUM_LANES):  # neighbouring threads: neighbouring columns
+                v = activate_backward(code, dy[r, j], y[r, j], alpha, zero, one)
+                if write_dz:
+                    dz[r, j] = v
+                total += v
+        partial[lane, tx] = total
+        cuda.syncthreads()
+        if lane == 0 and j < cols:
+            total = zero
+            for other in range(SUM_LANES):
+                total += partial[other, tx]
+            out[j] = out[j] + total if accumulate else total
+
+    return column_sums
+
+
+column_sums_f32 = _column_sums(types.float32)
+column_sums_f64 = _column_sums(types.float64)
+
+
+def column_sums_kernel(dtype):
+    """The block-parallel column sums for arrays of ``dtype``, and its launch for ``cols`` columns."""
+    return column_sums_f32 if str(dtype) == "float32" else column_sums_f64
+
+
+def column_sums_launch(cols):
+    return (-(-cols // SUM_COLUMNS),), (SUM_COLUMNS, SUM_LANES)
 
 
 # --------------------------------------------------------------- embedding
@@ -273,6 +415,24 @@ THREADS_SIDE = BLOCK // PER_THREAD
 #: down a column hit 16 banks. A module constant, since a shared array's shape must be
 #: made of integer literals (``BLOCK + 1`` written inside the kernel is not one).
 TILE_ROW = BLOCK + 1
+#: elements of each slice that each thread loads per k step
+LOADS = K_TILE * BLOCK // (THREADS_SIDE * THREADS_SIDE)
+
+
+@cuda.jit(device=True)
+def _a_slot(load, trans_a):
+    """Where the ``load``-th element of an A slice goes in its tile: ``(kk, row)``."""
+    if trans_a:  # a is (k, m): consecutive loads walk along a row of a, i.e. along m
+        return load // BLOCK, load % BLOCK
+    return load % K_TILE, load // K_TILE  # a is (m, k): along k
+
+
+@cuda.jit(device=True)
+def _b_slot(load, trans_b):
+    """Where the ``load``-th element of a B slice goes in its tile: ``(kk, col)``."""
+    if trans_b:  # b is (n, k): along k
+        return load % K_TILE, load // K_TILE
+    return load // BLOCK, load % BLOCK  # b is (k, n): along n
 
 
 def _tiled_gemm(nb_type):
@@ -286,12 +446,19 @@ def _tiled_gemm(nb_type):
     words. Elements outside the matrices load as zeros, so any shape works.
     """
     @cuda.jit
-    def gemm(a, b, c, trans_a, trans_b, accumulate):
+    def gemm(a, b, c, trans_a, trans_b, accumulate, bias, has_bias, code, alpha, partial, tickets):
         m, n = c.shape
-        zero = c.dtype.type(0)
-        k = a.shape[0] if trans_a else a.shape[1]
+        zero, one = c.dtype.type(0), c.dtype.type(1)
+        k_all = a.shape[0] if trans_a else a.shape[1]
+        # split-K: grid z cuts k into equal runs of whole K_TILE steps, one per block
+        splits = cuda.gridDim.z
+        per_split = ((k_all + K_TILE - 1) // K_TILE + splits - 1) // splits * K_TILE
+        k_begin = cuda.blockIdx.z * per_split
+        k = min(k_all, k_begin + per_split)
         a_tile = cuda.shared.array((K_TILE, TILE_ROW), nb_type)  # [kk, row]
         b_tile = cuda.shared.array((K_TILE, TILE_ROW), nb_type)  # [kk, col]
+        a_next = cuda.local.array(LOADS, nb_type)
+        b_next = cuda.local.array(LOADS, nb_type)
         acc = cuda.local.array((PER_THREAD, PER_THREAD), nb_type)
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
         tid = ty * THREADS_SIDE + tx
@@ -302,29 +469,29 @@ def _tiled_gemm(nb_type):
         for i in range(PER_THREAD):
             for j in range(PER_THREAD):
                 acc[i, j] = zero
-        for k0 in range(0, k, K_TILE):
-            # 256 threads load the two 16 x 64 slices, four elements each. Neighbouring
-            # threads take neighbouring addresses of the matrix in memory (coalesced
-            # reads): along k when k is its last axis, along rows or columns otherwise.
-            for load in range(tid, K_TILE * BLOCK, THREADS_SIDE * THREADS_SIDE):
-                if trans_a:  # a is (k, m)
-                    kk, r = load // BLOCK, load % BLOCK
-                else:  # a is (m, k)
-                    kk, r = load % K_TILE, load // K_TILE
+        for k0 in range(k_begin, k, K_TILE):
+            # 256 threads load the two 16 x 64 slices, LOADS elements each: first every
+            # load, then every store, so that the loads are in flight together.
+            # Neighbouring threads take neighbouring addresses of the matrix in memory
+            # (coalesced reads): along k when k is its last axis, along rows or columns otherwise.
+            for load in range(LOADS):
+                kk, r = _a_slot(tid + load * THREADS_SIDE * THREADS_SIDE, trans_a)
                 inside = k0 + kk < k and row0 + r < m
-                if trans_a:
-                    a_tile[kk, r] = a[k0 + kk, row0 + r] if inside else zero
-                else:
-                    a_tile[kk, r] = a[row0 + r, k0 + kk] if inside else zero
-                if trans_b:  # b is (n, k)
-                    kk, col = load % K_TILE, load // K_TILE
-                else:  # b is (k, n)
-                    kk, col = load // BLOCK, load % BLOCK
+                if trans_a:  # a is (k, m)
+                    a_next[load] = a[k0 + kk, row0 + r] if inside else zero
+                else:  # a is (m, k)
+                    a_next[load] = a[row0 + r, k0 + kk] if inside else zero
+                kk, col = _b_slot(tid + load * THREADS_SIDE * THREADS_SIDE, trans_b)
                 inside = k0 + kk < k and col0 + col < n
-                if trans_b:
-                    b_tile[kk, col] = b[col0 + col, k0 + kk] if inside else zero
-                else:
-                    b_tile[kk, col] = b[k0 + kk, col0 + col] if inside else zero
+                if trans_b:  # b is (n, k)
+                    b_next[load] = b[col0 + col, k0 + kk] if inside else zero
+                else:  # b is (k, n)
+                    b_next[load] = b[k0 + kk, col0 + col] if inside else zero
+            for load in range(LOADS):
+                kk, r = _a_slot(tid + load * THREADS_SIDE * THREADS_SIDE, trans_a)
+                a_tile[kk, r] = a_next[load]
+                kk, col = _b_slot(tid + load * THREADS_SIDE * THREADS_SIDE, trans_b)
+                b_tile[kk, col] = b_next[load]
             cuda.syncthreads()
             for kk in range(K_TILE):
                 for i in range(PER_THREAD):
@@ -332,12 +499,46 @@ def _tiled_gemm(nb_type):
                     for j in range(PER_THREAD):
                         acc[i, j] += a_value * b_tile[kk, tx + THREADS_SIDE * j]
             cuda.syncthreads()
+        if splits > 1:
+            # Each block leaves its partial tile in ``partial``; the last of the tile's
+            # blocks to finish (it draws the last ticket) adds them up in the order of
+            # the splits, so the sum does not depend on which block came last.
+            for i in range(PER_THREAD):
+                r = row0 + ty + THREADS_SIDE * i
+                for j in range(PER_THREAD):
+                    col = col0 + tx + THREADS_SIDE * j
+                    if r < m and col < n:
+                        partial[cuda.blockIdx.z, r, col] = acc[i, j]
+            cuda.threadfence()  # the partial tile is seen by all before the ticket is drawn
+            ticket = cuda.shared.array(1, types.int32)
+            tile = cuda.blockIdx.x * cuda.gridDim.y + cuda.blockIdx.y
+            cuda.syncthreads()
+            if tid == 0:
+                ticket[0] = cuda.atomic.add(tickets, tile, 1)
+            cuda.syncthreads()
+            if ticket[0] != splits - 1:
+                return
+            for i in range(PER_THREAD):
+                r = row0 + ty + THREADS_SIDE * i
+                for j in range(PER_THREAD):
+                    col = col0 + tx + THREADS_SIDE * j
+                    if r < m and col < n:
+                        total = zero
+                        for split in range(splits):
+                            total += partial[split, r, col]
+                        acc[i, j] = total
+            if tid == 0:
+                tickets[tile] = 0  # ready for the next product
+        # the epilogue: bias and activation as the results are stored
         for i in range(PER_THREAD):
             r = row0 + ty + THREADS_SIDE * i
             for j in range(PER_THREAD):
                 col = col0 + tx + THREADS_SIDE * j
                 if r < m and col < n:
-                    c[r, col] = c[r, col] + acc[i, j] if accumulate else acc[i, j]
+                    v = c[r, col] + acc[i, j] if accumulate else acc[i, j]
+                    if has_bias:
+                        v += bias[col]
+                    c[r, col] = activate(code, v, alpha, zero, one)
 
     return gemm
 
@@ -352,14 +553,19 @@ def gemm_kernel(dtype):
     return gemm_f32 if str(dtype) == "float32" else gemm_f64
 
 
-def gemm_launch(m, n):
+def gemm_launch(m, n, k=1, blocks_wanted=1):
     """``(grid, block)`` for :func:`gemm_kernel` producing an ``m x n`` result: row tiles
-    along grid x, column tiles along grid y."""
-    return (-(-m // BLOCK), -(-n // BLOCK)), (THREADS_SIDE, THREADS_SIDE)
+    along grid x, column tiles along grid y, and along grid z the number of runs k is
+    split into, so that at least ``blocks_wanted`` blocks (one per SM) have work when
+    the tiles are fewer (each run at least one K_TILE step)."""
+    tiles = (-(-m // BLOCK), -(-n // BLOCK))
+    count = tiles[0] * tiles[1]
+    splits = 1 if count >= blocks_wanted else min(-(-blocks_wanted // count), -(-k // K_TILE))
+    return (tiles[0], tiles[1], max(splits, 1)), (THREADS_SIDE, THREADS_SIDE)
 
 
 @cuda.jit
-def gemm_simple(a, b, c, trans_a, trans_b, accumulate):
+def gemm_simple(a, b, c, trans_a, trans_b, accumulate, bias, has_bias, code, alpha):
     """The same product, one output at a time per thread, without shared memory.
 
     The simulator runs ``syncthreads`` as a barrier between Python threads,
@@ -367,10 +573,14 @@ def gemm_simple(a, b, c, trans_a, trans_b, accumulate):
     tests run :func:`gemm_kernel` there too, on small shapes.
     """
     m, n = c.shape
+    zero, one = c.dtype.type(0), c.dtype.type(1)
     k = a.shape[0] if trans_a else a.shape[1]
     for idx in range(cuda.grid(1), m * n, cuda.gridsize(1)):
         r, col = idx // n, idx % n
-        total = c.dtype.type(0)
+        total = zero
         for kk in range(k):
             total += (a[kk, r] if trans_a else a[r, kk]) * (b[col, kk] if trans_b else b[kk, col])
-        c[r, col] = c[r, col] + total if accumulate else total
+        v = c[r, col] + total if accumulate else total
+        if has_bias:
+            v += bias[col]
+        c[r, col] = activate(code, v, alpha, zero, one)

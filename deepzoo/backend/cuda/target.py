@@ -67,6 +67,9 @@ def _probe() -> CudaStatus:
     try:
         if not cuda.is_available():
             return CudaStatus(False, False, None, _driver_problem(cuda))
+        from . import memory
+
+        memory.install(cuda)  # before the context is made: its allocator is fixed then
         name = cuda.get_current_device().name
     except Exception as exc:
         return CudaStatus(False, False, None, f"the CUDA driver reported an error: {_one_line(exc)}")
@@ -177,6 +180,25 @@ THREADS = 256
 MAX_BLOCKS = 4096
 #: in the simulator each thread is a Python thread: keep them few
 SIMULATOR_THREADS = 16
+
+
+#: streaming multiprocessors assumed where no GPU can be asked (an H100's 132)
+DEFAULT_MULTIPROCESSORS = 132
+_multiprocessors: int | None = None
+
+
+def multiprocessors() -> int:
+    """How many streaming multiprocessors the GPU has: a product over few output tiles
+    splits its sum so that each has a block (see ``dense_kernels.gemm_launch``)."""
+    global _multiprocessors
+    if _multiprocessors is None:
+        from numba import config
+
+        if config.ENABLE_CUDASIM:
+            _multiprocessors = DEFAULT_MULTIPROCESSORS
+        else:
+            _multiprocessors = int(require().get_current_device().MULTIPROCESSOR_COUNT)
+    return _multiprocessors
 
 
 def launch_size(n: int) -> tuple[int, int]:

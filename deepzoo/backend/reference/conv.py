@@ -60,10 +60,7 @@ class ConvOps:
         the name of an activation op (see :meth:`activate`, with its ``alpha``), or None.
         """
         cols = self.im2col(x, kernel.shape[:2], strides, dilation, pads)
-        z = self.matmul(cols, self.reshape(kernel, (-1, kernel.shape[3])))
-        if bias is not None:
-            self.add_bias(z, bias)
-        return z if activation is None else self.activate(activation, z, alpha, out=z)
+        return self.affine(cols, self.reshape(kernel, (-1, kernel.shape[3])), bias, activation, alpha)
 
     def conv2d_backward(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel,
                         grad_bias=None, activation=None, alpha=0.0, need_dx=True):
@@ -76,9 +73,7 @@ class ConvOps:
         than kept from the forward pass: they are KH * KW times its size.
         """
         f = kernel.shape[3]
-        dz = dy if activation is None else self.activate_backward(activation, dy, y, alpha)
-        if grad_bias is not None:
-            self.sum_rows(dz, out=grad_bias)
+        dz = self.bias_activation_backward(dy, y, activation, alpha, grad_bias)
         cols = self.im2col(x, kernel.shape[:2], strides, dilation, pads)
         self.matmul(cols, dz, trans_a=True, out=self.reshape(grad_kernel, (-1, f)), accumulate=True)
         if not need_dx:

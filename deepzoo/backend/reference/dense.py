@@ -42,6 +42,28 @@ class DenseOps:
             out[...] = dy.sum(axis=0)
         return out
 
+    def affine(self, x, kernel, bias=None, activation=None, alpha=0.0):
+        """``activation(x @ kernel + bias)``: a dense layer's forward as one op.
+
+        ``activation`` names an activation op (see :meth:`activate`, with its ``alpha``)
+        or is None. A GPU adds the bias and applies an elementwise activation as it
+        stores the product, in the same kernel.
+        """
+        y = self.matmul(x, kernel)
+        if bias is not None:
+            self.add_bias(y, bias)
+        return y if activation is None else self.activate(activation, y, alpha, out=y)
+
+    def bias_activation_backward(self, dy, y, activation=None, alpha=0.0, grad_bias=None):
+        """The backward of :meth:`affine` up to the products: ``dz``, the gradient before
+        the activation (``dy`` itself when ``activation`` is None), with the column sums
+        of ``dz`` added into ``grad_bias`` when it is given. Returns ``dz``.
+        """
+        dz = dy if activation is None else self.activate_backward(activation, dy, y, alpha)
+        if grad_bias is not None:
+            self.sum_rows(dz, out=grad_bias)
+        return dz
+
     def multiply(self, a, b, out=None):
         """Elementwise product."""
         return np.multiply(a, b, out=out)
