@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import types
 
 from .target import cuda_module
 
@@ -209,7 +208,7 @@ def sum_rows(dy, y, code, alpha, dz, write_dz, out, accumulate):
 SUM_COLUMNS, SUM_LANES = 32, 16
 
 
-def _column_sums(nb_type):
+def _column_sums(np_type):
     """:func:`sum_rows` with a block of SUM_COLUMNS x SUM_LANES threads per SUM_COLUMNS
     columns: the lanes of a column take every SUM_LANES-th row, then their partial sums
     are added in shared memory in a fixed order (the same result on every run)."""
@@ -217,7 +216,7 @@ def _column_sums(nb_type):
     def column_sums(dy, y, code, alpha, dz, write_dz, out, accumulate):
         rows, cols = dy.shape
         zero, one = out.dtype.type(0), out.dtype.type(1)
-        partial = cuda.shared.array((SUM_LANES, SUM_COLUMNS), nb_type)
+        partial = cuda.shared.array((SUM_LANES, SUM_COLUMNS), np_type)
         tx, lane = cuda.threadIdx.x, cuda.threadIdx.y
         j = cuda.blockIdx.x * SUM_COLUMNS + tx
         total = zero
@@ -238,8 +237,8 @@ def _column_sums(nb_type):
     return column_sums
 
 
-column_sums_f32 = _column_sums(types.float32)
-column_sums_f64 = _column_sums(types.float64)
+column_sums_f32 = _column_sums(np.float32)
+column_sums_f64 = _column_sums(np.float64)
 
 
 def column_sums_kernel(dtype):
@@ -435,8 +434,8 @@ def _b_slot(load, trans_b):
     return load // BLOCK, load % BLOCK  # b is (k, n): along n
 
 
-def _tiled_gemm(nb_type):
-    """The tiled product ``C (+)= op(A) @ op(B)`` for arrays of ``nb_type`` (its tiles' type).
+def _tiled_gemm(np_type):
+    """The tiled product ``C (+)= op(A) @ op(B)`` for arrays of ``np_type`` (its tiles' type).
 
     Launch with ``gemm_launch``. Each block loads a ``K_TILE``-deep slice of the
     rows of ``op(A)`` and the columns of ``op(B)`` that its tile needs into shared
@@ -455,11 +454,11 @@ def _tiled_gemm(nb_type):
         per_split = ((k_all + K_TILE - 1) // K_TILE + splits - 1) // splits * K_TILE
         k_begin = cuda.blockIdx.z * per_split
         k = min(k_all, k_begin + per_split)
-        a_tile = cuda.shared.array((K_TILE, TILE_ROW), nb_type)  # [kk, row]
-        b_tile = cuda.shared.array((K_TILE, TILE_ROW), nb_type)  # [kk, col]
-        a_next = cuda.local.array(LOADS, nb_type)
-        b_next = cuda.local.array(LOADS, nb_type)
-        acc = cuda.local.array((PER_THREAD, PER_THREAD), nb_type)
+        a_tile = cuda.shared.array((K_TILE, TILE_ROW), np_type)  # [kk, row]
+        b_tile = cuda.shared.array((K_TILE, TILE_ROW), np_type)  # [kk, col]
+        a_next = cuda.local.array(LOADS, np_type)
+        b_next = cuda.local.array(LOADS, np_type)
+        acc = cuda.local.array((PER_THREAD, PER_THREAD), np_type)
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
         tid = ty * THREADS_SIDE + tx
         # rows on grid x (up to 2**31 - 1 blocks), columns on grid y (up to 65,535): the
@@ -510,7 +509,7 @@ def _tiled_gemm(nb_type):
                     if r < m and col < n:
                         partial[cuda.blockIdx.z, r, col] = acc[i, j]
             cuda.threadfence()  # the partial tile is seen by all before the ticket is drawn
-            ticket = cuda.shared.array(1, types.int32)
+            ticket = cuda.shared.array(1, np.int32)
             tile = cuda.blockIdx.x * cuda.gridDim.y + cuda.blockIdx.y
             cuda.syncthreads()
             if tid == 0:
@@ -544,8 +543,8 @@ def _tiled_gemm(nb_type):
 
 
 #: the tiled product for each dtype: a shared array's type is fixed when it is compiled
-gemm_f32 = _tiled_gemm(types.float32)
-gemm_f64 = _tiled_gemm(types.float64)
+gemm_f32 = _tiled_gemm(np.float32)
+gemm_f64 = _tiled_gemm(np.float64)
 
 
 def gemm_kernel(dtype):
