@@ -480,6 +480,10 @@ class Sequential:
         for metric in self.metrics:
             metric.reset()
         loss_sum, logs, steps = 0.0, {}, -(-n // batch_size)
+        # the callbacks that may read a batch's metrics: those that decide per batch
+        # (they override wants_batch_logs), and those whose constant answer is yes
+        askers = [cb for cb in callbacks
+                  if type(cb).wants_batch_logs is not Callback.wants_batch_logs or cb.wants_batch_logs(0)]
         for step in range(steps):
             start = step * batch_size
             rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
@@ -488,7 +492,7 @@ class Sequential:
             wb = None if weights is None else weights[rows]
             loss_sum += self.train_on_batch(xb, yb, wb) * len(xb)
             logs = {"loss": loss_sum / min(start + batch_size, n)}
-            if any(cb.wants_batch_logs(step) for cb in callbacks):  # on a GPU, a copy each
+            if askers and any(cb.wants_batch_logs(step) for cb in askers):  # on a GPU, a copy each
                 self._add_metrics(logs)
             for cb in callbacks:
                 cb.on_batch_end(step, logs)

@@ -66,7 +66,9 @@ class Optimizer:
     #: (see :mod:`deepzoo.parameters`). False by default, so that an optimizer of a plugin
     #: is given one parameter at a time unless it says otherwise.
     elementwise = False
-    _flat = None  # (flat parameters, their flat state, the per-parameter views of that state)
+    #: (flat parameters, their flat state, the per-parameter views of that state, the names
+    #: of its numbers); None makes it again from ``state`` (loading a model file does)
+    _flat = None
 
     def __init__(self, learning_rate: float, lr=None):
         if lr is not None:  # Keras 2's name, which Keras 3 removed
@@ -120,10 +122,11 @@ class Optimizer:
         state = None if flat is None else self._flat_state(ops, flat)
         if state is not None:
             self.update(ops, flat.param, flat.grad, state)
-            numbers = {name: value for name, value in state.items() if not hasattr(value, "shape")}
-            if numbers:  # a step count and the like: every parameter's is the same
-                for entry in self._flat[2]:
-                    entry.update(numbers)
+            _, _, entries, numbers = self._flat
+            for name in numbers:  # a step count and the like: every parameter's is the same
+                value = state[name]
+                for entry in entries:
+                    entry[name] = value
         else:
             for key, param, grad in named_params:
                 state = self.state.get(key)
@@ -147,8 +150,7 @@ class Optimizer:
         when the parameters' states disagree on a number (a layer unfrozen later has its
         own step count), which the per-parameter update handles."""
         cached = self._flat
-        if cached is not None and cached[0] is flat and \
-                all(self.state.get(key) is entry for key, entry in zip(flat.keys, cached[2])):
+        if cached is not None and cached[0] is flat:  # loading a model file sets _flat to None
             return cached[1]
         state = self.init_state(ops, flat.param)
         old = [self.state.get(key) for key in flat.keys]
@@ -171,7 +173,8 @@ class Optimizer:
                     entry[name] = value
             self.state[key] = entry
             entries.append(entry)
-        self._flat = (flat, state, entries)
+        numbers = [name for name, value in state.items() if isinstance(value, (int, float))]
+        self._flat = (flat, state, entries, numbers)
         return state
 
     def zeros_like(self, ops, param):

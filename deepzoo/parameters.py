@@ -13,12 +13,16 @@ own part, so the layers read and accumulate exactly as before::
 Each part starts on a 64-byte boundary (the padding holds zeros, whose gradient
 stays zero, so no optimizer ever moves it). The model makes the buffer when it
 first needs its parameter list, and makes it again if a layer's arrays were
-replaced since (:meth:`FlatParameters.intact`).
+replaced since (:meth:`FlatParameters.intact`). Writing into ``layer.params[k]``
+(as ``set_weights`` does) keeps the views; putting a new array there by hand is
+not noticed: use ``set_weights``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .layers.base import Layer
 
 #: each parameter's part starts at a multiple of this many bytes (a cache line)
 ALIGN_BYTES = 64
@@ -57,6 +61,7 @@ class FlatParameters:
                 ops.assign(grad, layer._grads[key])
             layer.replace_arrays(key, view, grad)
             self._owners.append((layer, key, view, grad))
+        self._seen = Layer.arrays_replaced
 
     @staticmethod
     def view(buffer, part):
@@ -70,9 +75,16 @@ class FlatParameters:
 
     def intact(self) -> bool:
         """Whether every layer still holds the views (``set_weights`` writes into them;
-        moving a layer to another device or building it again replaces them)."""
-        return all(layer.params.get(key) is view and (layer._grads or {}).get(key) is grad
-                   for layer, key, view, grad in self._owners)
+        moving a layer to another device or building it again replaces them). Asked
+        every step, so it looks at the layers only when some layer's arrays were
+        replaced since it last looked (:attr:`Layer.arrays_replaced`)."""
+        if self._seen == Layer.arrays_replaced:
+            return True
+        if all(layer.params.get(key) is view and (layer._grads or {}).get(key) is grad
+               for layer, key, view, grad in self._owners):
+            self._seen = Layer.arrays_replaced
+            return True
+        return False
 
     @classmethod
     def of(cls, ops, layers, reuse=None):

@@ -456,6 +456,7 @@ def _restore_compile(archive, model, config):
                         path, f"optimizer state '{key}/{name}'")
                 state[name] = value
         optimizer.state[key] = state
+    optimizer._flat = None  # the flat state is made again from these
 
 
 def save_weights(model, path) -> None:

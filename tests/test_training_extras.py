@@ -97,3 +97,32 @@ def test_constant_initializer_by_object_and_by_name():
     assert dz.keras.initializers.Constant is initializers.Constant
     with pytest.raises(dz.ConfigError, match="Constant: value must be a finite number"):
         initializers.Constant(float("nan"))
+
+
+def test_a_batchs_logs_carry_the_metrics_only_for_callbacks_that_read_them():
+    import deepzoo as dz
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 3)).astype("float32")
+    y = np.eye(2, dtype="float32")[(x[:, 0] > 0).astype(int)]
+    seen = {}
+
+    class Reader(dz.Callback):  # has its own on_batch_end: asked to be shown the metrics
+        def on_batch_end(self, batch, logs=None):
+            seen.setdefault("reader", []).append(sorted(logs))
+
+    class LossOnly(dz.Callback):
+        def wants_batch_logs(self, batch):
+            return False
+
+        def on_batch_end(self, batch, logs=None):
+            seen.setdefault("loss_only", []).append(sorted(logs))
+
+    for callbacks in ([LossOnly()], [LossOnly(), Reader()]):
+        model = dz.Sequential([dz.Dense(2, activation="softmax")], input_shape=(3,), seed=0)
+        model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=callbacks)
+        assert len(history.history["accuracy"]) == 2  # the epoch's logs always have them
+    assert seen["loss_only"][:8] == [["loss"]] * 8  # alone: the loss only
+    assert seen["loss_only"][8:] == [["accuracy", "loss"]] * 8  # beside a reader: what the reader gets
+    assert seen["reader"] == [["accuracy", "loss"]] * 8

@@ -139,6 +139,10 @@ class Layer:
 
     #: name used when none is given (subclasses set it)
     default_name = "layer"
+    #: how many times some layer's parameter or gradient arrays were replaced by new
+    #: ones (building, moving to another device) rather than written into: a model's
+    #: flat parameters (see :mod:`deepzoo.parameters`) look again only when it moved
+    arrays_replaced = 0
     #: penalties on parameters, by name (``{"kernel": L2(0.01)}``), added to the loss in training;
     #: read-only here, so that no layer can add to every other layer's
     regularizers = types.MappingProxyType({})
@@ -201,6 +205,7 @@ class Layer:
             old = self._ops
             self.params = {k: ops.asarray(old.to_host(v)) for k, v in self.params.items()}
             self._grads = None  # allocated on the new Ops when first needed
+            Layer.arrays_replaced += 1
         self._ops = ops
 
     @property
@@ -217,6 +222,7 @@ class Layer:
     @grads.setter
     def grads(self, value: dict) -> None:
         self._grads = value
+        Layer.arrays_replaced += 1
 
     # ------------------------------------------------------- subclass hooks
     def check_input_shape(self, input_shape: tuple) -> None:
@@ -316,6 +322,7 @@ class Layer:
         self.param_specs = dict(specs)
         self.params = params
         self._grads = grads  # None: allocated when first needed (see grads)
+        Layer.arrays_replaced += 1
         output_shape = tuple(self.compute_output_shape(self.input_shape))
         check_sample_size(self, output_shape)
         self.output_shape = output_shape
@@ -328,6 +335,7 @@ class Layer:
         shares its arrays with the layers it wraps passes them on."""
         self.params[key] = param
         self.grads[key] = grad
+        Layer.arrays_replaced += 1
 
     def _checked_shape(self, input_shape) -> tuple:
         try:
