@@ -380,6 +380,10 @@ class Sequential:
         for cb in all_callbacks:
             cb.set_model(self)
             cb.on_train_begin()
+        # the callbacks that may read a batch's metrics: those that decide per batch
+        # (they override wants_batch_logs), and those whose constant answer is yes
+        self._askers = [cb for cb in all_callbacks if type(cb).wants_batch_logs is not
+                        Callback.wants_batch_logs or cb.wants_batch_logs(0)]
 
         self._named_params = None  # which layers are trainable may have changed since the last fit
         for layer in self.layers:  # in case an earlier run stopped halfway through a step
@@ -480,10 +484,7 @@ class Sequential:
         for metric in self.metrics:
             metric.reset()
         loss_sum, logs, steps = 0.0, {}, -(-n // batch_size)
-        # the callbacks that may read a batch's metrics: those that decide per batch
-        # (they override wants_batch_logs), and those whose constant answer is yes
-        askers = [cb for cb in callbacks
-                  if type(cb).wants_batch_logs is not Callback.wants_batch_logs or cb.wants_batch_logs(0)]
+        askers = self._askers
         for step in range(steps):
             start = step * batch_size
             rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
@@ -499,6 +500,8 @@ class Sequential:
             if self.stop_training or interrupt.requested:
                 return self._add_metrics(logs), step + 1
         return self._add_metrics(logs), steps
+
+    _askers: list = []
 
     def _add_metrics(self, logs) -> dict:
         for metric in self.metrics:
