@@ -179,3 +179,24 @@ def test_the_thread_count_follows_a_cgroup_quota_and_deepzoo_num_threads(tmp_pat
 
     with pytest.raises(ConfigError, match="DEEPZOO_NUM_THREADS must be a positive integer, received 'many'"):
         NumbaCPUOps()
+
+
+def test_beside_a_busy_program_work_stays_on_the_calling_thread_and_blas_on_one():
+    from deepzoo.backend.cpu.threads import Contention
+
+    def contended(ops, others):
+        ops._contention = Contention(cores=2, interval=0, read=lambda: (1 + others, 1))
+        ops._contention.busy()  # busy only when seen twice in a row
+        return ops
+
+    two = contended(NumbaCPUOps(threads=2), others=0)
+    assert len(two._split(100, lambda start, stop: threading.get_ident(), 1, 1)) > 1  # quiet: pieces
+    two = contended(NumbaCPUOps(threads=2), others=3)
+    assert two._split(100, lambda start, stop: (start, stop, threading.get_ident()), 1, 1) == \
+        [(0, 100, threading.get_ident())]
+    one = contended(NumbaCPUOps(threads=1), others=3)
+    one._local.products_since_split = 10**6  # long after any split
+    assert one._blas_held()  # one thread of deepzoo's own: BLAS's helpers would spin all the same
+    quiet = contended(NumbaCPUOps(threads=1), others=0)
+    quiet._local.products_since_split = 10**6
+    assert not quiet._blas_held()

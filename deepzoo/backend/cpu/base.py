@@ -14,10 +14,13 @@ nowhere else:
   between release the hold, so what an earlier model did in this process stops
   mattering within one step of the next;
 * while other programs compete for the cores (:class:`~deepzoo.backend.cpu.threads.Contention`),
-  BLAS stays on one thread too: its spinning workers would wait for a partner
-  the scheduler has put aside. The lecture's LSTM adder beside one busy process
-  took 2.1 times as long as alone before this check, 1.3 times with it
-  (``python benchmarks/run.py --contend``, in ``benchmarks/README.md``).
+  BLAS stays on one thread too, whatever deepzoo's own count: its spinning
+  workers would wait for a partner the scheduler has put aside. The lecture's
+  LSTM adder beside one busy process took 2.1 times as long as alone before this
+  check, 1.3 times with it (``python benchmarks/run.py --contend``, in
+  ``benchmarks/README.md``). Work that would be cut into pieces then runs on the
+  calling thread alone: beside a busy program a helper waits for the core that
+  program holds, and one thread was as fast or faster (LeNet-5, the MLP).
 
 Creating a ``NumbaCPUOps`` also asks glibc to keep freed memory for reuse (see
 :mod:`deepzoo.backend.cpu.memory`), which :meth:`CPUOpsBase.describe` (and so
@@ -99,13 +102,18 @@ class CPUOpsBase(Ops):
         docstring); counts that product."""
         count = self._products_since_split
         self._local.products_since_split = count + 1
-        return count < HOLD_PRODUCTS or (self.threads > 1 and self._contention.busy())
+        # contention counts with one thread of deepzoo's too: BLAS's own would spin there
+        return count < HOLD_PRODUCTS or self._contention.busy()
 
     def _split(self, n, work, per_item, least):
         """``work(start, stop)`` over pieces of ``range(n)`` on every thread, each piece
         holding at least ``least`` units of work at ``per_item`` units per item; returns
         the pieces' results in order."""
         min_size = -(-least // max(1, per_item))
+        if self.threads > 1 and self._contention.busy():
+            # beside another busy program one thread is as fast, or faster: the
+            # helper would wait for the core the other program holds
+            return self._workers.split(n, work, n)
         if self.threads > 1 and n >= 2 * min_size:
             self._local.products_since_split = 0
         return self._workers.split(n, work, min_size)
