@@ -383,3 +383,28 @@ def test_the_memory_plugin_takes_and_frees_device_memory_in_stream_order(monkeyp
     manager.memalloc(16)
     gc.collect()
     assert calls == ["cuMemAlloc", "cuMemFree"]
+
+
+def test_the_memory_plugin_falls_back_to_plain_allocations_when_the_pool_cannot_be_set_up(monkeypatch):
+    pytest.importorskip("numba_cuda")
+    from numba.cuda.cudadrv import driver as numba_driver
+
+    from deepzoo.backend.cuda import memory
+
+    class RefusingDriver:
+        def __getattr__(self, name):
+            def call(*args):
+                if name == "cuMemPoolSetAttribute":
+                    raise numba_driver.CudaAPIError(1, "not permitted")
+                return 5678
+            return call
+
+    class Context:
+        class device:
+            MEMORY_POOLS_SUPPORTED, id = 1, 0
+
+    monkeypatch.setattr(numba_driver, "driver", RefusingDriver())
+    manager = memory.plugin()(context=Context())
+    with pytest.warns(RuntimeWarning, match="memory pool could not be set up"):
+        manager.initialize()
+    assert not manager.pooled and manager.memalloc(8).size == 8

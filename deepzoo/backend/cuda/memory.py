@@ -12,11 +12,13 @@ the first step already took; ``tests/cuda_step_costs.py`` counts that the bytes
 alive never exceed the first step's peak.
 
 :func:`install` is called by :mod:`.target` before numba creates its CUDA
-context. On a GPU without memory pools it leaves numba's allocator in place.
+context. On a GPU without memory pools, or where the pool cannot be set up (then
+with a warning), each array is allocated with ``cuMemAlloc`` as numba would.
 """
 
 from __future__ import annotations
 
+import warnings
 import weakref
 
 #: the pool's release threshold: keep everything that was freed
@@ -37,12 +39,17 @@ def plugin():
 
         def initialize(self):
             device = self.context.device
-            self.pooled = bool(device.MEMORY_POOLS_SUPPORTED)
-            if self.pooled:
-                pool = driver.cuDeviceGetDefaultMemPool(device.id)
-                driver.cuMemPoolSetAttribute(
-                    pool, binding.CUmemPool_attribute.CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
-                    binding.cuuint64_t(KEEP_ALL))
+            self.pooled = False
+            try:
+                if device.MEMORY_POOLS_SUPPORTED:
+                    pool = driver.cuDeviceGetDefaultMemPool(device.id)
+                    driver.cuMemPoolSetAttribute(
+                        pool, binding.CUmemPool_attribute.CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
+                        binding.cuuint64_t(KEEP_ALL))
+                    self.pooled = True
+            except numba_driver.CudaAPIError as exc:  # plain allocations still work
+                warnings.warn(f"deepzoo: the CUDA memory pool could not be set up ({exc}); "
+                              f"device arrays are allocated one by one", RuntimeWarning, stacklevel=2)
 
         def memalloc(self, size):
             if not getattr(self, "pooled", False):
