@@ -6,6 +6,7 @@ comes.
 """
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -100,9 +101,12 @@ def test_demos_and_list_spell_names_alike():
 
 def test_ctrl_c_before_training_exits_130(tmp_path):
     """SIGINT while the demo is still importing and loading, before its first step."""
+    # a shell that starts the tests in the background makes them ignore SIGINT, and a
+    # child inherits that: the demo gets the default handling a terminal gives it
     process = subprocess.Popen([sys.executable, "-m", "deepzoo", "demo", "addition", "--quiet"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(0.3)
     process.send_signal(2)
     _, err = process.communicate(timeout=60)
