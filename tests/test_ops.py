@@ -96,8 +96,8 @@ def test_dropout_gives_every_backend_the_same_mask_for_a_key(host_ops, dtype, ke
     assert ((host_ops.dropout(x, 0.25, key + 1) != 0) != kept).mean() > 0.2  # another key, another mask
 
 
-def test_dropout_hash_is_the_published_lowbias32():
-    from deepzoo.backend.reference.dense import hash32
+def test_dropout_hash_is_the_published_lowbias32_applied_twice():
+    from deepzoo.backend.reference.dense import dropout_hash, dropout_keep
 
     def lowbias32(x):  # the published 32-bit form, with Python's unbounded ints masked
         x ^= x >> 16
@@ -106,10 +106,10 @@ def test_dropout_hash_is_the_published_lowbias32():
         x = (x * 0x846CA68B) & 0xFFFFFFFF
         return x ^ (x >> 16)
 
-    values = [0, 1, 2, 0xDEADBEEF, 0xFFFFFFFF]
-    assert hash32(np.array(values, np.uint64)).tolist() == [lowbias32(v) for v in values]
-    # neighbouring keys and indices give unrelated bits: about half the masks' elements differ
-    from deepzoo.backend.reference.dense import dropout_keep
+    indices, k0, k1 = [0, 1, 2, 0xDEADBEEF, 0xFFFFFFFF, 2**32 + 5], 0x12345678, 0x9ABCDEF0
+    expected = [lowbias32(lowbias32((i & 0xFFFFFFFF) ^ k0) ^ k1) for i in indices]
+    assert dropout_hash(np.array(indices, np.uint64), np.uint64(k0), np.uint64(k1)).tolist() == expected
+    # neighbouring keys give unrelated bits: about half the masks' elements differ
     assert 0.4 < (dropout_keep(10_000, 0.5, 7) != dropout_keep(10_000, 0.5, 8)).mean() < 0.6
 
 

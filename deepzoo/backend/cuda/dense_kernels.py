@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from ..reference import dense as reference_dense
 from .target import cuda_module
 
 cuda = cuda_module()
@@ -380,20 +381,7 @@ def maxout_backward(dy, which, dz):
 
 
 # ------------------------------------------------------------------ dropout
-# The hash of deepzoo.backend.reference.dense.dropout_keep, in uint64 arithmetic: an
-# integer literal is an int64 in numba, and uint64 meeting int64 gives a float64.
-_M32 = np.uint64(0xFFFFFFFF)
-_A, _B = np.uint64(0x7FEB352D), np.uint64(0x846CA68B)
-_S16, _S15 = np.uint64(16), np.uint64(15)
-
-
-@cuda.jit(device=True)
-def _hash32(x):
-    x ^= x >> _S16
-    x = (x * _A) & _M32
-    x ^= x >> _S15
-    x = (x * _B) & _M32
-    return x ^ (x >> _S16)
+_dropout_hash = cuda.jit(device=True)(reference_dense.dropout_hash)
 
 
 @cuda.jit
@@ -401,7 +389,7 @@ def dropout(x, k0, k1, threshold, scale, out):
     """``out[i] = x[i] * scale`` where the hash of ``i`` and the key reaches ``threshold``, else 0."""
     zero = out.dtype.type(0)
     for i in range(cuda.grid(1), x.size, cuda.gridsize(1)):
-        kept = _hash32(_hash32(np.uint64(i) & _M32 ^ k0) ^ k1) >= threshold
+        kept = _dropout_hash(np.uint64(i), k0, k1) >= threshold
         out[i] = x[i] * scale if kept else zero
 
 

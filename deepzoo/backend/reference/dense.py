@@ -244,21 +244,29 @@ class DenseOps:
         return out
 
 
-#: the multipliers and shifts of the integer hash of :func:`dropout_keep`
-HASH_MULTIPLIERS = (0x7FEB352D, 0x846CA68B)
-HASH_SHIFTS = (16, 15, 16)
+# The integer hash of dropout_keep, in uint64 arithmetic: the same function runs on
+# NumPy arrays here, and numba compiles it for the CPU and CUDA kernels, where an
+# integer literal would be an int64 (and uint64 meeting int64 gives a float64).
 _M32 = np.uint64(0xFFFFFFFF)
+_A, _B = np.uint64(0x7FEB352D), np.uint64(0x846CA68B)
+_S15, _S16 = np.uint64(15), np.uint64(16)
+_ZERO = np.uint64(0)
 
 
-def hash32(x):
-    """A 32-bit integer hash ("lowbias32", after C. Wellons): every input bit changes
-    each output bit with probability close to 1/2. ``x`` holds uint64 values below 2**32."""
-    (a, b), (s1, s2, s3) = HASH_MULTIPLIERS, HASH_SHIFTS
-    x = x ^ (x >> np.uint64(s1))
-    x = (x * np.uint64(a)) & _M32
-    x = x ^ (x >> np.uint64(s2))
-    x = (x * np.uint64(b)) & _M32
-    return x ^ (x >> np.uint64(s3))
+def dropout_hash(i, k0, k1):
+    """``h(h(i ^ k0) ^ k1)`` for element index ``i`` (uint64, an array or one number in a
+    numba kernel) under the key halves ``k0``, ``k1``, where ``h`` is the 32-bit integer
+    hash "lowbias32" (after C. Wellons): every input bit changes each output bit with
+    probability close to 1/2. ``h`` is written once, in the loop, since a numba kernel
+    cannot call a plain Python function."""
+    x = (i & _M32) ^ k0
+    for key in (k1, _ZERO):
+        x = x ^ (x >> _S16)
+        x = (x * _A) & _M32
+        x = x ^ (x >> _S15)
+        x = (x * _B) & _M32
+        x = x ^ (x >> _S16) ^ key
+    return x
 
 
 def dropout_keep(n, rate, key):
@@ -269,8 +277,7 @@ def dropout_keep(n, rate, key):
     this, in integers. Indices wrap at 2**32 elements.
     """
     k0, k1 = np.uint64(key & 0xFFFFFFFF), np.uint64(key >> 32)
-    i = np.arange(n, dtype=np.uint64) & _M32
-    return hash32(hash32(i ^ k0) ^ k1) >= np.uint64(dropout_threshold(rate))
+    return dropout_hash(np.arange(n, dtype=np.uint64), k0, k1) >= np.uint64(dropout_threshold(rate))
 
 
 def dropout_threshold(rate) -> int:
