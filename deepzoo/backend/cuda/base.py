@@ -30,6 +30,9 @@ class CUDAOpsBase(Ops):
     def __init__(self, tiled_matmul=None):
         target.require()
         self.tiled_matmul = (not target.status().simulator) if tiled_matmul is None else tiled_matmul
+        # small arrays made once, for kernels' arguments (see dense.py): per dtype, a bias
+        # not to add and a product's unused partial tiles; the split products' tickets
+        self._no_bias_arrays, self._no_partial_arrays, self._ticket_array = {}, {}, None
 
     def describe(self) -> str:
         return "cuda: CUDA kernels through numba (" + target.status().describe() + ")"

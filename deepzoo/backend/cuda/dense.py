@@ -42,25 +42,22 @@ class CUDADenseOps(CUDAOpsBase):
 
     def _no_bias(self, dtype):
         """A one-element array to pass where a kernel takes a bias it is told not to add."""
-        cache = self.__dict__.setdefault("_no_bias_arrays", {})
-        if dtype not in cache:
-            cache[dtype] = self.alloc((1,), dtype)
-        return cache[dtype]
+        if dtype not in self._no_bias_arrays:
+            self._no_bias_arrays[dtype] = self.alloc((1,), dtype)
+        return self._no_bias_arrays[dtype]
 
     def _no_partial(self, dtype):
         """The partial tiles' argument of a product that is not split."""
-        cache = self.__dict__.setdefault("_no_partial_arrays", {})
-        if dtype not in cache:
-            cache[dtype] = target.empty((1, 1, 1), dtype)
-        return cache[dtype]
+        if dtype not in self._no_partial_arrays:
+            self._no_partial_arrays[dtype] = target.empty((1, 1, 1), dtype)
+        return self._no_partial_arrays[dtype]
 
     def _tickets(self, tiles):
         """At least ``tiles`` zeroed counters for a split product; each product leaves
         them at zero again, so they are made once and grown only for more tiles."""
-        tickets = self.__dict__.get("_ticket_array")
-        if tickets is None or tickets.size < tiles:
-            tickets = self._ticket_array = self.alloc((max(tiles, 1024),), np.int32)
-        return tickets
+        if self._ticket_array is None or self._ticket_array.size < tiles:
+            self._ticket_array = self.alloc((max(tiles, 1024),), np.int32)
+        return self._ticket_array
 
     def affine(self, x, kernel, bias=None, activation=None, alpha=0.0):
         if activation == "softmax":  # a row-wise activation: after the product
