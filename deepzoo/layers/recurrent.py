@@ -286,8 +286,8 @@ class GRU(_Recurrent):
         xt, xw = self._inputs_times_kernel(x)
         t, n, _ = xt.shape
         h_all = ops.alloc((t + 1, n, u), self.dtype)
-        gates = ops.alloc((t, n, 3 * u), self.dtype)
-        rec_all = ops.alloc((t, n, 3 * u), self.dtype)
+        gates = ops.empty((t, n, 3 * u), self.dtype)
+        rec_all = ops.empty((t, n, 3 * u), self.dtype)
         recurrent_bias = self.params["bias"][1]
         for step in range(t):
             ops.matmul(h_all[step], recurrent, out=rec_all[step])
@@ -296,14 +296,14 @@ class GRU(_Recurrent):
 
         def backward(dy):
             dh_all = self._output_gradient(dy, h_all[1:].shape)
-            dx_all = ops.alloc((t, n, 3 * u), self.dtype)
-            drec_all = ops.alloc((t, n, 3 * u), self.dtype)
-            carry = None
+            dx_all = ops.empty((t, n, 3 * u), self.dtype)
+            drec_all = ops.empty((t, n, 3 * u), self.dtype)
             for step in reversed(range(t)):
-                dh = dh_all[step] if carry is None else ops.add(dh_all[step], carry)
-                direct = ops.gru_step_backward(dh, gates[step], rec_all[step], h_all[step], dx_all[step],
-                                               drec_all[step])
-                carry = ops.add(direct, ops.matmul(drec_all[step], recurrent, trans_b=True))
+                direct = ops.gru_step_backward(dh_all[step], gates[step], rec_all[step], h_all[step],
+                                               dx_all[step], drec_all[step])
+                if step:  # h_{t-1} gets dh * z directly and drec R^T through the recurrence
+                    ops.add(dh_all[step - 1], direct, out=dh_all[step - 1])
+                    self._carry_back(drec_all, dh_all, step, recurrent)
             drec2 = ops.reshape(drec_all, (t * n, 3 * u))
             ops.matmul(ops.reshape(h_all[:-1], (t * n, u)), drec2, trans_a=True,
                        out=self.grads["recurrent_kernel"], accumulate=True)
