@@ -4,8 +4,11 @@ Each class checks its hyperparameters when it is created and keeps its state
 (velocities, running averages) **per parameter**, keyed by the parameter's name
 in the model (``"dense_1/kernel"``). The arithmetic of one update is a single Ops
 call (``ops.adam_update`` ...), applied in place, so the same optimizer runs on
-every backend. An update consumes the gradient: it leaves it at zero, ready for
-the layers to accumulate the next batch into it.
+every backend. A model hands an optimizer whose ``update`` is elementwise all its
+parameters as one array (:mod:`deepzoo.parameters`): then one call updates them
+all, and the state per parameter is a view of one array too. An update consumes
+the gradient: it leaves it at zero, ready for the layers to accumulate the next
+batch into it.
 
 The formulas are those of ``torch.optim`` (with ``g`` the gradient, ``lr`` the
 learning rate and ``t`` the step count starting at 1):
