@@ -100,4 +100,4 @@ print(f"most frequent mistake: a {true} read as a {answered} ({mistakes.max()} t
 
 # %%
 # Trained on all 51,000 training images for the lecture's 10 epochs, the same
-# network reaches 98.12% on the 10,000 test images (``benchmarks/README.md``).
+# network reaches 98.01% on the 10,000 test images (``benchmarks/README.md``).

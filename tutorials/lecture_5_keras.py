@@ -97,5 +97,5 @@ print("training loss per epoch:", np.round(history.history["loss"], 3))
 
 # %%
 # Trained on the full training set for the lecture's 12 epochs, this network
-# reaches 99.09% on the 10,000 test images (the lecture reports 99.25%;
+# reaches 99.06% on the 10,000 test images (the lecture reports 99.25%;
 # ``benchmarks/README.md``).
