@@ -92,6 +92,9 @@ def test_the_playground_in_a_real_browser(playground, browser, tmp_path):
 
     before = surface(browser)
     Select(browser.find_element(By.ID, "activation")).select_by_value("relu")
+    # until the new session's first frame arrives the page still shows the old epoch,
+    # which is past 20 already
+    wait_for(lambda: epoch.text == "0", 10, "a new session")
     browser.find_element(By.ID, "play").click()
     wait_for(lambda: int(epoch.text) > 20, 30, "training with relu")
     browser.find_element(By.ID, "play").click()  # pause
