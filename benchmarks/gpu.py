@@ -13,8 +13,10 @@ Workloads (float32, synthetic data of the real shapes, as in ``workloads.py``):
 Like for like: each library first trains on a few batches, the last one as short
 as the epoch's last, so that kernels are compiled (numba) or tuned (cuDNN) before
 the clock starts; PyTorch computes in true float32 (TF32 off for products and
-convolutions); both copy each batch to the GPU, read each batch loss back and
-count each batch's correct answers (deepzoo's accuracy metric), use the same
+convolutions); both copy each batch to the GPU, add each batch's loss and
+correct answers (deepzoo's accuracy metric) up on the GPU and read them at the
+epoch's end (deepzoo's default TerminateOnNaN reads the loss every 50 batches
+besides), use the same
 optimizer settings (epsilon included), and the clock stops after the device has
 finished. Each line ends with the epoch's loss and accuracy, to show that both
 trained. A ratio below 1 means deepzoo is faster. Without a usable GPU the script
@@ -97,7 +99,10 @@ def torch_epoch(workload, n):
 
     def epoch(xs, ys):  # batches are copied to the GPU one by one, as deepzoo does
         model.train()
-        total, correct = 0.0, torch.zeros((), dtype=torch.int64, device="cuda")
+        # the loss and the metric add up on the GPU and are read once, as deepzoo's fit does
+        # when no callback asks for a batch's figures
+        total = torch.zeros((), dtype=torch.float64, device="cuda")
+        correct = torch.zeros((), dtype=torch.int64, device="cuda")
         for start in range(0, len(xs), batch):
             xb, yb = xs[start:start + batch].cuda(), ys[start:start + batch].cuda()
             opt.zero_grad()
@@ -105,10 +110,10 @@ def torch_epoch(workload, n):
             value = loss(out, yb)
             value.backward()
             opt.step()
-            total += value.item() * len(xb)
+            total += value.detach() * len(xb)
             correct += (out.argmax(dim=-1).reshape(-1) == yb.reshape(-1)).sum()  # the metric, on the GPU
         positions = ys.numel()
-        return total / len(xs), correct.item() / positions
+        return total.item() / len(xs), correct.item() / positions
 
     warm = 4 * batch + (len(xt) % batch or batch)  # four full batches and one as short as the last
     epoch(xt[:warm], yt[:warm])

@@ -2,7 +2,8 @@
 
 A callback overrides any of the hooks below. ``logs`` holds host numbers only
 (``{"loss": 0.31, "accuracy": 0.9, "val_loss": ...}``); a batch's logs hold the
-metrics when a callback asks for them (:meth:`Callback.wants_batch_logs`). Setting
+loss and metrics when a callback asks for them (:meth:`Callback.wants_batch_logs`),
+and are empty otherwise; an epoch's logs always hold them. Setting
 ``model.stop_training = True`` ends ``fit`` after the current epoch.
 """
 
@@ -30,10 +31,11 @@ class Callback:
     def on_batch_end(self, batch, logs=None): ...
 
     def wants_batch_logs(self, batch) -> bool:
-        """Whether this batch's ``on_batch_end`` reads the metrics in ``logs`` (the loss is
-        always there). ``fit`` works them out only when some callback says yes: on a GPU
-        each one is a copy back from the device. The default is yes for a callback with an
-        ``on_batch_end`` of its own."""
+        """Whether this batch's ``on_batch_end`` reads the loss or the metrics in ``logs``.
+        ``fit`` works them out only when some callback says yes (otherwise ``logs`` is
+        empty): on a GPU each figure is a copy back from the device, and a wait for the
+        work queued before it. The default is yes for a callback with an ``on_batch_end``
+        of its own."""
         return "on_batch_end" in vars(self) or type(self).on_batch_end is not Callback.on_batch_end
 
 
@@ -137,26 +139,48 @@ class EarlyStopping(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stop training as soon as a batch loss is NaN or infinite, and say where."""
+    """Stop training as soon as a batch loss is NaN or infinite, and say where.
+
+    It reads the epoch's running loss, which stops being finite with the first batch
+    whose loss is not. On the CPU that is every batch; on a GPU, where each reading
+    is a copy and a wait, every ``DEVICE_EVERY`` batches (and at the epoch's end), and
+    the message names the batches between two readings.
+    """
+
+    DEVICE_EVERY = 50
 
     def __init__(self):
         self.message = None
 
+    def on_train_begin(self, logs=None):
+        self.every = 1 if self.model.ops.device == "cpu" else self.DEVICE_EVERY
+
     def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
+        self.epoch, self.checked = epoch, 0  # the batches up to here had finite losses
 
     def wants_batch_logs(self, batch):
-        return False  # the loss only
+        return (batch + 1) % self.every == 0
 
     def on_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(loss):
-            self.message = (
-                f"training stopped: the loss became {loss} in epoch {self.epoch + 1}, batch "
-                f"{batch + 1}. Try a smaller learning rate."
-            )
-            self.model.stop_training = True
-            self.model.stop_reason = self.message
+        if loss is not None:
+            self._check(loss, batch + 1)
+
+    def on_epoch_end(self, epoch, logs=None):
+        steps = self.model.fit_params["steps"]
+        if self.checked < steps and not self.model.stop_training:
+            self._check((logs or {}).get("loss", 0.0), steps)
+
+    def _check(self, loss, batches):
+        if math.isfinite(loss):
+            self.checked = batches
+            return
+        where = (f"batch {batches}" if batches == self.checked + 1 else
+                 f"one of batches {self.checked + 1} to {batches}")
+        self.message = f"training stopped: the loss became {loss} in epoch {self.epoch + 1}, {where}. " \
+                       f"Try a smaller learning rate."
+        self.model.stop_training = True
+        self.model.stop_reason = self.message
 
 
 class ModelCheckpoint(Callback):

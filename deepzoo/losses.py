@@ -61,8 +61,18 @@ class Loss:
         return activation is not None and self.fuses_with is not None and \
             getattr(activation, "op", None) == self.fuses_with
 
-    def forward(self, ops, y, t, fused=False):
-        """Return ``(value, gradient)``; with ``fused`` the gradient is w.r.t. the logits."""
+    #: whether :meth:`forward` takes ``into=``; a loss that says no (a plugin's, say)
+    #: still trains, its value is then read back to the host every batch
+    sums_into = False
+
+    def forward(self, ops, y, t, fused=False, into=None):
+        """Return ``(value, gradient)``; with ``fused`` the gradient is w.r.t. the logits.
+
+        With ``into`` (an array from ``ops.loss_sum``), the value times ``len(y)`` is
+        added into it instead, and ``into`` is returned in the value's place: this is
+        how ``fit`` sums an epoch's loss without reading each batch's value back from a
+        GPU. Only losses with ``sums_into = True`` are given ``into``.
+        """
         raise NotImplementedError
 
     def weighted(self, ops, y, t, weights, fused=False):
@@ -123,8 +133,10 @@ class Loss:
 class MeanSquaredError(Loss):
     name = "mean_squared_error"
 
-    def forward(self, ops, y, t, fused=False):
-        return ops.mean_squared_error(y, t)
+    sums_into = True
+
+    def forward(self, ops, y, t, fused=False, into=None):
+        return ops.mean_squared_error(y, t, into=into)
 
 
 class KLDivergence(Loss):
@@ -173,8 +185,10 @@ class MeanAbsoluteError(Loss):
 
     name = "mean_absolute_error"
 
-    def forward(self, ops, y, t, fused=False):
-        return ops.mean_absolute_error(y, t)
+    sums_into = True
+
+    def forward(self, ops, y, t, fused=False, into=None):
+        return ops.mean_absolute_error(y, t, into=into)
 
 
 class Huber(Loss):
@@ -190,8 +204,10 @@ class Huber(Loss):
             raise ConfigError(f"loss 'huber': delta must be a number > 0, received {delta!r}")
         self.delta = float(delta)
 
-    def forward(self, ops, y, t, fused=False):
-        return ops.huber(y, t, self.delta)
+    sums_into = True
+
+    def forward(self, ops, y, t, fused=False, into=None):
+        return ops.huber(y, t, self.delta, into=into)
 
     def get_config(self):
         return {"delta": self.delta}
@@ -207,8 +223,10 @@ class SumSquaredError(Loss):
     name = "sum_squared_error"
     reduction = "sum"
 
-    def forward(self, ops, y, t, fused=False):
-        return ops.sum_squared_error(y, t)
+    sums_into = True
+
+    def forward(self, ops, y, t, fused=False, into=None):
+        return ops.sum_squared_error(y, t, into=into)
 
 
 class _FromLogits(Loss):
@@ -221,6 +239,8 @@ class _FromLogits(Loss):
     binary targets, ``K = 2``), which keeps the network from growing ever more
     confident.
     """
+
+    sums_into = True
 
     def __init__(self, from_logits=False, label_smoothing=0.0):
         self.from_logits = bool(from_logits)
@@ -268,10 +288,10 @@ class BinaryCrossentropy(_FromLogits):
     def prepare_targets(self, t, dtype):
         return np.asarray(self.smooth(np.asarray(t, dtype=dtype), 2), dtype=dtype)
 
-    def forward(self, ops, y, t, fused=False):
+    def forward(self, ops, y, t, fused=False, into=None):
         if self.from_logits:
-            return ops.binary_crossentropy(ops.sigmoid(y), t, EPSILON, from_sigmoid_logits=True)
-        return ops.binary_crossentropy(y, t, EPSILON, from_sigmoid_logits=fused)
+            return ops.binary_crossentropy(ops.sigmoid(y), t, EPSILON, from_sigmoid_logits=True, into=into)
+        return ops.binary_crossentropy(y, t, EPSILON, from_sigmoid_logits=fused, into=into)
 
 
 class CategoricalCrossentropy(_FromLogits):
@@ -285,10 +305,11 @@ class CategoricalCrossentropy(_FromLogits):
         t = np.asarray(t, dtype=dtype)
         return np.asarray(self.smooth(t, t.shape[-1]), dtype=dtype)
 
-    def forward(self, ops, y, t, fused=False):
+    def forward(self, ops, y, t, fused=False, into=None):
         if self.from_logits:
-            return ops.categorical_crossentropy(ops.softmax(y), t, EPSILON, from_softmax_logits=True)
-        return ops.categorical_crossentropy(y, t, EPSILON, from_softmax_logits=fused)
+            return ops.categorical_crossentropy(ops.softmax(y), t, EPSILON, from_softmax_logits=True,
+                                                into=into)
+        return ops.categorical_crossentropy(y, t, EPSILON, from_softmax_logits=fused, into=into)
 
 
 class SparseCategoricalCrossentropy(Loss):
@@ -298,6 +319,7 @@ class SparseCategoricalCrossentropy(Loss):
     fuses_with = "softmax"
     targets = "labels"
     accuracy = "sparse_categorical_accuracy"
+    sums_into = True
 
     def check_targets(self, y_shape, t):
         if tuple(t.shape[1:]) != tuple(y_shape[:-1]):
@@ -330,11 +352,11 @@ class SparseCategoricalCrossentropy(Loss):
     def get_config(self):
         return {"from_logits": True} if self.from_logits else {}
 
-    def forward(self, ops, y, labels, fused=False):
+    def forward(self, ops, y, labels, fused=False, into=None):
         if self.from_logits:
             return ops.sparse_categorical_crossentropy(ops.softmax(y), labels, EPSILON,
-                                                       from_softmax_logits=True)
-        return ops.sparse_categorical_crossentropy(y, labels, EPSILON, from_softmax_logits=fused)
+                                                       from_softmax_logits=True, into=into)
+        return ops.sparse_categorical_crossentropy(y, labels, EPSILON, from_softmax_logits=fused, into=into)
 
 
 def get(spec) -> Loss:

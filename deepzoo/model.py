@@ -251,12 +251,22 @@ class Sequential:
         loss (see :meth:`deepzoo.losses.Loss.weighted`). The gradients start at zero:
         the optimizer's update leaves them so.
         """
+        return self._train_step(x, y, sample_weight)
+
+    def _train_step(self, x, y, sample_weight=None, into=None) -> float:
+        """:meth:`train_on_batch`, where a loss that can (``sums_into``) adds its value times
+        the batch size to ``into`` (see :meth:`deepzoo.losses.Loss.forward`) instead of
+        returning it. Returns what was not added there: the whole batch loss, or only the
+        regularizers' penalty."""
         ops = self.ops
         out, backwards = x, []
         for layer, options in zip(self.layers, self._train_options):
             out, backward = layer.forward(out, training=True, **options)
             backwards.append(backward)
-        if sample_weight is None:
+        summed = into is not None and sample_weight is None and self.loss.sums_into
+        if summed:
+            value, grad = self.loss.forward(ops, out, y, fused=self.fused_output, into=into)
+        elif sample_weight is None:
             value, grad = self.loss.forward(ops, out, y, fused=self.fused_output)
         else:
             value, grad = self.loss.weighted(ops, out, y, sample_weight, fused=self.fused_output)
@@ -264,11 +274,11 @@ class Sequential:
             metric.update(ops, out, y)
         for backward in reversed(backwards):
             grad = backward(grad)
-        value += self._add_penalties()
+        penalty = self._add_penalties()
         self.optimizer.step(ops, *self._optimizer_arguments())
         for layer in self._frozen:  # their gradients are not used: keep them from piling up
             layer.zero_grads()
-        return value
+        return penalty if summed else value + penalty
 
     def fit(self, x, y, batch_size=32, epochs=1, verbose=1, callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, initial_epoch=0, progress_file=None,
@@ -483,7 +493,12 @@ class Sequential:
         order = self.rng.permutation(n) if shuffle else None
         for metric in self.metrics:
             metric.reset()
-        loss_sum, logs, steps = 0.0, {}, -(-n // batch_size)
+        # the epoch's loss, summed over samples: on the CPU each batch's loss is a float
+        # already; on a GPU reading one back is a copy and a wait, so there the batch
+        # losses add up on the device, read only when a callback asks or the epoch ends
+        host_sum, steps = 0.0, -(-n // batch_size)
+        device_sum = None if ops.device == "cpu" else \
+            ops.loss_sum((batch_size,) + self.output_shape, self.dtype)
         askers = self._askers
         for step in range(steps):
             start = step * batch_size
@@ -491,22 +506,27 @@ class Sequential:
             xb = ops.asarray(x[rows])
             yb = ops.asarray(y[rows])
             wb = None if weights is None else weights[rows]
-            loss_sum += self.train_on_batch(xb, yb, wb) * len(xb)
-            logs = {"loss": loss_sum / min(start + batch_size, n)}
-            if askers and any(cb.wants_batch_logs(step) for cb in askers):  # on a GPU, a copy each
-                self._add_metrics(logs)
+            host_sum += self._train_step(xb, yb, wb, device_sum) * len(xb)
+            seen = min(start + batch_size, n)
+            if askers and any(cb.wants_batch_logs(step) for cb in askers):
+                logs = self._epoch_logs(host_sum, device_sum, seen)
+            else:
+                logs = {}  # no callback reads this batch's figures
             for cb in callbacks:
                 cb.on_batch_end(step, logs)
             if self.stop_training or interrupt.requested:
-                return self._add_metrics(logs), step + 1
-        return self._add_metrics(logs), steps
+                return self._epoch_logs(host_sum, device_sum, seen), step + 1
+        return self._epoch_logs(host_sum, device_sum, n), steps
 
-    _askers: list = []
-
-    def _add_metrics(self, logs) -> dict:
+    def _epoch_logs(self, host_sum, device_sum, seen) -> dict:
+        """The loss and metrics of the epoch so far, over the ``seen`` samples."""
+        total = host_sum if device_sum is None else host_sum + self.ops.read_sum(device_sum)
+        logs = {"loss": total / seen}
         for metric in self.metrics:
             logs[metric.name] = metric.result()
         return logs
+
+    _askers: list = []
 
     # ------------------------------------------------------------ inference
     def _batches_forward(self, x, batch_size):

@@ -135,6 +135,29 @@ def test_losses(host_ops, rng, dtype):
             close(g, g_ref, dtype)
 
 
+def test_a_loss_given_into_adds_its_value_times_the_batch_size_there(ops, rng, dtype):
+    """How ``fit`` sums an epoch's loss where it cannot read each batch's cheaply (a GPU):
+    two batches, the second smaller, add up in ``into``; the gradients are unchanged."""
+    y, t = randn(rng, (5, 3, 4), dtype), randn(rng, (5, 3, 4), dtype)
+    e = np.exp(y)
+    probs = (e / e.sum(-1, keepdims=True)).astype(dtype)
+    labels = rng.integers(0, 4, (5, 3))
+    cases = [("mean_squared_error", y, t, ()), ("mean_absolute_error", y, t, ()),
+             ("huber", y, t, (0.5,)), ("sum_squared_error", y, t, ()),
+             ("binary_crossentropy", probs, (t > 0).astype(dtype), (1e-7, False)),
+             ("categorical_crossentropy", probs, np.eye(4, dtype=dtype)[labels], (1e-7, True)),
+             ("sparse_categorical_crossentropy", probs, labels, (1e-7, False))]
+    for name, a, b, args in cases:
+        into, expected = ops.loss_sum(a.shape, dtype), 0.0
+        for rows in (slice(0, 5), slice(0, 2)):
+            value, grad_ref = getattr(REF, name)(a[rows], b[rows], *args)
+            returned, grad = getattr(ops, name)(ops.asarray(a[rows]), ops.asarray(b[rows]), *args, into=into)
+            assert returned is into, name
+            close(ops.to_host(grad), grad_ref, dtype)
+            expected += value * len(a[rows])
+        assert ops.read_sum(into) == pytest.approx(expected, rel=1e-5), name
+
+
 def test_metric_counts(host_ops, rng, dtype):
     y, t = randn(rng, (20, 5), dtype), randn(rng, (20, 5), dtype)
     labels = rng.integers(0, 5, 20)

@@ -99,7 +99,7 @@ def test_constant_initializer_by_object_and_by_name():
         initializers.Constant(float("nan"))
 
 
-def test_a_batchs_logs_carry_the_metrics_only_for_callbacks_that_read_them():
+def test_a_batchs_logs_carry_the_figures_only_for_callbacks_that_read_them():
     import deepzoo as dz
 
     rng = np.random.default_rng(0)
@@ -107,22 +107,76 @@ def test_a_batchs_logs_carry_the_metrics_only_for_callbacks_that_read_them():
     y = np.eye(2, dtype="float32")[(x[:, 0] > 0).astype(int)]
     seen = {}
 
-    class Reader(dz.Callback):  # has its own on_batch_end: asked to be shown the metrics
+    class Reader(dz.Callback):  # has its own on_batch_end: asked to be shown the figures
         def on_batch_end(self, batch, logs=None):
             seen.setdefault("reader", []).append(sorted(logs))
 
-    class LossOnly(dz.Callback):
+    class Counter(dz.Callback):
         def wants_batch_logs(self, batch):
             return False
 
         def on_batch_end(self, batch, logs=None):
-            seen.setdefault("loss_only", []).append(sorted(logs))
+            seen.setdefault("counter", []).append(sorted(logs))
 
-    for callbacks in ([LossOnly()], [LossOnly(), Reader()]):
+    for callbacks in ([Counter()], [Counter(), Reader()]):
         model = dz.Sequential([dz.Dense(2, activation="softmax")], input_shape=(3,), seed=0)
         model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
-        history = model.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=callbacks)
+        history = model.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=callbacks,
+                            terminate_on_nan=False)
         assert len(history.history["accuracy"]) == 2  # the epoch's logs always have them
-    assert seen["loss_only"][:8] == [["loss"]] * 8  # alone: the loss only
-    assert seen["loss_only"][8:] == [["accuracy", "loss"]] * 8  # beside a reader: what the reader gets
+    assert seen["counter"][:8] == [[]] * 8  # alone: nothing is worked out
+    assert seen["counter"][8:] == [["accuracy", "loss"]] * 8  # beside a reader: what the reader gets
     assert seen["reader"] == [["accuracy", "loss"]] * 8
+
+
+def _device_like_ops():
+    """The reference Ops posing as a device whose figures are costly to read: ``fit`` then
+    sums the epoch's loss with the losses' ``into``, as it does on a GPU."""
+    from deepzoo.backend.reference import Ops
+
+    class DeviceLike(Ops):
+        device, reads = "device-like", 0
+
+        def read_sum(self, into):
+            self.reads += 1
+            return super().read_sum(into)
+
+    return DeviceLike()
+
+
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "mse", "kl_divergence"])
+def test_on_a_device_the_epochs_loss_is_summed_there_and_read_once(loss):
+    """The same losses as on the CPU, and with no callback asking, one reading per epoch
+    (kl_divergence cannot sum into the device: its value comes back each batch)."""
+    import deepzoo as dz
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((95, 3))
+    y = np.eye(2)[(x[:, 0] > 0).astype(int)]
+    histories, reads = [], None
+    for device in ("numpy", _device_like_ops()):
+        model = dz.Sequential([dz.Dense(4, activation="tanh"), dz.Dense(2, activation="softmax")],
+                              input_shape=(3,), seed=0, dtype="float64", device=device)
+        model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+        histories.append(model.fit(x, y, batch_size=10, epochs=3, verbose=0, terminate_on_nan=False).history)
+        reads = getattr(model.ops, "reads", None)
+    np.testing.assert_allclose(histories[1]["loss"], histories[0]["loss"], rtol=1e-12)
+    assert histories[1]["accuracy"] == histories[0]["accuracy"]
+    assert reads == 3
+
+
+def test_on_a_device_terminate_on_nan_reads_the_loss_every_fifty_batches_and_says_between_which():
+    import deepzoo as dz
+
+    x = np.ones((1000, 2))
+    y = np.zeros((1000, 1))
+    x[130] = 1e200  # batch 131 of 1,000 makes the loss infinite, and the weights NaN
+    model = dz.Sequential([dz.Dense(1)], input_shape=(2,), seed=0, dtype="float64", device=_device_like_ops())
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(RuntimeWarning, match=r"loss became (nan|inf) in epoch 1, one of batches 101 to 150\."):
+        model.fit(x, y, batch_size=1, epochs=1, verbose=0, shuffle=False)
+    assert model.ops.reads == 3 + 1  # batches 50, 100, 150, and the epoch's logs
+    model = dz.Sequential([dz.Dense(1)], input_shape=(2,), seed=0, dtype="float64")  # the CPU: every batch
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(RuntimeWarning, match=r"loss became (nan|inf) in epoch 1, batch 131\."):
+        model.fit(x, y, batch_size=1, epochs=1, verbose=0, shuffle=False)

@@ -21,42 +21,42 @@ class CPUTrainingOps(CPUOpsBase):
     """Losses, metrics and optimizer updates on the CPU."""
 
     # ------------------------------------------------------------------ losses
-    def mean_squared_error(self, y, t):
+    def mean_squared_error(self, y, t, into=None):
         grad = np.empty_like(y)
         total = k.squared_error(flat(y), flat(t), flat(grad), y.dtype.type(2.0 / y.size))
-        return total / y.size, grad
+        return self._summed(total / y.size, y, into), grad
 
-    def mean_absolute_error(self, y, t):
+    def mean_absolute_error(self, y, t, into=None):
         grad = np.empty_like(y)
         total = k.absolute_error(flat(y), flat(t), flat(grad), y.dtype.type(1.0 / y.size))
-        return total / y.size, grad
+        return self._summed(total / y.size, y, into), grad
 
-    def huber(self, y, t, delta):
+    def huber(self, y, t, delta, into=None):
         grad = np.empty_like(y)
         total = k.huber(flat(y), flat(t), y.dtype.type(delta), flat(grad), y.dtype.type(1.0 / y.size))
-        return total / y.size, grad
+        return self._summed(total / y.size, y, into), grad
 
-    def sum_squared_error(self, y, t):
+    def sum_squared_error(self, y, t, into=None):
         grad = np.empty_like(y)
         total = k.squared_error(flat(y), flat(t), flat(grad), y.dtype.type(1.0))
-        return 0.5 * total, grad
+        return self._summed(0.5 * total, y, into), grad
 
-    def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False):
+    def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False, into=None):
         grad = np.empty_like(y)
         total = k.binary_crossentropy(flat(y), flat(t), y.dtype.type(eps), from_sigmoid_logits, flat(grad))
         grad *= y.dtype.type(1.0 / y.size)
-        return total / y.size, grad
+        return self._summed(total / y.size, y, into), grad
 
-    def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False):
+    def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False, into=None):
         grad = np.empty_like(y)
         c = y.shape[-1]
         total = k.categorical_crossentropy(y.reshape(-1, c), t.reshape(-1, c), y.dtype.type(eps),
                                            from_softmax_logits, grad.reshape(-1, c))
         positions = y.size // c
         grad *= y.dtype.type(1.0 / positions)
-        return total / positions, grad
+        return self._summed(total / positions, y, into), grad
 
-    def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False):
+    def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False, into=None):
         grad = np.empty_like(y)
         c = y.shape[-1]
         total = k.sparse_categorical_crossentropy(y.reshape(-1, c), labels.reshape(-1),
@@ -64,7 +64,7 @@ class CPUTrainingOps(CPUOpsBase):
                                                   grad.reshape(-1, c))
         positions = y.size // c
         grad *= y.dtype.type(1.0 / positions)
-        return total / positions, grad
+        return self._summed(total / positions, y, into), grad
 
     # ----------------------------------------------------------------- metrics
     def count_argmax_equal(self, y, t, into=None):

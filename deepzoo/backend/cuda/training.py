@@ -2,8 +2,9 @@
 
 Each method has the meaning of its namesake in
 :mod:`deepzoo.backend.reference.training` (read that first); the kernels are in
-``training_kernels.py``. A loss or metric sums its per-row values on the host,
-a few hundred numbers copied back once per batch.
+``training_kernels.py``. A loss sums its per-row values on the host, a few
+hundred numbers copied back, or, in training, adds them to sums that stay on the
+device over the epoch; a metric's counts stay there likewise.
 """
 
 from __future__ import annotations
@@ -25,51 +26,57 @@ class CUDATrainingOps(CUDAOpsBase):
         would be a float64 argument, and float32 kernels would compute in float64."""
         return [dtype.type(v) if isinstance(v, float) else v for v in values]
 
-    def _row_loss(self, kernel, y, *args):
-        """Run a loss kernel over the rows of ``y``; returns (sum of the row losses, gradient).
+    def loss_sum(self, y_shape, dtype):
+        """One sum per row of the output (its positions), in the data's dtype: each loss
+        kernel adds its rows' values there, so an epoch's loss stays on the device; the
+        rows are summed in float64 when it is read."""
+        return self.alloc((int(np.prod(y_shape[:-1], dtype=np.int64)),), dtype)
 
-        Each row's loss is summed on the device in the data's dtype; the rows' sum is
-        taken on the host in float64.
+    def _row_loss(self, kernel, y, *args, scale, into):
+        """Run a loss kernel over the rows of ``y``; returns (value, gradient), where the
+        value is ``scale`` times the sum of the row losses.
+
+        Each row's loss is summed on the device in the data's dtype. Without ``into`` the
+        rows are copied back and summed on the host in float64; with it, each row adds
+        its loss times ``scale * len(y)`` into ``into`` (see ``loss_sum``), and nothing is
+        copied.
         """
         rows = self._rows(y)
         grad = self._empty_like(y)
-        row_loss = target.empty((rows.shape[0],), y.dtype)
-        self._run(kernel, rows.shape[0], rows, *self._typed(y.dtype, args), self._rows(grad), row_loss)
-        return float(row_loss.copy_to_host().sum(dtype=np.float64)), grad
+        row_loss = target.empty((rows.shape[0],), y.dtype) if into is None else into
+        self._run(kernel, rows.shape[0], rows, *self._typed(y.dtype, args), self._rows(grad), row_loss,
+                  y.dtype.type(scale * len(y)), into is not None)
+        if into is not None:
+            return into, grad
+        return scale * float(row_loss.copy_to_host().sum(dtype=np.float64)), grad
 
-    def mean_squared_error(self, y, t):
-        total, grad = self._row_loss(k.squared_error, y, self._rows(t), 2.0 / y.size)
-        return total / y.size, grad
+    def mean_squared_error(self, y, t, into=None):
+        return self._row_loss(k.squared_error, y, self._rows(t), 2.0 / y.size, scale=1.0 / y.size, into=into)
 
-    def mean_absolute_error(self, y, t):
-        total, grad = self._row_loss(k.absolute_error, y, self._rows(t), 1.0 / y.size)
-        return total / y.size, grad
+    def mean_absolute_error(self, y, t, into=None):
+        return self._row_loss(k.absolute_error, y, self._rows(t), 1.0 / y.size, scale=1.0 / y.size, into=into)
 
-    def huber(self, y, t, delta):
-        total, grad = self._row_loss(k.huber, y, self._rows(t), float(delta), 1.0 / y.size)
-        return total / y.size, grad
+    def huber(self, y, t, delta, into=None):
+        return self._row_loss(k.huber, y, self._rows(t), float(delta), 1.0 / y.size, scale=1.0 / y.size,
+                              into=into)
 
-    def sum_squared_error(self, y, t):
-        total, grad = self._row_loss(k.squared_error, y, self._rows(t), 1.0)
-        return 0.5 * total, grad
+    def sum_squared_error(self, y, t, into=None):
+        return self._row_loss(k.squared_error, y, self._rows(t), 1.0, scale=0.5, into=into)
 
-    def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False):
-        total, grad = self._row_loss(k.binary_crossentropy, y, self._rows(t), eps,
-                                     from_sigmoid_logits, 1.0 / y.size)
-        return total / y.size, grad
+    def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False, into=None):
+        return self._row_loss(k.binary_crossentropy, y, self._rows(t), eps, from_sigmoid_logits, 1.0 / y.size,
+                              scale=1.0 / y.size, into=into)
 
-    def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False):
+    def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False, into=None):
         positions = self._rows(y).shape[0]
-        total, grad = self._row_loss(k.categorical_crossentropy, y, self._rows(t), eps,
-                                     from_softmax_logits, 1.0 / positions)
-        return total / positions, grad
+        return self._row_loss(k.categorical_crossentropy, y, self._rows(t), eps, from_softmax_logits,
+                              1.0 / positions, scale=1.0 / positions, into=into)
 
-    def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False):
+    def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False, into=None):
         positions = self._rows(y).shape[0]
         labels = target.to_device(labels)
-        total, grad = self._row_loss(k.sparse_categorical_crossentropy, y, self._flat(labels),
-                                     eps, from_softmax_logits, 1.0 / positions)
-        return total / positions, grad
+        return self._row_loss(k.sparse_categorical_crossentropy, y, self._flat(labels), eps,
+                              from_softmax_logits, 1.0 / positions, scale=1.0 / positions, into=into)
 
     def one_hot(self, labels, classes, dtype="float32"):
         labels = target.to_device(labels)
@@ -98,7 +105,7 @@ class CUDATrainingOps(CUDAOpsBase):
                            y.dtype.type(threshold))
 
     def sum_squared_difference(self, y, t) -> float:
-        total, _ = self._row_loss(k.squared_error, y, self._rows(t), 1.0)
+        total, _ = self._row_loss(k.squared_error, y, self._rows(t), 1.0, scale=1.0, into=None)
         return total
 
     # ------------------------------------------------------- optimizer updates

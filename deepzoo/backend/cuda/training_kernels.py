@@ -22,11 +22,21 @@ def one_hot(labels, out):
             out[r, j] = one if j == labels[r] else zero
 
 
-# Each writes the gradient and, per row, the row's share of the loss's sum. The
-# scalars come from the host in the data's dtype, and zero and one are made in it:
-# a bare 1.0 would turn float32 arithmetic into float64.
+# Each writes the gradient and, per row, the row's share of the loss's sum: stored,
+# or, with ``accumulate``, added times ``weight`` to what the row already holds (an
+# epoch's sum kept on the device, see training.py). The scalars come from the host in
+# the data's dtype, and zero and one are made in it: a bare 1.0 would turn float32
+# arithmetic into float64.
+@cuda.jit(device=True)
+def _row_total(row_loss, r, total, weight, accumulate):
+    if accumulate:
+        row_loss[r] += weight * total
+    else:
+        row_loss[r] = total
+
+
 @cuda.jit
-def squared_error(y, t, factor, grad, row_loss):
+def squared_error(y, t, factor, grad, row_loss, weight, accumulate):
     """``row_loss[r] = sum_j (y - t)**2``; ``grad = factor * (y - t)``."""
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
         total = y.dtype.type(0)
@@ -34,11 +44,11 @@ def squared_error(y, t, factor, grad, row_loss):
             d = y[r, j] - t[r, j]
             total += d * d
             grad[r, j] = factor * d
-        row_loss[r] = total
+        _row_total(row_loss, r, total, weight, accumulate)
 
 
 @cuda.jit
-def absolute_error(y, t, factor, grad, row_loss):
+def absolute_error(y, t, factor, grad, row_loss, weight, accumulate):
     """``row_loss[r] = sum_j |y - t|``; ``grad = factor * sign(y - t)``."""
     zero = y.dtype.type(0)
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
@@ -53,11 +63,11 @@ def absolute_error(y, t, factor, grad, row_loss):
                 grad[r, j] = -factor
             else:
                 grad[r, j] = zero
-        row_loss[r] = total
+        _row_total(row_loss, r, total, weight, accumulate)
 
 
 @cuda.jit
-def huber(y, t, delta, factor, grad, row_loss):
+def huber(y, t, delta, factor, grad, row_loss, weight, accumulate):
     """``row_loss[r]`` = the row's sum of Huber's loss; ``grad = factor * clip(y - t, -delta, delta)``."""
     zero = y.dtype.type(0)
     half = y.dtype.type(0.5)
@@ -74,11 +84,11 @@ def huber(y, t, delta, factor, grad, row_loss):
             else:
                 total += half * d * d
                 grad[r, j] = factor * d
-        row_loss[r] = total
+        _row_total(row_loss, r, total, weight, accumulate)
 
 
 @cuda.jit
-def binary_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
+def binary_crossentropy(y, t, eps, from_logits, scale, grad, row_loss, weight, accumulate):
     zero, one = y.dtype.type(0), y.dtype.type(1)
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
         total = zero
@@ -90,11 +100,11 @@ def binary_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
                 grad[r, j] = (y[r, j] - target) * scale
             else:
                 grad[r, j] = (p - target) / (p * (one - p)) * scale
-        row_loss[r] = total
+        _row_total(row_loss, r, total, weight, accumulate)
 
 
 @cuda.jit
-def categorical_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
+def categorical_crossentropy(y, t, eps, from_logits, scale, grad, row_loss, weight, accumulate):
     zero, one = y.dtype.type(0), y.dtype.type(1)
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
         total = zero
@@ -105,11 +115,11 @@ def categorical_crossentropy(y, t, eps, from_logits, scale, grad, row_loss):
                 grad[r, j] = (y[r, j] - t[r, j]) * scale
             else:
                 grad[r, j] = -t[r, j] / p * scale
-        row_loss[r] = total
+        _row_total(row_loss, r, total, weight, accumulate)
 
 
 @cuda.jit
-def sparse_categorical_crossentropy(y, labels, eps, from_logits, scale, grad, row_loss):
+def sparse_categorical_crossentropy(y, labels, eps, from_logits, scale, grad, row_loss, weight, accumulate):
     zero, one = y.dtype.type(0), y.dtype.type(1)
     for r in range(cuda.grid(1), y.shape[0], cuda.gridsize(1)):
         label = labels[r]
@@ -119,7 +129,7 @@ def sparse_categorical_crossentropy(y, labels, eps, from_logits, scale, grad, ro
                 grad[r, j] = (y[r, j] - target) * scale
             else:
                 grad[r, j] = -target / min(max(y[r, j], eps), one) * scale
-        row_loss[r] = -math.log(min(max(y[r, label], eps), one))
+        _row_total(row_loss, r, -math.log(min(max(y[r, label], eps), one)), weight, accumulate)
 
 
 # ------------------------------------------------------------------- metrics

@@ -1,7 +1,9 @@
 """Reference losses, metrics and optimizer updates (part of :class:`~deepzoo.backend.reference.Ops`).
 
 Losses return ``(value, gradient)``: the batch loss as a Python float and its
-gradient with respect to the prediction. Metric counts return Python numbers.
+gradient with respect to the prediction; with ``into`` the value is added to an
+epoch's sum that stays where the Ops keep their arrays (see :meth:`TrainingOps.loss_sum`).
+Metric counts return Python numbers, or add into a counter likewise.
 Each optimizer update changes a parameter and its state arrays in place.
 """
 
@@ -14,43 +16,63 @@ class TrainingOps:
     """Losses, metrics and optimizer updates in NumPy: readable, and the tests' oracle."""
 
     # ------------------------------------------------------------------ losses
-    def mean_squared_error(self, y, t):
+    # With ``into`` (an array made by ``loss_sum``), a loss adds its value times the
+    # batch's number of samples, ``len(y)``, into it and returns ``into`` in place of the
+    # value: summed so over an epoch, divided by the samples seen, that is the epoch's
+    # loss. On a GPU the sum then stays on the device until someone reads it.
+    def loss_sum(self, y_shape, dtype):
+        """A zeroed array for the losses' ``into=``, for batches whose output has the shape
+        ``y_shape``; the sum of its elements (:meth:`read_sum`) is what was added."""
+        return self.alloc((1,), np.float64)
+
+    def read_sum(self, into) -> float:
+        """The sum of the elements of ``into``, on the host, in float64."""
+        return float(np.sum(self.to_host(into), dtype=np.float64))
+
+    @staticmethod
+    def _summed(value, y, into):
+        if into is None:
+            return value
+        into[0] += value * len(y)
+        return into
+
+    def mean_squared_error(self, y, t, into=None):
         """``mean((y - t)**2)`` over every element, and its gradient ``2 (y - t) / size``."""
         diff = y - t
-        return float(np.mean(diff * diff)), diff * (2.0 / diff.size)
+        return self._summed(float(np.mean(diff * diff)), y, into), diff * (2.0 / diff.size)
 
-    def mean_absolute_error(self, y, t):
+    def mean_absolute_error(self, y, t, into=None):
         """``mean(|y - t|)`` over every element, and its gradient ``sign(y - t) / size``."""
         diff = y - t
-        return float(np.mean(np.abs(diff))), np.sign(diff) / diff.size
+        return self._summed(float(np.mean(np.abs(diff))), y, into), np.sign(diff) / diff.size
 
-    def huber(self, y, t, delta):
+    def huber(self, y, t, delta, into=None):
         """Huber's loss, mean over every element: ``d**2 / 2`` where ``|d| <= delta``, else
         ``delta * (|d| - delta / 2)``, with ``d = y - t``; the gradient is ``d`` clipped to
         ``[-delta, delta]``, over the size."""
         diff = y - t
         small = np.abs(diff) <= delta
         value = np.where(small, 0.5 * diff * diff, delta * (np.abs(diff) - 0.5 * delta))
-        return float(np.mean(value)), np.clip(diff, -delta, delta) / diff.size
+        return self._summed(float(np.mean(value)), y, into), np.clip(diff, -delta, delta) / diff.size
 
-    def sum_squared_error(self, y, t):
+    def sum_squared_error(self, y, t, into=None):
         """``1/2 * sum((t - y)**2)``, the lectures' error E; its gradient is ``y - t``."""
         diff = y - t
-        return float(0.5 * np.sum(diff * diff)), diff
+        return self._summed(float(0.5 * np.sum(diff * diff)), y, into), diff
 
-    def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False):
+    def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False, into=None):
         """``mean(-(t log y + (1 - t) log(1 - y)))`` with ``y`` clipped to ``[eps, 1 - eps]``.
 
         The gradient is taken with respect to ``y``, or, if ``from_sigmoid_logits``,
         with respect to the logits that the sigmoid turned into ``y``: ``(y - t) / size``.
         """
         yc = np.clip(y, eps, 1 - eps)
-        value = float(np.mean(-(t * np.log(yc) + (1 - t) * np.log(1 - yc))))
+        value = self._summed(float(np.mean(-(t * np.log(yc) + (1 - t) * np.log(1 - yc)))), y, into)
         if from_sigmoid_logits:
             return value, (y - t) / y.size
         return value, (yc - t) / (yc * (1 - yc)) / y.size
 
-    def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False):
+    def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False, into=None):
         """Mean over the positions of ``-sum_k t_k log y_k`` (``y`` clipped to ``[eps, 1]``).
 
         The classes run along the last axis; every other axis is a position
@@ -60,15 +82,15 @@ class TrainingOps:
         """
         n = y.size // y.shape[-1]
         yc = np.clip(y, eps, 1.0)
-        value = float(-np.sum(t * np.log(yc)) / n)
+        value = self._summed(float(-np.sum(t * np.log(yc)) / n), y, into)
         if from_softmax_logits:
             return value, (y - t) / n
         return value, -t / yc / n
 
-    def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False):
+    def sparse_categorical_crossentropy(self, y, labels, eps, from_softmax_logits=False, into=None):
         """As :meth:`categorical_crossentropy` with integer ``labels`` of shape ``y.shape[:-1]``."""
         return self.categorical_crossentropy(
-            y, self.one_hot(labels, y.shape[-1], y.dtype), eps, from_softmax_logits
+            y, self.one_hot(labels, y.shape[-1], y.dtype), eps, from_softmax_logits, into
         )
 
     def one_hot(self, labels, classes, dtype="float32"):
