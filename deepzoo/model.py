@@ -502,7 +502,12 @@ class Sequential:
         askers = self._askers
         for step in range(steps):
             start = step * batch_size
-            rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+            if order is None:
+                rows = slice(start, start + batch_size)
+            elif batch_size == 1:  # one sample: a view of it, where a list of rows would copy
+                rows = slice(order[start], order[start] + 1)
+            else:
+                rows = order[start:start + batch_size]
             xb = ops.asarray(x[rows])
             yb = ops.asarray(y[rows])
             wb = None if weights is None else weights[rows]

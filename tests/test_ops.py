@@ -74,6 +74,33 @@ def test_activation_ops(host_ops, rng, dtype, name, args):
           getattr(REF, name + "_backward")(dy, y_ref, *args), dtype)
 
 
+@pytest.mark.parametrize("activation", [None, "relu", "sigmoid", "tanh", "leaky_relu", "elu", "softmax"])
+@pytest.mark.parametrize("rows,depth,units", [(1, 13, 7), (4, 2, 4), (3, 50, 20), (40, 30, 20)])
+def test_a_dense_layers_forward_and_backward_whole(host_ops, rng, dtype, activation, rows, depth, units):
+    """``affine`` and ``dense_backward``: the CPU runs the small ones (few rows, or a small
+    product) as one kernel each, the rest through the product; both agree with the reference."""
+    x, w = randn(rng, (rows, depth), dtype), randn(rng, (depth, units), dtype)
+    bias = randn(rng, (units,), dtype)
+    dy = randn(rng, (rows, units), dtype)
+    for b in (bias, None):
+        y = host_ops.affine(x, w, b, activation, 0.3)
+        y_ref = REF.affine(x, w, b, activation, 0.3)
+        close(y, y_ref, dtype)
+        for input_gradient in (True, False):
+            grads = {"kernel": np.full_like(w, 0.5), "bias": None if b is None else np.full_like(bias, 0.25)}
+            expected = {key: None if g is None else g.copy() for key, g in grads.items()}
+            dx = host_ops.dense_backward(x, w, dy, y_ref, activation, 0.3, grads["kernel"], grads["bias"],
+                                         input_gradient)
+            dx_ref = REF.dense_backward(x, w, dy, y_ref, activation, 0.3, expected["kernel"], expected["bias"],
+                                        input_gradient)
+            assert (dx is None) == (not input_gradient)
+            if input_gradient:
+                close(dx, dx_ref, dtype)
+            close(grads["kernel"], expected["kernel"], dtype)  # added to what was there
+            if b is not None:
+                close(grads["bias"], expected["bias"], dtype)
+
+
 def test_maxout_ops(host_ops, rng, dtype):
     z = randn(rng, (4, 3, 2), dtype)
     y, which = host_ops.maxout(z)

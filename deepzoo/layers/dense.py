@@ -89,12 +89,9 @@ class Dense(Layer):
         def backward(dy):
             if activation_backward is not None and not fused_activation:
                 dy = activation_backward(dy)
-            dz = ops.bias_activation_backward(dy, y, None if fused_activation else op, alpha,
-                                              self.grads["bias"] if self.use_bias else None)
-            ops.matmul(x, dz, trans_a=True, out=self.grads["kernel"], accumulate=True)
-            if input_gradient:
-                return ops.matmul(dz, kernel, trans_b=True)
-            return None
+            return ops.dense_backward(x, kernel, dy, y, None if fused_activation else op, alpha,
+                                      self.grads["kernel"], self.grads["bias"] if self.use_bias else None,
+                                      input_gradient)
 
         return y, backward
 

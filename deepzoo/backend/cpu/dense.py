@@ -12,12 +12,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..reference.dense import dropout_threshold
+from ..reference.elementwise import ACTIVATION_CODES
 from . import dense_kernels as k
 from .base import CPUOpsBase, flat
 from .threads import one_blas_thread
 
-# Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS.
+# Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS, and
+# so does a dense layer's forward and backward.
 _THIN_BATCH = 8
+# A dense layer whose product has at most this many multiply-adds runs as one numba
+# call whatever its batch (a small network on a full batch: XOR, the playground).
+_SMALL_DENSE = 4096
+# Empty arrays standing for an argument not given to those calls (no bias, no input
+# gradient): they hold nothing, so every thread may share them.
+_NONE = {(np.dtype(t), ndim): np.empty((0,) * ndim, dtype=t)
+         for t in (np.float32, np.float64) for ndim in (1, 2)}
 # A product is split over threads only in parts of at least this many multiply-adds
 # (tens of microseconds of work), which BLAS does faster on one thread than a hand-over.
 _PART_PRODUCT = 1 << 23
@@ -67,6 +76,33 @@ class CPUDenseOps(CPUOpsBase):
     def add_bias(self, y, bias):
         k.add_bias(y, bias)
         return y
+
+    # A dense layer whose product is small runs its forward, and its backward, as one
+    # numba call (see dense_kernels.py): a few samples at a time, or a small layer.
+    def _small_dense(self, x, kernel, activation):
+        code = ACTIVATION_CODES.get(activation)
+        if code is None or x.ndim != 2 or x.dtype != kernel.dtype or (x.dtype, 1) not in _NONE:
+            return None
+        return code if x.shape[0] <= _THIN_BATCH or x.shape[0] * kernel.size <= _SMALL_DENSE else None
+
+    def affine(self, x, kernel, bias=None, activation=None, alpha=0.0):
+        code = self._small_dense(x, kernel, activation)
+        if code is None:
+            return super().affine(x, kernel, bias, activation, alpha)
+        out = np.empty((x.shape[0], kernel.shape[1]), dtype=x.dtype)
+        k.affine_rows(x, kernel, _NONE[x.dtype, 1] if bias is None else bias, code, x.dtype.type(alpha), out)
+        return out
+
+    def dense_backward(self, x, kernel, dy, y, activation=None, alpha=0.0, grad_kernel=None, grad_bias=None,
+                       input_gradient=True):
+        code = self._small_dense(x, kernel, activation)
+        if code is None or dy.dtype != x.dtype:
+            return super().dense_backward(x, kernel, dy, y, activation, alpha, grad_kernel, grad_bias,
+                                          input_gradient)
+        dx = np.empty(x.shape, dtype=x.dtype) if input_gradient else _NONE[x.dtype, 2]
+        k.dense_backward_rows(x, kernel, dy, y, code, x.dtype.type(alpha), grad_kernel,
+                              _NONE[x.dtype, 1] if grad_bias is None else grad_bias, dx)
+        return dx if input_gradient else None
 
     def sum_rows(self, dy, out, accumulate=True):
         k.sum_rows(dy, out, accumulate)

@@ -30,10 +30,15 @@ import numpy as np
 from numba import njit
 
 from ..reference import dense as reference_dense
+from ..reference import elementwise
 from .jit import CACHE, recover_from_bad_cache_files
 
 _fast = {"cache": CACHE, "error_model": "numpy", "fastmath": True, "nogil": True}
 _exact = {"cache": CACHE, "error_model": "numpy", "nogil": True}
+# sums may be reordered (so that they vectorise), but NaN and infinity keep their meaning
+_reorder = {"cache": CACHE, "error_model": "numpy", "fastmath": {"reassoc", "contract", "nsz"}, "nogil": True}
+
+_activate, _activate_backward = elementwise.compile_activations(njit(inline="always"))
 
 
 # ----------------------------------------------------------- bias and sums
@@ -71,6 +76,58 @@ def add_outer_products(a, b, out):
             aki = a[k, i]
             for j in range(n):
                 out[i, j] += aki * b[k, j]
+
+
+# ------------------------------------------------- small dense layers whole
+# A training step of a small model (XOR, one sample at a time) is made of calls
+# that each take longer to set up than to compute. These two do a dense layer's
+# forward and backward in one call each, one row of the batch at a time, where
+# the alternative is a BLAS product, a bias kernel and an activation kernel (and
+# three or four calls back). ``code`` is the activation's number in
+# ``elementwise.ACTIVATION_CODES``; a bias of size 0 stands for none.
+@njit(**_exact)
+def affine_rows(x, w, bias, code, alpha, out):
+    """``out = activate(x @ w + bias)``."""
+    n, depth = x.shape
+    m = w.shape[1]
+    zero = alpha * 0
+    one = zero + out.dtype.type(1)
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = bias[j] if bias.size else zero
+        for kk in range(depth):
+            xik = x[i, kk]
+            for j in range(m):
+                out[i, j] += xik * w[kk, j]
+        for j in range(m):
+            out[i, j] = _activate(code, out[i, j], alpha, zero, one)
+
+
+@njit(**_reorder)
+def dense_backward_rows(x, w, dy, y, code, alpha, grad_w, grad_b, dx):
+    """The backward of :func:`affine_rows`: per row, ``dz = activate_backward(dy, y)``,
+    ``grad_b += dz``, ``grad_w += outer(x_row, dz)`` and, when ``dx`` has rows,
+    ``dx_row = w @ dz``."""
+    n, depth = x.shape
+    m = w.shape[1]
+    zero = alpha * 0
+    one = zero + dy.dtype.type(1)
+    dz = np.empty(m, dtype=dy.dtype)
+    for i in range(n):
+        for j in range(m):
+            dz[j] = _activate_backward(code, dy[i, j], y[i, j], alpha, zero, one)
+        if grad_b.size:
+            for j in range(m):
+                grad_b[j] += dz[j]
+        for kk in range(depth):
+            xik = x[i, kk]
+            for j in range(m):
+                grad_w[kk, j] += xik * dz[j]
+            if dx.shape[0]:
+                total = zero
+                for j in range(m):
+                    total += w[kk, j] * dz[j]
+                dx[i, kk] = total
 
 
 @njit(**_exact)

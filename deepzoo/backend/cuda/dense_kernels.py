@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from ..reference import dense as reference_dense
+from ..reference import elementwise as E
 from .target import cuda_module
 
 cuda = cuda_module()
@@ -61,123 +62,20 @@ def _map2(fn):
     return kernel
 
 
-def _sigmoid(x, alpha, zero, one):
-    # the exponential of a non-positive number never overflows
-    if x >= zero:
-        return one / (one + math.exp(-x))
-    z = math.exp(x)
-    return z / (one + z)
-
-
-# the activations and their backwards (from dL/dy and the forward's output y)
-def _linear(x, alpha, zero, one):
-    return x
-
-
-def _heaviside(x, alpha, zero, one):
-    return one if x >= zero else zero
-
-
-def _tanh(x, alpha, zero, one):
-    return math.tanh(x)
-
-
-def _relu(x, alpha, zero, one):
-    return x if x > zero else zero
-
-
-def _leaky_relu(x, alpha, zero, one):
-    return x if x > zero else alpha * x
-
-
-def _elu(x, alpha, zero, one):
-    return x if x > zero else alpha * math.expm1(x)
-
-
-def _linear_backward(dy, y, alpha, zero, one):
-    return dy
-
-
-def _heaviside_backward(dy, y, alpha, zero, one):
-    return zero
-
-
-def _sigmoid_backward(dy, y, alpha, zero, one):
-    return dy * y * (one - y)
-
-
-def _tanh_backward(dy, y, alpha, zero, one):
-    return dy * (one - y * y)
-
-
-def _relu_backward(dy, y, alpha, zero, one):
-    return dy if y > zero else zero
-
-
-def _leaky_relu_backward(dy, y, alpha, zero, one):
-    return dy if y > zero else alpha * dy
-
-
-def _elu_backward(dy, y, alpha, zero, one):
-    return dy if y > zero else dy * (y + alpha)
-
-
-linear, heaviside, sigmoid, tanh = _map1(_linear), _map1(_heaviside), _map1(_sigmoid), _map1(_tanh)
-relu, leaky_relu, elu = _map1(_relu), _map1(_leaky_relu), _map1(_elu)
+linear, heaviside, sigmoid, tanh = _map1(E.linear), _map1(E.heaviside), _map1(E.sigmoid), _map1(E.tanh)
+relu, leaky_relu, elu = _map1(E.relu), _map1(E.leaky_relu), _map1(E.elu)
 scale = _map1(lambda x, alpha, zero, one: alpha * x)
 fill = _map1(lambda x, alpha, zero, one: alpha)
-heaviside_backward, sigmoid_backward = _map2(_heaviside_backward), _map2(_sigmoid_backward)
-tanh_backward, relu_backward = _map2(_tanh_backward), _map2(_relu_backward)
-leaky_relu_backward, elu_backward = _map2(_leaky_relu_backward), _map2(_elu_backward)
+heaviside_backward, sigmoid_backward = _map2(E.heaviside_backward), _map2(E.sigmoid_backward)
+tanh_backward, relu_backward = _map2(E.tanh_backward), _map2(E.relu_backward)
+leaky_relu_backward, elu_backward = _map2(E.leaky_relu_backward), _map2(E.elu_backward)
 multiply = _map2(lambda a, b, alpha, zero, one: a * b)
 add = _map2(lambda a, b, alpha, zero, one: a + b)
 
 # ---------------------------------------------- activations inside other kernels
 #: the elementwise activations a product or a column sum can apply as it goes, by number
-ACTIVATION_CODES = {None: 0, "linear": 0, "relu": 1, "sigmoid": 2, "tanh": 3, "leaky_relu": 4,
-                    "elu": 5, "heaviside": 6}
-_d = cuda.jit(device=True)
-_relu_d, _sigmoid_d, _tanh_d, _leaky_relu_d, _elu_d, _heaviside_d = (
-    _d(_relu), _d(_sigmoid), _d(_tanh), _d(_leaky_relu), _d(_elu), _d(_heaviside))
-_relu_b, _sigmoid_b, _tanh_b, _leaky_relu_b, _elu_b, _heaviside_b = (
-    _d(_relu_backward), _d(_sigmoid_backward), _d(_tanh_backward), _d(_leaky_relu_backward),
-    _d(_elu_backward), _d(_heaviside_backward))
-
-
-@cuda.jit(device=True)
-def activate(code, x, alpha, zero, one):
-    """The activation number ``code`` of ``ACTIVATION_CODES`` (the same formulas as its kernel)."""
-    if code == 1:
-        return _relu_d(x, alpha, zero, one)
-    if code == 2:
-        return _sigmoid_d(x, alpha, zero, one)
-    if code == 3:
-        return _tanh_d(x, alpha, zero, one)
-    if code == 4:
-        return _leaky_relu_d(x, alpha, zero, one)
-    if code == 5:
-        return _elu_d(x, alpha, zero, one)
-    if code == 6:
-        return _heaviside_d(x, alpha, zero, one)
-    return x
-
-
-@cuda.jit(device=True)
-def activate_backward(code, dy, y, alpha, zero, one):
-    """The backward of :func:`activate`."""
-    if code == 1:
-        return _relu_b(dy, y, alpha, zero, one)
-    if code == 2:
-        return _sigmoid_b(dy, y, alpha, zero, one)
-    if code == 3:
-        return _tanh_b(dy, y, alpha, zero, one)
-    if code == 4:
-        return _leaky_relu_b(dy, y, alpha, zero, one)
-    if code == 5:
-        return _elu_b(dy, y, alpha, zero, one)
-    if code == 6:
-        return _heaviside_b(dy, y, alpha, zero, one)
-    return dy
+ACTIVATION_CODES = E.ACTIVATION_CODES
+activate, activate_backward = E.compile_activations(cuda.jit(device=True))
 
 
 @cuda.jit

@@ -64,6 +64,16 @@ class DenseOps:
             self.sum_rows(dz, out=grad_bias)
         return dz
 
+    def dense_backward(self, x, kernel, dy, y, activation=None, alpha=0.0, grad_kernel=None, grad_bias=None,
+                       input_gradient=True):
+        """The backward of :meth:`affine` whole, given its input ``x``, ``kernel``, output
+        ``y`` and the gradient ``dy``: ``dz`` from :meth:`bias_activation_backward` (which
+        adds the bias gradient), ``grad_kernel += x.T @ dz``, and ``dz @ kernel.T``, the
+        gradient of ``x``, returned (None without ``input_gradient``)."""
+        dz = self.bias_activation_backward(dy, y, activation, alpha, grad_bias)
+        self.matmul(x, dz, trans_a=True, out=grad_kernel, accumulate=True)
+        return self.matmul(dz, kernel, trans_b=True) if input_gradient else None
+
     def multiply(self, a, b, out=None):
         """Elementwise product."""
         return np.multiply(a, b, out=out)
