@@ -27,10 +27,11 @@ _SPLIT_OPS = []
 
 def split_everything(monkeypatch):
     """A numba Ops on three threads that splits every op it can (smallest parts)."""
-    from deepzoo.backend.cpu import conv, dense
+    from deepzoo.backend.cpu import conv, dense, training
     from deepzoo.backend.cpu.ops import NumbaCPUOps
 
-    for module, name in ((conv, "_PART_MACS"), (conv, "_PART_VALUES"), (dense, "_PART_PRODUCT")):
+    for module, name in ((conv, "_PART_MACS"), (conv, "_PART_VALUES"), (dense, "_PART_PRODUCT"),
+                         (training, "_PART_UPDATE")):
         monkeypatch.setattr(module, name, 1)
     if not _SPLIT_OPS:  # one instance for the session: its helper threads live as long
         _SPLIT_OPS.append(NumbaCPUOps(threads=3))
