@@ -35,7 +35,11 @@ def split_everything(monkeypatch):
         monkeypatch.setattr(module, name, 1)
     if not _SPLIT_OPS:  # one instance for the session: its helper threads live as long
         _SPLIT_OPS.append(NumbaCPUOps(threads=3))
-    return _SPLIT_OPS[0]
+    ops = _SPLIT_OPS[0]
+    # as right after a convolution: products and updates are cut into pieces too
+    monkeypatch.setattr(ops, "_blas_held", lambda: True)
+    monkeypatch.setattr(ops, "_threads_in_use", lambda: True)
+    return ops
 
 
 @pytest.fixture

@@ -3,16 +3,20 @@
 The thread and BLAS policy of the CPU family lives here and in ``threads.py``,
 nowhere else:
 
-* convolutions, pooling and large products are cut into pieces along the batch
-  and run on all cores at once (:class:`~deepzoo.backend.cpu.threads.Workers`);
-  BLAS runs on one thread inside them;
-* smaller products go to BLAS whole, and BLAS uses its own threads, except right
-  after this Ops has split work over its threads: then BLAS's spinning workers
-  would take the cores deepzoo's threads need next, so it stays on one thread
+* convolutions and pooling are cut into pieces along the batch and run on all
+  cores at once (:class:`~deepzoo.backend.cpu.threads.Workers`);
+* products go to BLAS whole, and BLAS uses its own threads, except right after
+  this Ops has split work over its threads: then BLAS's spinning workers would
+  take the cores deepzoo's threads need next, so BLAS stays on one thread, and
+  large products are cut into pieces of rows like a convolution
   (``benchmarks/kernel_notes.py`` measures both costs). "Right after" is counted
   in products, not in time: :data:`HOLD_PRODUCTS` products with no split in
   between release the hold, so what an earlier model did in this process stops
-  mattering within one step of the next;
+  mattering within one step of the next. A model made of products alone (an
+  MLP) thus leaves the threading to BLAS;
+* an optimizer update over many parameters is cut into pieces too, but only
+  while deepzoo's threads are in use (a ConvNet's): beside BLAS's spinning
+  workers a helper of deepzoo's would wait for a core;
 * while other programs compete for the cores (:class:`~deepzoo.backend.cpu.threads.Contention`),
   BLAS stays on one thread too, whatever deepzoo's own count: its spinning
   workers would wait for a partner the scheduler has put aside. The lecture's
@@ -96,6 +100,11 @@ class CPUOpsBase(Ops):
     def _products_since_split(self) -> int:
         """Products run on this thread since this Ops last split work over its threads."""
         return getattr(self._local, "products_since_split", HOLD_PRODUCTS)
+
+    def _threads_in_use(self) -> bool:
+        """Whether this Ops split work over its threads within the last
+        :data:`HOLD_PRODUCTS` products (so BLAS is being kept to one thread)."""
+        return self._products_since_split < HOLD_PRODUCTS
 
     def _blas_held(self) -> bool:
         """Whether BLAS should stay on one thread for the next product (see the module

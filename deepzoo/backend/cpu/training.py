@@ -83,11 +83,12 @@ class CPUTrainingOps(CPUOpsBase):
     # small models' steps are made of such tiny calls).
     def _apply(self, kernel, arrays, *numbers):
         """``kernel(*flat views of arrays, *numbers)``, on this thread, or, over a long
-        parameter array, in pieces on every thread: each element's update depends on
-        that element alone, so the pieces give the same result as one call."""
+        parameter array while deepzoo's threads are in use (see base.py), in pieces on
+        every thread: each element's update depends on that element alone, so the
+        pieces give the same result as one call."""
         flats = [a.reshape(-1) for a in arrays]
         n = flats[0].size
-        if n < 2 * _PART_UPDATE or self.threads == 1:
+        if n < 2 * _PART_UPDATE or self.threads == 1 or not self._threads_in_use():
             kernel(*flats, *numbers)
         else:
             self._split(n, lambda start, stop: kernel(*[f[start:stop] for f in flats], *numbers), 1,
