@@ -151,6 +151,7 @@ class TerminateOnNaN(Callback):
 
     def __init__(self):
         self.message = None
+        self.every, self.epoch, self.checked = 1, 0, 0  # until fit says otherwise
 
     def on_train_begin(self, logs=None):
         self.every = 1 if self.model.ops.device == "cpu" else self.DEVICE_EVERY
