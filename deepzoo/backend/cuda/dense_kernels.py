@@ -38,7 +38,7 @@ cuda = cuda_module()
 # one is done in float64, 32 to 64 times slower on GeForce and T4 cards.
 def _map1(fn):
     """A kernel ``out[i] = fn(x[i], alpha, zero, one)`` over flat arrays."""
-    device_fn = cuda.jit(device=True)(fn)
+    device_fn = cuda.jit(device=True)(E.rebind(fn, globals()))
 
     @cuda.jit
     def kernel(x, alpha, out):
@@ -51,7 +51,7 @@ def _map1(fn):
 
 def _map2(fn):
     """A kernel ``out[i] = fn(a[i], b[i], alpha, zero, one)`` over flat arrays."""
-    device_fn = cuda.jit(device=True)(fn)
+    device_fn = cuda.jit(device=True)(E.rebind(fn, globals()))
 
     @cuda.jit
     def kernel(a, b, alpha, out):
@@ -75,7 +75,7 @@ add = _map2(lambda a, b, alpha, zero, one: a + b)
 # ---------------------------------------------- activations inside other kernels
 #: the elementwise activations a product or a column sum can apply as it goes, by number
 ACTIVATION_CODES = E.ACTIVATION_CODES
-activate, activate_backward = E.compile_activations(cuda.jit(device=True))
+activate, activate_backward = E.compile_activations(cuda.jit(device=True), globals())
 
 
 @cuda.jit
