@@ -17,6 +17,11 @@
    convolution on planes (forward and kernel gradient) against im2col + BLAS,
    im2col in runs against the loop nest, max pooling over shifted row runs and
    with the taps innermost against the channels innermost.
+4. Small steps and BLAS's threads: a small dense layer's forward and backward as one
+   kernel call each against the reference's chain of ops; the MNIST MLP's first
+   product and a ConvNet product cut into rows for deepzoo's threads against BLAS's
+   own threads; Adam's loop with the flush of tiny state written as a choice against
+   the product ``training_kernels`` uses.
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ import numpy as np
 from numba import njit, prange
 
 from deepzoo.backend.cpu import conv_kernels as kc
+from deepzoo.backend.cpu import training_kernels as kt
 from deepzoo.backend.cpu.conv import _tap_shifts
+from deepzoo.backend.cpu.ops import NumbaCPUOps
 from deepzoo.backend.cpu.threads import Workers, one_blas_thread
+from deepzoo.backend.reference import Ops
 
 sys.path.insert(0, str(Path(__file__).parent))
 from timing import best  # noqa: E402
@@ -174,8 +182,69 @@ def spinning_threads(rng):
           f"one BLAS thread {best(steps_one_thread) * 1e3:.2f} ms")
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def adam_flush_by_choice(param, grad, m, v, step_size, beta1, one_minus_beta1, beta2, one_minus_beta2,
+                         inv_sqrt_bias2, eps, tiny):
+    """``training_kernels.adam`` as it was, with the flush written ``x if |x| > tiny else x * 0``."""
+    for i in range(param.size):
+        g = grad[i]
+        a = beta1 * m[i] + one_minus_beta1 * g
+        b = beta2 * v[i] + one_minus_beta2 * g * g
+        a = a if abs(a) > tiny else a * 0
+        b = b if b > tiny else b * 0
+        m[i] = a
+        v[i] = b
+        param[i] -= step_size * a / (math.sqrt(b) * inv_sqrt_bias2 + eps)
+        grad[i] = 0
+
+
+def dense_layer_calls(rng, ops, rows, inputs, units):
+    x = rng.standard_normal((rows, inputs)).astype(np.float32)
+    w = rng.standard_normal((inputs, units)).astype(np.float32)
+    bias, dy = np.zeros(units, np.float32), rng.standard_normal((rows, units)).astype(np.float32)
+    grad_w, grad_b = np.zeros_like(w), np.zeros_like(bias)
+    y = ops.affine(x, w, bias, "sigmoid")
+    one_call = best(lambda: ops.affine(x, w, bias, "sigmoid"), 2000)
+    chain = best(lambda: Ops.affine(ops, x, w, bias, "sigmoid"), 2000)
+    back_one = best(lambda: ops.dense_backward(x, w, dy, y, "sigmoid", 0.0, grad_w, grad_b), 2000)
+    back_chain = best(lambda: Ops.dense_backward(ops, x, w, dy, y, "sigmoid", 0.0, grad_w, grad_b), 2000)
+    print(f"dense layer {rows} x {inputs} -> {units}, sigmoid: forward one call {one_call * 1e6:.2f} us, "
+          f"the reference's chain {chain * 1e6:.2f} us; backward {back_one * 1e6:.2f} us against "
+          f"{back_chain * 1e6:.2f} us")
+
+
+def product_calls(rng, ops, m, k, n):
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    out = np.empty((m, n), np.float32)
+
+    def pieces():
+        ops._local.products_since_split = 0  # as right after a convolution's pieces
+        ops.matmul(a, b, out=out)
+
+    whole = best(lambda: np.matmul(a, b, out=out))
+    print(f"product {m} x {k} by {k} x {n}: BLAS's own threads {whole * 1e3:.2f} ms, "
+          f"cut into rows for deepzoo's threads {best(pieces) * 1e3:.2f} ms")
+
+
+def small_steps(rng):
+    ops = NumbaCPUOps()
+    for shape in ((4, 2, 4), (1, 100, 10), (1, 784, 100)):
+        dense_layer_calls(rng, ops, *shape)
+    for shape in ((64, 784, 512), (73728, 288, 64)):
+        product_calls(rng, ops, *shape)
+    n, f = 669_706, np.float32  # the MNIST MLP's parameters
+    arrays = [rng.random(n, dtype=np.float32) for _ in range(4)]
+    numbers = (f(1e-3), f(0.9), f(0.1), f(0.999), f(0.001), f(1.0), f(1e-7), f(1e-30))
+    product = best(lambda: kt.adam(*arrays, *numbers))
+    choice = best(lambda: adam_flush_by_choice(*arrays, *numbers))
+    print(f"Adam over {n:,} parameters: flush as a product {product * 1e6:.0f} us, "
+          f"as a choice {choice * 1e6:.0f} us")
+
+
 def main():
     rng = np.random.default_rng(0)
+    small_steps(rng)
     spinning_threads(rng)
     z = rng.standard_normal((32, 400)).astype(np.float32)
     zo = np.empty_like(z)

@@ -390,10 +390,10 @@ class Sequential:
         for cb in all_callbacks:
             cb.set_model(self)
             cb.on_train_begin()
-        # the callbacks that may read a batch's metrics: those that decide per batch
+        # the callbacks that may read a batch's figures: those that decide per batch
         # (they override wants_batch_logs), and those whose constant answer is yes
-        self._askers = [cb for cb in all_callbacks if type(cb).wants_batch_logs is not
-                        Callback.wants_batch_logs or cb.wants_batch_logs(0)]
+        askers = [cb for cb in all_callbacks if type(cb).wants_batch_logs is not
+                  Callback.wants_batch_logs or cb.wants_batch_logs(0)]
 
         self._named_params = None  # which layers are trainable may have changed since the last fit
         for layer in self.layers:  # in case an earlier run stopped halfway through a step
@@ -404,8 +404,8 @@ class Sequential:
             for epoch in range(initial_epoch, epochs):
                 for cb in all_callbacks:
                     cb.on_epoch_begin(epoch)
-                logs, steps_done = self._train_epoch(x, y, batch_size, shuffle, all_callbacks, interrupt,
-                                                     weights)
+                logs, steps_done = self._train_epoch(x, y, batch_size, shuffle, all_callbacks, askers,
+                                                     interrupt, weights)
                 if interrupt.requested:
                     self.interrupted = (epoch, steps_done)
                     break
@@ -485,8 +485,9 @@ class Sequential:
             weights *= table[classes]
         return weights
 
-    def _train_epoch(self, x, y, batch_size, shuffle, callbacks, interrupt, weights=None):
-        """One pass over ``(x, y)``; returns the epoch's logs and the number of steps taken."""
+    def _train_epoch(self, x, y, batch_size, shuffle, callbacks, askers, interrupt, weights=None):
+        """One pass over ``(x, y)``; returns the epoch's logs and the number of steps taken.
+        ``askers``: the callbacks that may want a batch's figures (see ``fit``)."""
         ops, n = self.ops, len(x)
         # each batch is gathered when it is used, not the whole shuffled set up front:
         # that would write and read again a copy of all the training data every epoch
@@ -499,7 +500,6 @@ class Sequential:
         host_sum, steps = 0.0, -(-n // batch_size)
         device_sum = None if ops.device == "cpu" else \
             ops.loss_sum((batch_size,) + self.output_shape, self.dtype)
-        askers = self._askers
         for step in range(steps):
             start = step * batch_size
             if order is None:
@@ -530,8 +530,6 @@ class Sequential:
         for metric in self.metrics:
             logs[metric.name] = metric.result()
         return logs
-
-    _askers: list = []
 
     # ------------------------------------------------------------ inference
     def _batches_forward(self, x, batch_size):

@@ -200,3 +200,32 @@ def test_beside_a_busy_program_work_stays_on_the_calling_thread_and_blas_on_one(
     quiet = contended(NumbaCPUOps(threads=1), others=0)
     quiet._local.products_since_split = 10**6
     assert not quiet._blas_held()
+
+
+def test_products_and_updates_are_cut_into_pieces_only_while_deepzoos_threads_are_in_use(monkeypatch):
+    """A model of products alone leaves the threading to BLAS; right after a convolution's
+    pieces, products and long updates are cut into pieces for deepzoo's threads instead."""
+    from deepzoo.backend.cpu import dense, training
+    from deepzoo.backend.cpu.threads import Contention
+
+    monkeypatch.setattr(dense, "_PART_PRODUCT", 1)
+    monkeypatch.setattr(training, "_PART_UPDATE", 4)
+    ops = NumbaCPUOps(threads=2)
+    ops._contention = Contention(cores=2, interval=0, read=lambda: (1, 1))  # a quiet machine
+    products, updates = [], []
+    monkeypatch.setattr(ops, "_matmul", lambda a, b, out, accumulate: products.append(len(a)))
+    a, b = np.ones((600, 600), np.float32), np.ones((600, 8), np.float32)
+
+    def step():
+        products.clear()
+        updates.clear()
+        ops.matmul(a, b, out=np.empty((600, 8), np.float32))
+        ops._apply(lambda p, g, lr: updates.append(p.size), (np.zeros(100), np.zeros(100)), 0.1)
+
+    ops._local.products_since_split = 10**6  # no split for long: an MLP
+    step()
+    assert products == [600] and updates == [100]  # BLAS whole; the update on this thread
+    ops._local.products_since_split = 0  # a convolution was just cut into pieces
+    step()
+    assert len(products) > 1 and sum(products) == 600
+    assert len(updates) > 1 and sum(updates) == 100

@@ -141,7 +141,7 @@ column_sums_f64 = _column_sums(np.float64)
 
 
 def column_sums_kernel(dtype):
-    """The block-parallel column sums for arrays of ``dtype``, and its launch for ``cols`` columns."""
+    """The block-parallel column sums for arrays of ``dtype`` (launch with :func:`column_sums_launch`)."""
     return column_sums_f32 if str(dtype) == "float32" else column_sums_f64
 
 
