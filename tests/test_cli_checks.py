@@ -99,19 +99,40 @@ def test_demos_and_list_spell_names_alike():
     assert set(DEMOS) <= set(listed.split())
 
 
-def test_ctrl_c_before_training_exits_130(tmp_path):
-    """SIGINT while the demo is still importing and loading, before its first step."""
+def _numba_is_loading(pid):
+    """Whether the process has started loading numba's compiled modules (Linux's /proc)."""
+    try:
+        return "numba" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc to see numba load")
+@pytest.mark.parametrize("delay", [0.0, 0.03, 0.06, 0.09])
+def test_ctrl_c_while_numba_loads_exits_130(delay):
+    """SIGINT while the demo is importing numba, before its first step.
+
+    An interrupt inside a compiled module's initialisation surfaced as an ImportError
+    with a traceback, a hang or a crash (a double free), depending on where it fell;
+    the backend now holds it back until the import is done.
+    """
     # a shell that starts the tests in the background makes them ignore SIGINT, and a
     # child inherits that: the demo gets the default handling a terminal gives it
     process = subprocess.Popen([sys.executable, "-m", "deepzoo", "demo", "addition", "--quiet"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"},
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(0.3)
-    process.send_signal(2)
+    deadline = time.monotonic() + 30
+    while not _numba_is_loading(process.pid) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
-    assert "Traceback" not in err
+    # What a shell reports: 130 = 128 + SIGINT. CPython ends by re-raising SIGINT itself
+    # (returncode -2) when the KeyboardInterrupt had passed through an eval(), as in
+    # namedtuple(), even though deepzoo caught it and asked for 130; a shell shows 130 both ways.
+    assert process.returncode in (130, -signal.SIGINT), err
+    assert err.strip() == "interrupted"
 
 
 @pytest.mark.parametrize("demo", DEMOS)

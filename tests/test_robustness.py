@@ -128,3 +128,25 @@ def test_infinite_input_is_refused(bad):
     x[3, 2] = bad
     with pytest.raises(dz.DataError, match=r"x contains NaN or infinite values \(first at index \(3, 2\)"):
         model().fit(x, y, verbose=0)
+
+
+def test_a_ctrl_c_held_back_during_an_import_arrives_when_it_is_done():
+    from deepzoo.interrupt import DeferInterrupt
+
+    found = signal.getsignal(signal.SIGINT)  # SIG_IGN where the tests run as a background job
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own: a KeyboardInterrupt
+        steps = []
+        with pytest.raises(KeyboardInterrupt):
+            with DeferInterrupt():
+                signal.raise_signal(signal.SIGINT)
+                steps.append("the import went on")
+        assert steps == ["the import went on"]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # ignored before: stays ignored
+        with DeferInterrupt():
+            signal.raise_signal(signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, found)

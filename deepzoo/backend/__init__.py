@@ -22,6 +22,7 @@ and never touches numba's CUDA target.
 from __future__ import annotations
 
 from ..errors import BackendError
+from ..interrupt import DeferInterrupt
 from .reference import Ops
 
 __all__ = ["Ops", "available_backends", "cuda_status", "current_backend", "get_ops", "set_backend"]
@@ -59,14 +60,16 @@ def get_ops(name: str | Ops | None = None) -> Ops:
     key = _ALIASES[name.lower()]
     if key not in _instances:
         if key == "numba":
-            from .cpu.ops import NumbaCPUOps
+            with DeferInterrupt():  # numba's first import must not be cut in half
+                from .cpu.ops import NumbaCPUOps
 
             _instances[key] = NumbaCPUOps()
         elif key == "cuda":
             from .cuda.target import require
 
-            require()  # a BackendError with the reason where CUDA cannot be used here
-            from .cuda.ops import NumbaCUDAOps
+            with DeferInterrupt():
+                require()  # a BackendError with the reason where CUDA cannot be used here
+                from .cuda.ops import NumbaCUDAOps
 
             _instances[key] = NumbaCUDAOps()
         else:
