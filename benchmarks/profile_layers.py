@@ -7,10 +7,9 @@
 For the MNIST ConvNet (batch 128) and LeNet-5 (batch 64) it prints each layer's
 forward and backward time (best of 30 steps), LeNet-5's forward pass alone at
 the inference batch of 256 (as ``run.py``'s workload 10), then, for the ConvNet's second
-convolution, the parts of its work measured one by one (building the columns,
-the three matrix products, scattering the input gradient back) and the rate of
-its matrix products against the rate this machine's BLAS reaches on a large
-square product.
+convolution, the whole layer both ways the CPU can run it (im2col and BLAS, or
+Winograd's F(2x2, 3x3), which it uses) and the parts of Winograd's work measured
+one by one.
 """
 
 from __future__ import annotations
@@ -79,35 +78,52 @@ def inference_per_layer(model, batch, reps=30):
 
 
 def conv_parts():
+    from deepzoo.backend.cpu import conv, conv_kernels
+
     ops = deepzoo.get_ops("numba")
     rng = np.random.default_rng(0)
     x = rng.random((128, 26, 26, 32), dtype=np.float32)
-    kernel = rng.random((3, 3, 32, 64), dtype=np.float32)
+    kernel = rng.random((3, 3, 32, 64), dtype=np.float32) - 0.5
     window = ((1, 1), (1, 1), ((0, 0), (0, 0)))
-    cols = ops.im2col(x, (3, 3), *window)
-    k2 = kernel.reshape(-1, 64)
-    dz = rng.random((cols.shape[0], 64), dtype=np.float32)
-    images, rows, _ = ops._chunks(x.shape, (3, 3), *window, x.dtype)
-    m = images * rows
-    chunk, dz_chunk = cols[:m], dz[:m]
-    out, grad, dcols = np.empty((m, 64), np.float32), np.empty((288, 64), np.float32), np.empty_like(chunk)
-    chunks = 128 / images
+    z = ops.conv2d(x, kernel, *window, activation="relu")
+    dz = rng.random(z.shape, dtype=np.float32)
+    grad = np.zeros_like(kernel)
+    print("  whole layer, on all threads:")
+    winograd = conv._WINOGRAD_CHANNELS
+    for name, channels in (("im2col and BLAS", 1 << 30), ("Winograd's F(2x2, 3x3)", winograd)):
+        conv._WINOGRAD_CHANNELS = channels  # what makes NumbaCPUOps choose Winograd's transforms
+        forward = best(lambda: ops.conv2d(x, kernel, *window, activation="relu"))
+        backward = best(lambda: ops.conv2d_backward(x, z, dz, kernel, *window, grad, activation="relu"))
+        print(f"    {name:<24} forward {forward * 1e3:6.2f} ms   backward {backward * 1e3:6.2f} ms")
+    conv._WINOGRAD_CHANNELS = winograd
+    # Winograd's parts, one image at a time as NumbaCPUOps runs them, on one thread, times 128
+    one, pad = x[:1], np.zeros((1, 28, 28, 64), np.float32)
+    v, u = np.empty((144, 16, 32), np.float32), ops._winograd_kernel(kernel)
+    m, wt = np.empty((144, 16, 64), np.float32), np.empty((144, 16, 64), np.float32)
+    v2, m2 = np.empty((169, 16, 64), np.float32), np.empty((169, 16, 32), np.float32)
+    flipped = ops._winograd_kernel(kernel[::-1, ::-1].transpose(0, 1, 3, 2))
+    bias, y = np.zeros(64, np.float32), np.empty((1, 24, 24, 64), np.float32)
+    dx, du = np.zeros((1, 26, 26, 32), np.float32), np.empty((16, 32, 64), np.float32)
+    pad[0, 2:26, 2:26] = dz[:576].reshape(24, 24, 64)
     parts = {
-        "im2col (whole batch)": best(lambda: ops.im2col(x, (3, 3), *window, out=cols)),
-        "product cols @ K": best(lambda: np.matmul(chunk, k2, out=out)) * chunks,
-        "product cols.T @ dz": best(lambda: np.matmul(chunk.T, dz_chunk, out=grad)) * chunks,
-        "product dz @ K.T": best(lambda: np.matmul(dz_chunk, k2.T, out=dcols)) * chunks,
-        "col2im (whole batch)": best(lambda: ops.col2im(cols, x.shape, (3, 3), *window)),
+        "forward: input transform": lambda: conv_kernels.winograd_input(one, 12, 12, v),
+        "forward: 16 products": lambda: np.matmul(v.transpose(1, 0, 2), u, out=m.transpose(1, 0, 2)),
+        "forward: output transform":
+            lambda: conv_kernels.winograd_output(m, 12, 12, 0, 0, bias, True, False, y),
+        "kernel grad: dY transform": lambda: conv_kernels.winograd_output_grad(dz[:576].reshape(1, 24, 24, 64),
+                                                                               12, 12, wt),
+        "kernel grad: 16 products": lambda: np.matmul(v.transpose(1, 2, 0), wt.transpose(1, 0, 2), out=du),
+        "input grad: dY transform": lambda: conv_kernels.winograd_input(pad, 13, 13, v2),
+        "input grad: 16 products": lambda: np.matmul(v2.transpose(1, 0, 2), flipped, out=m2.transpose(1, 0, 2)),
+        "input grad: output":
+            lambda: conv_kernels.winograd_output(m2, 13, 13, 0, 0, bias[:32], False, True, dx),
     }
-    for name, seconds in parts.items():
-        print(f"  {name:<24}{seconds * 1e3:7.2f} ms")
-    flops = 2 * cols.shape[0] * 288 * 64 * 3
-    products = sum(v for k, v in parts.items() if k.startswith("product"))
+    print("  Winograd's parts, one thread, 128 images one at a time:")
+    for name, work in parts.items():
+        print(f"    {name:<28}{best(work) * 128 * 1e3:7.2f} ms")
     a = rng.random((2048, 2048), dtype=np.float32)
     peak = 2 * 2048 ** 3 / best(lambda: a @ a, 5)
-    print(f"  the three products: {flops / products / 1e9:.0f} GFLOP/s; a 2048 x 2048 SGEMM on "
-          f"this machine: {peak / 1e9:.0f} GFLOP/s ({flops / products / peak:.0%} of it); "
-          f"chunks of {images} images")
+    print(f"  a 2048 x 2048 SGEMM on this machine: {peak / 1e9:.0f} GFLOP/s")
 
 
 def main():

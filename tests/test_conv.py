@@ -53,14 +53,19 @@ def test_pooling_matches_torch(ops, torch_ref, case, kind):
     np.testing.assert_allclose(dx, torch_ref[k + "dx"], **TOL)
 
 
-GEOMETRIES = [  # (x shape, kernel, strides, dilation, pads)
+GEOMETRIES = [  # (x shape, kernel, strides, dilation, pads[, filters; 3 if not given])
     ((2, 7, 6, 3), (3, 3), (1, 1), (1, 1), ((0, 0), (0, 0))),
     ((24, 26, 26, 32), (3, 3), (1, 1), (1, 1), ((0, 0), (0, 0))),  # several chunks
     ((2, 7, 6, 5), (3, 2), (2, 1), (1, 2), ((1, 0), (2, 1))),
     ((3, 9, 8, 1), (5, 5), (1, 1), (1, 1), ((2, 2), (2, 2))),
     ((1, 6, 6, 8), (2, 2), (2, 2), (1, 1), ((0, 0), (0, 0))),
     ((2, 9, 8, 1), (3, 2), (1, 1), (2, 3), ((1, 2), (0, 3))),  # stride 1, dilated: direct on the CPU
-    ((2, 8, 7, 1), (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1))),  # 40 filters: im2col on the CPU
+    ((2, 8, 7, 1), (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1)), 40),  # im2col on the CPU
+    # Winograd's F(2x2, 3x3) on the CPU: whole tiles, odd sizes with lopsided pads, and
+    # a batch cut into pieces over the threads (one image per piece)
+    ((2, 8, 6, 8), (3, 3), (1, 1), (1, 1), ((0, 0), (0, 0)), 8),
+    ((3, 9, 8, 12), (3, 3), (1, 1), (1, 1), ((2, 0), (0, 1)), 9),
+    ((16, 26, 26, 32), (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1)), 64),
 ]
 
 
@@ -68,14 +73,14 @@ GEOMETRIES = [  # (x shape, kernel, strides, dilation, pads)
 @pytest.mark.parametrize("geometry", range(len(GEOMETRIES)))
 def test_conv_and_pool_ops_equal_reference(host_ops, geometry, dtype):
     ops = host_ops
-    shape, kernel, strides, dilation, pads = GEOMETRIES[geometry]
+    shape, kernel, strides, dilation, pads, *filters = GEOMETRIES[geometry]
     if ops.device == "cuda" and shape[0] > 3 and CUDA.simulator:
         pytest.skip("the CPU's chunking case is too large for the CUDA simulator")
     ref, rng = Ops(), np.random.default_rng(geometry)
     x = rng.standard_normal(shape).astype(dtype)
     cols = ref.im2col(x, kernel, strides, dilation, pads)
     np.testing.assert_array_equal(ops.im2col(x, kernel, strides, dilation, pads), cols)
-    filters = 40 if geometry == len(GEOMETRIES) - 1 else 3
+    filters = filters[0] if filters else 3
     kernel_values = rng.standard_normal((*kernel, shape[3], filters)).astype(dtype)
     z = ops.conv2d(x, kernel_values, strides, dilation, pads)
     # float32 sums of up to 288 products of outputs near 30: BLAS adds them in an order

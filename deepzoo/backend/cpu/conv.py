@@ -3,7 +3,10 @@
 Each method has the meaning of its namesake in :mod:`deepzoo.backend.reference.conv`
 (read that first). Convolutions and pooling are cut into pieces along the batch
 and run on all cores at once, with BLAS on one thread inside them (``base.py``);
-the loops themselves are in ``conv_kernels.py``.
+the loops themselves are in ``conv_kernels.py``. Stride-1 3x3 convolutions with
+8 or more channels in and out (the MNIST ConvNet's second layer) multiply
+Winograd-transformed tiles instead of im2col's columns: 16 multiplications per
+2x2 block of outputs, channel and filter instead of 36.
 """
 
 from __future__ import annotations
@@ -46,6 +49,15 @@ def _tap_shifts(kernel_shape, dilation, wp):
                     dtype=np.int64)
 
 
+# Stride-1, undilated 3x3 convolutions with at least this many channels in and out
+# run with Winograd's F(2x2, 3x3) (conv_kernels.py): 16 multiplications per output
+# tile, channel and filter instead of 36, for the forward pass and the input
+# gradient. With fewer channels the products are too thin for BLAS to gain.
+_WINOGRAD_CHANNELS = 8
+# Winograd's tiles are transformed, multiplied and transformed back for about this
+# many bytes of transformed values at a time, which then stay in the cache
+# (one image of the ConvNet's second layer).
+_WINOGRAD_BYTES = 1 << 20
 # Work is split over threads only in parts large enough to repay handing them to
 # a thread (tens of microseconds): at least this many multiply-adds of a
 # convolution, ...
@@ -68,6 +80,58 @@ class CPUConvOps(CPUOpsBase):
         if key not in self._scratch or self._scratch[key].size < images * rows * width:
             self._scratch[key] = np.empty(images * rows * width, dtype=dtype)
         return images, rows, self._scratch[key][:images * rows * width].reshape(images * rows, width)
+
+    @staticmethod
+    def _zero_border(xp, top, h, left, w):
+        """Zero what lies outside rows ``top:top + h`` and columns ``left:left + w`` of ``xp``
+        (N, HP, WP, C): the padding, once per call, while the inside is filled per chunk."""
+        xp[:, :top] = 0
+        xp[:, top + h:] = 0
+        xp[:, top:top + h, :left] = 0
+        xp[:, top:top + h, left + w:] = 0
+
+    def _buffer(self, name, shape, dtype):
+        """A scratch array of this shape, kept for the next call on this thread (contents undefined)."""
+        size, key = int(np.prod(shape)), (name, np.dtype(dtype))
+        if key not in self._scratch or self._scratch[key].size < size:
+            self._scratch[key] = np.empty(size, dtype=dtype)
+        return self._scratch[key][:size].reshape(shape)
+
+    @staticmethod
+    def _winograd(x_shape, kernel_shape, strides, dilation):
+        return tuple(kernel_shape[:2]) == (3, 3) and tuple(strides) == (1, 1) and \
+            tuple(dilation) == (1, 1) and min(x_shape[3], kernel_shape[3]) >= _WINOGRAD_CHANNELS
+
+    def _winograd_kernel(self, kernel):
+        """Winograd's transform of ``kernel`` (3, 3, C, F): (16, C, F), for :meth:`_winograd_into`."""
+        u = np.empty((16, *kernel.shape[2:]), dtype=kernel.dtype)
+        kc.winograd_kernel(np.ascontiguousarray(kernel), u)
+        return u
+
+    def _winograd_into(self, x, u, pads, crop, bias, relu, add, y):
+        """``y`` (N, H, W, F) = (or += with ``add``) the stride-1 3x3 convolution of ``x``
+        zero-padded by ``pads``, with the kernel ``u`` (:meth:`_winograd_kernel`), plus
+        ``bias``, through ``max(0, .)`` if ``relu``; its output moved up and left by
+        ``crop`` and cut to ``y``'s size. Winograd's F(2x2, 3x3), on this thread (see
+        conv_kernels.py)."""
+        n, h, w, c = x.shape
+        f = u.shape[2]
+        (top, bottom), (left, right) = pads
+        th, tw = -(-(h + top + bottom - 2) // 2), -(-(w + left + right - 2) // 2)
+        tiles = th * tw
+        images = max(1, min(n, _WINOGRAD_BYTES // (tiles * 16 * (c + f) * x.dtype.itemsize)))
+        xp = self._buffer("winograd_x", (images, 2 * th + 2, 2 * tw + 2, c), x.dtype)
+        v = self._buffer("winograd_v", (images * tiles, 16, c), x.dtype)
+        m = self._buffer("winograd_m", (images * tiles, 16, f), x.dtype)
+        self._zero_border(xp, top, h, left, w)
+        for start in range(0, n, images):
+            stop = min(start + images, n)
+            count = (stop - start) * tiles
+            xp[:stop - start, top:top + h, left:left + w] = x[start:stop]  # the zero border stays
+            kc.winograd_input(xp[:stop - start], th, tw, v[:count])
+            # the 16 products (tiles x C) @ (C x F), one per position of the 4x4, in one call
+            np.matmul(v[:count].transpose(1, 0, 2), u, out=m[:count].transpose(1, 0, 2))
+            kc.winograd_output(m[:count], th, tw, crop[0], crop[1], bias, relu, add, y[start:stop])
 
     @staticmethod
     def _direct(x_shape, kernel_shape, strides):
@@ -105,6 +169,15 @@ class CPUConvOps(CPUOpsBase):
                 bias = np.zeros(kernel.shape[3], dtype=x.dtype)
             relu = activation == "relu"  # applied in the kernel
             kc.conv_planes(planes, kernel, _tap_shifts(kernel.shape, dilation, wp), wp, oh, ow, bias, relu, z)
+            if activation is not None and not relu:
+                self.activate(activation, z, alpha, out=z)
+            return
+        if self._winograd(x.shape, kernel.shape, strides, dilation):
+            _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation, pads)
+            relu = activation == "relu"
+            self._winograd_into(x, self._winograd_kernel(kernel), pads, (0, 0),
+                                np.zeros(kernel.shape[3], x.dtype) if bias is None else bias, relu, False,
+                                z.reshape(x.shape[0], oh, ow, kernel.shape[3]))
             if activation is not None and not relu:
                 self.activate(activation, z, alpha, out=z)
             return
@@ -155,6 +228,10 @@ class CPUConvOps(CPUOpsBase):
             self._conv2d_backward_direct(x, y, dy, kernel, dilation, pads, grad_kernel, grad_bias,
                                          activation, alpha, dx)
             return
+        if self._winograd(x.shape, kernel.shape, strides, dilation):
+            self._conv2d_backward_winograd(x, y, dy, kernel, pads, grad_kernel, grad_bias, activation, alpha,
+                                           dx)
+            return
         f = kernel.shape[3]
         k2, g2 = kernel.reshape(-1, f), grad_kernel.reshape(-1, f)
         images, rows, cols = self._chunks(x.shape, kernel.shape[:2], strides, dilation, pads, x.dtype)
@@ -172,6 +249,49 @@ class CPUConvOps(CPUOpsBase):
             if dx is not None:
                 np.matmul(dz_part, k2.T, out=dcols[:m])
                 self._col2im_into(dcols[:m], dx[start:stop], kernel.shape[:2], strides, dilation, pads)
+
+    def _conv2d_backward_winograd(self, x, y, dy, kernel, pads, grad_kernel, grad_bias, activation, alpha, dx):
+        """:meth:`_conv2d_backward_into` by Winograd's transforms (see conv_kernels.py).
+
+        The kernel's gradient: G^T [sum over tiles of V * (A dY A^T)] G, the 16 sums
+        over tiles being products (C x tiles) @ (tiles x F). The input's: the "full"
+        convolution of dY (padded by 2 all round) with the kernel turned half a turn
+        and its channels and filters swapped, cut back by the pads.
+        """
+        n, h, w, c = x.shape
+        f = kernel.shape[3]
+        (top, bottom), (left, right) = pads
+        oh, ow = h + top + bottom - 2, w + left + right - 2
+        th, tw = -(-oh // 2), -(-ow // 2)
+        rows, tiles = oh * ow, th * tw
+        images = max(1, min(n, _WINOGRAD_BYTES // (tiles * 16 * (c + f) * x.dtype.itemsize)))
+        # buffers of their own: _winograd_into below uses the forward's
+        xp = self._buffer("winograd_grad_x", (images, 2 * th + 2, 2 * tw + 2, c), x.dtype)
+        v = self._buffer("winograd_grad_v", (images * tiles, 16, c), x.dtype)
+        wt = self._buffer("winograd_grad_dy", (images * tiles, 16, f), x.dtype)
+        dz = None if activation is None else self._buffer("winograd_grad_dz", (images * rows, f), x.dtype)
+        du, part = np.zeros((16, c, f), dtype=x.dtype), np.empty((16, c, f), dtype=x.dtype)
+        if dx is not None:
+            flipped = self._winograd_kernel(kernel[::-1, ::-1].transpose(0, 1, 3, 2))
+            no_bias = np.zeros(c, dtype=x.dtype)
+        self._zero_border(xp, top, h, left, w)
+        for start in range(0, n, images):
+            stop = min(start + images, n)
+            count, r = (stop - start) * tiles, slice(start * rows, stop * rows)
+            dz_part = dy[r] if activation is None else \
+                self.activate_backward(activation, dy[r], y[r], alpha, out=dz[:(stop - start) * rows])
+            if grad_bias is not None:
+                k.sum_rows(dz_part, grad_bias, True)
+            grads = dz_part.reshape(stop - start, oh, ow, f)
+            xp[:stop - start, top:top + h, left:left + w] = x[start:stop]  # the zero border stays
+            kc.winograd_input(xp[:stop - start], th, tw, v[:count])
+            kc.winograd_output_grad(grads, th, tw, wt[:count])
+            np.matmul(v[:count].transpose(1, 2, 0), wt[:count].transpose(1, 0, 2), out=part)
+            du += part
+            if dx is not None:
+                self._winograd_into(grads, flipped, ((2, 2), (2, 2)), (top, left), no_bias, False, True,
+                                    dx[start:stop])
+        kc.winograd_kernel_grad(du, grad_kernel)
 
     def _conv2d_backward_direct(self, x, y, dy, kernel, dilation, pads, grad_kernel, grad_bias,
                                 activation, alpha, dx):

@@ -4,10 +4,12 @@ Same meaning as the NumPy versions in :mod:`deepzoo.backend.reference.conv` (rea
 first). The general kernels walk the output positions once, with the innermost
 loop over channels, which are contiguous in memory. Images with few channels
 get their own kernels (``im2col_runs``, ``col2im_runs``, ``max_pool_rows``,
-``max_pool_few_channels`` and the direct convolution on planes at the end):
-there a channel loop is too short to vectorise. ``benchmarks/kernel_notes.py``
-times each against the general one on both sides of the limit where
-:class:`~deepzoo.backend.cpu.ops.NumbaCPUOps` switches.
+``max_pool_few_channels`` and the direct convolution on planes): there a channel
+loop is too short to vectorise. ``benchmarks/kernel_notes.py`` times each against
+the general one on both sides of the limit where
+:class:`~deepzoo.backend.cpu.ops.NumbaCPUOps` switches. Stride-1 3x3 convolutions
+with many channels use Winograd's transforms instead of im2col (the last part of
+the file; ``benchmarks/profile_layers.py`` times them).
 
 Each kernel is single-threaded and releases the GIL (``nogil``):
 :class:`~deepzoo.backend.cpu.ops.NumbaCPUOps` runs it on pieces of the batch
@@ -403,5 +405,216 @@ def conv_planes_input_grad(spread, kernel, shifts, wp, oh, ow, grad_planes):
                     for t in range(span):
                         run[t] += g[t] * tap
 
+
+# Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, 2016), for stride-1 3x3
+# convolutions with many channels. The output is cut into 2x2 tiles; each reads a
+# 4x4 patch d of the input. With B, G and A the fixed matrices below, a tile's output
+# for filter f is
+#
+#     Y = A^T [ sum over c of (G g_cf G^T) * (B^T d_c B) ] A       (* element-wise, 4x4)
+#
+# so the 36 multiplications per tile, channel and filter of the direct sum become
+# 16, and for each of the 16 positions of the 4x4 the sum over channels is one
+# matrix product (tiles x C) @ (C x F), handed to BLAS. The transforms only add and
+# subtract (and halve, for G), so float32 results stay within a few units in the
+# last place of the direct sum's.
+#
+#     B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+#     G   = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]
+#     A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+
+
+@njit(inline="always")
+def _g_times(g, row, j):
+    """Entry (row, j) of G g, for the 3x3 filter ``g``."""
+    if row == 0:
+        return g[0, j]
+    if row == 1:
+        return (g[0, j] + g[1, j] + g[2, j]) * 0.5
+    if row == 2:
+        return (g[0, j] - g[1, j] + g[2, j]) * 0.5
+    return g[2, j]
+
+
+@njit(**_opts)
+def winograd_kernel(kernel, u):
+    """``u`` (16, C, F) = G g G^T for each channel and filter of ``kernel`` (3, 3, C, F)."""
+    _, _, c, f = kernel.shape
+    for ch in range(c):
+        for k in range(f):
+            g = kernel[:, :, ch, k]
+            for row in range(4):  # row of G g, times G^T
+                p, q, s = _g_times(g, row, 0), _g_times(g, row, 1), _g_times(g, row, 2)
+                u[4 * row, ch, k] = p
+                u[4 * row + 1, ch, k] = (p + q + s) * 0.5
+                u[4 * row + 2, ch, k] = (p - q + s) * 0.5
+                u[4 * row + 3, ch, k] = s
+
+
+# The transforms below work on whole vectors of channels (or filters) at a time, each
+# step a short loop that reads two or three vectors and writes one: numba vectorises
+# such a loop, where one loop writing 16 outputs from 16 inputs is left scalar.
+
+
+@njit(inline="always")
+def _plus(a, b, out):
+    for k in range(out.shape[0]):
+        out[k] = a[k] + b[k]
+
+
+@njit(inline="always")
+def _minus(a, b, out):
+    for k in range(out.shape[0]):
+        out[k] = a[k] - b[k]
+
+
+@njit(inline="always")
+def _negate(a, out):
+    for k in range(out.shape[0]):
+        out[k] = -a[k]
+
+
+@njit(inline="always")
+def _times_b(r0, r1, r2, r3, out):
+    """(r0, r1, r2, r3) times B along their row: r0 - r2, r1 + r2, r2 - r1, r1 - r3 into ``out`` (4, C)."""
+    _minus(r0, r2, out[0])
+    _plus(r1, r2, out[1])
+    _minus(r2, r1, out[2])
+    _minus(r1, r3, out[3])
+
+
+@njit(**_opts)
+def winograd_input(xp, th, tw, v):
+    """``v`` (N * TH * TW, 16, C) = B^T d B for every 4x4 patch ``d`` that starts at an
+    even row and column of the padded input ``xp`` (N, >= 2 TH + 2, >= 2 TW + 2, C).
+
+    Each tile's 16 rows of channels are written side by side, one contiguous block
+    per tile (16 blocks far apart would share cache sets and evict one another).
+    """
+    n, hp, wp, c = xp.shape
+    pixels = xp.reshape(n * hp * wp, c)  # rows of channels
+    columns = np.empty((4, 4, c), dtype=xp.dtype)  # B^T d, column by column
+    for b in range(n):
+        for ty in range(th):
+            for tx in range(tw):
+                out = v[(b * th + ty) * tw + tx]
+                r = (b * hp + 2 * ty) * wp + 2 * tx
+                for j in range(4):
+                    _times_b(pixels[r + j], pixels[r + wp + j], pixels[r + 2 * wp + j], pixels[r + 3 * wp + j],
+                             columns[j])
+                for i in range(4):  # row i of B^T d, times B
+                    _times_b(columns[0, i], columns[1, i], columns[2, i], columns[3, i], out[4 * i:4 * i + 4])
+
+
+@njit(inline="always")
+def _three(a, b, c, plus, out):
+    """``a + b + c`` if ``plus``, else ``a - b - c``."""
+    for k in range(out.shape[0]):
+        out[k] = a[k] + b[k] + c[k] if plus else a[k] - b[k] - c[k]
+
+
+@njit(inline="always")
+def _pixel(a, b, c, plus, bias, relu, add, out):
+    """One output pixel's filters: :func:`_three` plus ``bias``, ``max(0, .)`` if ``relu``,
+    added to ``out`` if ``add``."""
+    zero = out.dtype.type(0)
+    for k in range(out.shape[0]):
+        value = (a[k] + b[k] + c[k] if plus else a[k] - b[k] - c[k]) + bias[k]
+        if relu:
+            value = max(value, zero)
+        if add:
+            value += out[k]
+        out[k] = value
+
+
+@njit(**_opts)
+def winograd_output(m, th, tw, top, left, bias, relu, add, y):
+    """The 2x2 outputs A^T M A of every tile of ``m`` (N * TH * TW, 16, F) into ``y``
+    (N, H, W, F). Tile (ty, tx) covers rows 2 ty, 2 ty + 1 and columns 2 tx, 2 tx + 1,
+    moved up by ``top`` and left by ``left``; outputs that fall outside ``y`` are
+    dropped. ``bias`` is added and, if ``relu``, ``max(0, .)`` taken; with ``add``
+    the result is added to ``y``, else it replaces it."""
+    n, h, w, f = y.shape
+    rows = np.empty((2, 4, f), dtype=m.dtype)  # A^T M
+    for b in range(n):
+        for ty in range(th):
+            i = 2 * ty - top
+            for tx in range(tw):
+                j = 2 * tx - left
+                mt = m[(b * th + ty) * tw + tx]
+                for q in range(4):
+                    _three(mt[q], mt[4 + q], mt[8 + q], True, rows[0, q])
+                    _three(mt[4 + q], mt[8 + q], mt[12 + q], False, rows[1, q])
+                for a in range(2):
+                    if not 0 <= i + a < h:
+                        continue
+                    row, out = rows[a], y[b, i + a]
+                    if 0 <= j < w:
+                        _pixel(row[0], row[1], row[2], True, bias, relu, add, out[j])
+                    if 0 <= j + 1 < w:
+                        _pixel(row[1], row[2], row[3], False, bias, relu, add, out[j + 1])
+
+
+# The kernel's gradient by the same transforms. The forward's Y = A^T (U * V) A with
+# U = G g G^T is linear in U, so over all tiles dL/dU = sum of V * (A dY A^T) (* element-
+# wise, 4x4, summed over tiles: for each position one product (C x tiles) @ (tiles x F)),
+# and dL/dg = G^T (dL/dU) G. A = [[1, 0], [1, 1], [1, -1], [0, -1]].
+
+
+@njit(**_opts)
+def winograd_output_grad(dy, th, tw, wt):
+    """``wt`` (N * TH * TW, 16, F) = A d A^T for the 2x2 block ``d`` of every tile of the
+    output gradient ``dy`` (N, OH, OW, F); blocks reaching past its edge read zeros."""
+    n, oh, ow, f = dy.shape
+    zeros = np.zeros(f, dtype=dy.dtype)
+    rows = np.empty((4, 2, f), dtype=dy.dtype)  # A d: (d0., d0. + d1., d0. - d1., -d1.)
+    for b in range(n):
+        for ty in range(th):
+            i = 2 * ty
+            for tx in range(tw):
+                j = 2 * tx
+                down, right = i + 1 < oh, j + 1 < ow
+                d00 = dy[b, i, j]
+                d01 = dy[b, i, j + 1] if right else zeros
+                d10 = dy[b, i + 1, j] if down else zeros
+                d11 = dy[b, i + 1, j + 1] if down and right else zeros
+                _plus(d00, d10, rows[1, 0])
+                _plus(d01, d11, rows[1, 1])
+                _minus(d00, d10, rows[2, 0])
+                _minus(d01, d11, rows[2, 1])
+                _negate(d10, rows[3, 0])
+                _negate(d11, rows[3, 1])
+                out = wt[(b * th + ty) * tw + tx]
+                for a in range(4):  # row a of A d, times A^T: (e0, e0 + e1, e0 - e1, -e1)
+                    e0 = d00 if a == 0 else rows[a, 0]
+                    e1 = d01 if a == 0 else rows[a, 1]
+                    out[4 * a] = e0
+                    _plus(e0, e1, out[4 * a + 1])
+                    _minus(e0, e1, out[4 * a + 2])
+                    _negate(e1, out[4 * a + 3])
+
+
+@njit(inline="always")
+def _gt_times(du, row, j, ch, k):
+    """Entry (row, j) of G^T D for the 4x4 ``D`` = du[:, ch, k] (row-major positions)."""
+    if row == 0:
+        return du[j, ch, k] + (du[4 + j, ch, k] + du[8 + j, ch, k]) * 0.5
+    if row == 1:
+        return (du[4 + j, ch, k] - du[8 + j, ch, k]) * 0.5
+    return (du[4 + j, ch, k] + du[8 + j, ch, k]) * 0.5 + du[12 + j, ch, k]
+
+
+@njit(**_opts)
+def winograd_kernel_grad(du, grad_kernel):
+    """``grad_kernel`` (3, 3, C, F) += G^T D G for each channel and filter's D = du[:, c, f]."""
+    _, c, f = du.shape
+    for row in range(3):
+        for ch in range(c):
+            for k in range(f):
+                t0, t1 = _gt_times(du, row, 0, ch, k), _gt_times(du, row, 1, ch, k)
+                t2, t3 = _gt_times(du, row, 2, ch, k), _gt_times(du, row, 3, ch, k)
+                grad_kernel[row, 0, ch, k] += t0 + (t1 + t2) * 0.5
+                grad_kernel[row, 1, ch, k] += (t1 - t2) * 0.5
+                grad_kernel[row, 2, ch, k] += (t1 + t2) * 0.5 + t3
 
 recover_from_bad_cache_files(globals())
