@@ -104,19 +104,20 @@ def conv_parts():
     flipped = ops._winograd_kernel(kernel[::-1, ::-1].transpose(0, 1, 3, 2))
     bias, y = np.zeros(64, np.float32), np.empty((1, 24, 24, 64), np.float32)
     dx, du = np.zeros((1, 26, 26, 32), np.float32), np.empty((16, 32, 64), np.float32)
+    tiled = np.empty_like(dx)
     pad[0, 2:26, 2:26] = dz[:576].reshape(24, 24, 64)
     parts = {
         "forward: input transform": lambda: conv_kernels.winograd_input(one, 12, 12, v),
         "forward: 16 products": lambda: np.matmul(v.transpose(1, 0, 2), u, out=m.transpose(1, 0, 2)),
         "forward: output transform":
-            lambda: conv_kernels.winograd_output(m, 12, 12, 0, 0, bias, True, False, y),
+            lambda: conv_kernels.winograd_output(m, 12, 12, bias, True, y),
         "kernel grad: dY transform": lambda: conv_kernels.winograd_output_grad(dz[:576].reshape(1, 24, 24, 64),
                                                                                12, 12, wt),
         "kernel grad: 16 products": lambda: np.matmul(v.transpose(1, 2, 0), wt.transpose(1, 0, 2), out=du),
         "input grad: dY transform": lambda: conv_kernels.winograd_input(pad, 13, 13, v2),
         "input grad: 16 products": lambda: np.matmul(v2.transpose(1, 0, 2), flipped, out=m2.transpose(1, 0, 2)),
-        "input grad: output":
-            lambda: conv_kernels.winograd_output(m2, 13, 13, 0, 0, bias[:32], False, True, dx),
+        "input grad: output, added": lambda: (conv_kernels.winograd_output(m2, 13, 13, bias[:32], False, tiled),
+                                              np.add(dx, tiled, out=dx)),
     }
     print("  Winograd's parts, one thread, 128 images one at a time:")
     for name, work in parts.items():

@@ -58,6 +58,8 @@ _WINOGRAD_CHANNELS = 8
 # many bytes of transformed values at a time, which then stay in the cache
 # (one image of the ConvNet's second layer).
 _WINOGRAD_BYTES = 1 << 20
+# Winograd's G, which transforms a 3x3 filter g into the 4x4 G g G^T
+_WINOGRAD_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 # Work is split over threads only in parts large enough to repay handing them to
 # a thread (tens of microseconds): at least this many multiply-adds of a
 # convolution, ...
@@ -102,11 +104,13 @@ class CPUConvOps(CPUOpsBase):
         return tuple(kernel_shape[:2]) == (3, 3) and tuple(strides) == (1, 1) and \
             tuple(dilation) == (1, 1) and min(x_shape[3], kernel_shape[3]) >= _WINOGRAD_CHANNELS
 
-    def _winograd_kernel(self, kernel):
-        """Winograd's transform of ``kernel`` (3, 3, C, F): (16, C, F), for :meth:`_winograd_into`."""
-        u = np.empty((16, *kernel.shape[2:]), dtype=kernel.dtype)
-        kc.winograd_kernel(np.ascontiguousarray(kernel), u)
-        return u
+    @staticmethod
+    def _winograd_kernel(kernel):
+        """Winograd's transform G g G^T of ``kernel`` (3, 3, C, F): (16, C, F), for
+        :meth:`_winograd_into` (once per call: NumPy is quick enough)."""
+        g = _WINOGRAD_G.astype(kernel.dtype)
+        u = np.tensordot(np.tensordot(g, kernel, axes=(1, 0)), g, axes=(1, 1))  # (4, C, F, 4)
+        return np.ascontiguousarray(u.transpose(0, 3, 1, 2)).reshape(16, *kernel.shape[2:])
 
     def _winograd_into(self, x, u, pads, crop, bias, relu, add, y):
         """``y`` (N, H, W, F) = (or += with ``add``) the stride-1 3x3 convolution of ``x``
@@ -123,6 +127,9 @@ class CPUConvOps(CPUOpsBase):
         xp = self._buffer("winograd_x", (images, 2 * th + 2, 2 * tw + 2, c), x.dtype)
         v = self._buffer("winograd_v", (images * tiles, 16, c), x.dtype)
         m = self._buffer("winograd_m", (images * tiles, 16, f), x.dtype)
+        # the tiles' outputs go straight to y where they cover it exactly, else through a buffer
+        direct = y.shape[1:3] == (2 * th, 2 * tw) and tuple(crop) == (0, 0) and not add
+        tiled = None if direct else self._buffer("winograd_y", (images, 2 * th, 2 * tw, f), x.dtype)
         self._zero_border(xp, top, h, left, w)
         for start in range(0, n, images):
             stop = min(start + images, n)
@@ -131,7 +138,15 @@ class CPUConvOps(CPUOpsBase):
             kc.winograd_input(xp[:stop - start], th, tw, v[:count])
             # the 16 products (tiles x C) @ (C x F), one per position of the 4x4, in one call
             np.matmul(v[:count].transpose(1, 0, 2), u, out=m[:count].transpose(1, 0, 2))
-            kc.winograd_output(m[:count], th, tw, crop[0], crop[1], bias, relu, add, y[start:stop])
+            if direct:
+                kc.winograd_output(m[:count], th, tw, bias, relu, y[start:stop])
+                continue
+            kc.winograd_output(m[:count], th, tw, bias, relu, tiled[:stop - start])
+            cut = tiled[:stop - start, crop[0]:crop[0] + y.shape[1], crop[1]:crop[1] + y.shape[2]]
+            if add:
+                y[start:stop] += cut
+            else:
+                y[start:stop] = cut
 
     @staticmethod
     def _direct(x_shape, kernel_shape, strides):
@@ -291,7 +306,9 @@ class CPUConvOps(CPUOpsBase):
             if dx is not None:
                 self._winograd_into(grads, flipped, ((2, 2), (2, 2)), (top, left), no_bias, False, True,
                                     dx[start:stop])
-        kc.winograd_kernel_grad(du, grad_kernel)
+        g = _WINOGRAD_G.astype(du.dtype)  # grad_kernel += G^T dU G
+        grad_kernel += np.tensordot(np.tensordot(g, du.reshape(4, 4, c, f), axes=(0, 0)), g,
+                                    axes=(1, 0)).transpose(0, 3, 1, 2)
 
     def _conv2d_backward_direct(self, x, y, dy, kernel, dilation, pads, grad_kernel, grad_bias,
                                 activation, alpha, dx):

@@ -424,63 +424,11 @@ def conv_planes_input_grad(spread, kernel, shifts, wp, oh, ow, grad_planes):
 #     A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
 
 
-@njit(inline="always")
-def _g_times(g, row, j):
-    """Entry (row, j) of G g, for the 3x3 filter ``g``."""
-    if row == 0:
-        return g[0, j]
-    if row == 1:
-        return (g[0, j] + g[1, j] + g[2, j]) * 0.5
-    if row == 2:
-        return (g[0, j] - g[1, j] + g[2, j]) * 0.5
-    return g[2, j]
-
-
-@njit(**_opts)
-def winograd_kernel(kernel, u):
-    """``u`` (16, C, F) = G g G^T for each channel and filter of ``kernel`` (3, 3, C, F)."""
-    _, _, c, f = kernel.shape
-    for ch in range(c):
-        for k in range(f):
-            g = kernel[:, :, ch, k]
-            for row in range(4):  # row of G g, times G^T
-                p, q, s = _g_times(g, row, 0), _g_times(g, row, 1), _g_times(g, row, 2)
-                u[4 * row, ch, k] = p
-                u[4 * row + 1, ch, k] = (p + q + s) * 0.5
-                u[4 * row + 2, ch, k] = (p - q + s) * 0.5
-                u[4 * row + 3, ch, k] = s
-
-
-# The transforms below work on whole vectors of channels (or filters) at a time, each
-# step a short loop that reads two or three vectors and writes one: numba vectorises
-# such a loop, where one loop writing 16 outputs from 16 inputs is left scalar.
-
-
-@njit(inline="always")
-def _plus(a, b, out):
-    for k in range(out.shape[0]):
-        out[k] = a[k] + b[k]
-
-
-@njit(inline="always")
-def _minus(a, b, out):
-    for k in range(out.shape[0]):
-        out[k] = a[k] - b[k]
-
-
-@njit(inline="always")
-def _negate(a, out):
-    for k in range(out.shape[0]):
-        out[k] = -a[k]
-
-
-@njit(inline="always")
-def _times_b(r0, r1, r2, r3, out):
-    """(r0, r1, r2, r3) times B along their row: r0 - r2, r1 + r2, r2 - r1, r1 - r3 into ``out`` (4, C)."""
-    _minus(r0, r2, out[0])
-    _plus(r1, r2, out[1])
-    _minus(r2, r1, out[2])
-    _minus(r1, r3, out[3])
+# Each transform's innermost loop runs over channels (or filters), contiguous in
+# memory, and does the whole tile's arithmetic for one of them; numba compiles such a
+# loop in under half a second. (Splitting the arithmetic into a dozen short loops
+# that each write one row ran 20-35% faster, but took 1 to 3 s per kernel to
+# compile, which a demo's first run would pay.)
 
 
 @njit(**_opts)
@@ -493,66 +441,68 @@ def winograd_input(xp, th, tw, v):
     """
     n, hp, wp, c = xp.shape
     pixels = xp.reshape(n * hp * wp, c)  # rows of channels
-    columns = np.empty((4, 4, c), dtype=xp.dtype)  # B^T d, column by column
     for b in range(n):
         for ty in range(th):
             for tx in range(tw):
                 out = v[(b * th + ty) * tw + tx]
-                r = (b * hp + 2 * ty) * wp + 2 * tx
-                for j in range(4):
-                    _times_b(pixels[r + j], pixels[r + wp + j], pixels[r + 2 * wp + j], pixels[r + 3 * wp + j],
-                             columns[j])
-                for i in range(4):  # row i of B^T d, times B
-                    _times_b(columns[0, i], columns[1, i], columns[2, i], columns[3, i], out[4 * i:4 * i + 4])
-
-
-@njit(inline="always")
-def _three(a, b, c, plus, out):
-    """``a + b + c`` if ``plus``, else ``a - b - c``."""
-    for k in range(out.shape[0]):
-        out[k] = a[k] + b[k] + c[k] if plus else a[k] - b[k] - c[k]
-
-
-@njit(inline="always")
-def _pixel(a, b, c, plus, bias, relu, add, out):
-    """One output pixel's filters: :func:`_three` plus ``bias``, ``max(0, .)`` if ``relu``,
-    added to ``out`` if ``add``."""
-    zero = out.dtype.type(0)
-    for k in range(out.shape[0]):
-        value = (a[k] + b[k] + c[k] if plus else a[k] - b[k] - c[k]) + bias[k]
-        if relu:
-            value = max(value, zero)
-        if add:
-            value += out[k]
-        out[k] = value
+                r0 = (b * hp + 2 * ty) * wp + 2 * tx
+                r1, r2, r3 = r0 + wp, r0 + 2 * wp, r0 + 3 * wp
+                for ch in range(c):
+                    # B^T d: four rows of four
+                    a0 = pixels[r0, ch] - pixels[r2, ch]
+                    a1 = pixels[r0 + 1, ch] - pixels[r2 + 1, ch]
+                    a2 = pixels[r0 + 2, ch] - pixels[r2 + 2, ch]
+                    a3 = pixels[r0 + 3, ch] - pixels[r2 + 3, ch]
+                    b0 = pixels[r1, ch] + pixels[r2, ch]
+                    b1 = pixels[r1 + 1, ch] + pixels[r2 + 1, ch]
+                    b2 = pixels[r1 + 2, ch] + pixels[r2 + 2, ch]
+                    b3 = pixels[r1 + 3, ch] + pixels[r2 + 3, ch]
+                    e0 = pixels[r2, ch] - pixels[r1, ch]
+                    e1 = pixels[r2 + 1, ch] - pixels[r1 + 1, ch]
+                    e2 = pixels[r2 + 2, ch] - pixels[r1 + 2, ch]
+                    e3 = pixels[r2 + 3, ch] - pixels[r1 + 3, ch]
+                    f0 = pixels[r1, ch] - pixels[r3, ch]
+                    f1 = pixels[r1 + 1, ch] - pixels[r3 + 1, ch]
+                    f2 = pixels[r1 + 2, ch] - pixels[r3 + 2, ch]
+                    f3 = pixels[r1 + 3, ch] - pixels[r3 + 3, ch]
+                    # (B^T d) B
+                    out[0, ch], out[1, ch], out[2, ch], out[3, ch] = a0 - a2, a1 + a2, a2 - a1, a1 - a3
+                    out[4, ch], out[5, ch], out[6, ch], out[7, ch] = b0 - b2, b1 + b2, b2 - b1, b1 - b3
+                    out[8, ch], out[9, ch], out[10, ch], out[11, ch] = e0 - e2, e1 + e2, e2 - e1, e1 - e3
+                    out[12, ch], out[13, ch], out[14, ch], out[15, ch] = f0 - f2, f1 + f2, f2 - f1, f1 - f3
 
 
 @njit(**_opts)
-def winograd_output(m, th, tw, top, left, bias, relu, add, y):
+def winograd_output(m, th, tw, bias, relu, y):
     """The 2x2 outputs A^T M A of every tile of ``m`` (N * TH * TW, 16, F) into ``y``
-    (N, H, W, F). Tile (ty, tx) covers rows 2 ty, 2 ty + 1 and columns 2 tx, 2 tx + 1,
-    moved up by ``top`` and left by ``left``; outputs that fall outside ``y`` are
-    dropped. ``bias`` is added and, if ``relu``, ``max(0, .)`` taken; with ``add``
-    the result is added to ``y``, else it replaces it."""
-    n, h, w, f = y.shape
-    rows = np.empty((2, 4, f), dtype=m.dtype)  # A^T M
+    (N, 2 TH, 2 TW, F), tile (ty, tx) at rows 2 ty, 2 ty + 1 and columns 2 tx,
+    2 tx + 1; plus ``bias``, then ``max(0, .)`` if ``relu``."""
+    n, _, _, f = y.shape
+    zero = y.dtype.type(0)
     for b in range(n):
         for ty in range(th):
-            i = 2 * ty - top
+            upper, lower = y[b, 2 * ty], y[b, 2 * ty + 1]
             for tx in range(tw):
-                j = 2 * tx - left
                 mt = m[(b * th + ty) * tw + tx]
-                for q in range(4):
-                    _three(mt[q], mt[4 + q], mt[8 + q], True, rows[0, q])
-                    _three(mt[4 + q], mt[8 + q], mt[12 + q], False, rows[1, q])
-                for a in range(2):
-                    if not 0 <= i + a < h:
-                        continue
-                    row, out = rows[a], y[b, i + a]
-                    if 0 <= j < w:
-                        _pixel(row[0], row[1], row[2], True, bias, relu, add, out[j])
-                    if 0 <= j + 1 < w:
-                        _pixel(row[1], row[2], row[3], False, bias, relu, add, out[j + 1])
+                y00, y01, y10, y11 = upper[2 * tx], upper[2 * tx + 1], lower[2 * tx], lower[2 * tx + 1]
+                for k in range(f):
+                    # the two rows of A^T M ...
+                    s0 = mt[0, k] + mt[4, k] + mt[8, k]
+                    s1 = mt[1, k] + mt[5, k] + mt[9, k]
+                    s2 = mt[2, k] + mt[6, k] + mt[10, k]
+                    s3 = mt[3, k] + mt[7, k] + mt[11, k]
+                    r0 = mt[4, k] - mt[8, k] - mt[12, k]
+                    r1 = mt[5, k] - mt[9, k] - mt[13, k]
+                    r2 = mt[6, k] - mt[10, k] - mt[14, k]
+                    r3 = mt[7, k] - mt[11, k] - mt[15, k]
+                    # ... times A
+                    v00 = s0 + s1 + s2 + bias[k]
+                    v01 = s1 - s2 - s3 + bias[k]
+                    v10 = r0 + r1 + r2 + bias[k]
+                    v11 = r1 - r2 - r3 + bias[k]
+                    if relu:
+                        v00, v01, v10, v11 = max(v00, zero), max(v01, zero), max(v10, zero), max(v11, zero)
+                    y00[k], y01[k], y10[k], y11[k] = v00, v01, v10, v11
 
 
 # The kernel's gradient by the same transforms. The forward's Y = A^T (U * V) A with
@@ -567,7 +517,6 @@ def winograd_output_grad(dy, th, tw, wt):
     output gradient ``dy`` (N, OH, OW, F); blocks reaching past its edge read zeros."""
     n, oh, ow, f = dy.shape
     zeros = np.zeros(f, dtype=dy.dtype)
-    rows = np.empty((4, 2, f), dtype=dy.dtype)  # A d: (d0., d0. + d1., d0. - d1., -d1.)
     for b in range(n):
         for ty in range(th):
             i = 2 * ty
@@ -578,43 +527,15 @@ def winograd_output_grad(dy, th, tw, wt):
                 d01 = dy[b, i, j + 1] if right else zeros
                 d10 = dy[b, i + 1, j] if down else zeros
                 d11 = dy[b, i + 1, j + 1] if down and right else zeros
-                _plus(d00, d10, rows[1, 0])
-                _plus(d01, d11, rows[1, 1])
-                _minus(d00, d10, rows[2, 0])
-                _minus(d01, d11, rows[2, 1])
-                _negate(d10, rows[3, 0])
-                _negate(d11, rows[3, 1])
                 out = wt[(b * th + ty) * tw + tx]
-                for a in range(4):  # row a of A d, times A^T: (e0, e0 + e1, e0 - e1, -e1)
-                    e0 = d00 if a == 0 else rows[a, 0]
-                    e1 = d01 if a == 0 else rows[a, 1]
-                    out[4 * a] = e0
-                    _plus(e0, e1, out[4 * a + 1])
-                    _minus(e0, e1, out[4 * a + 2])
-                    _negate(e1, out[4 * a + 3])
-
-
-@njit(inline="always")
-def _gt_times(du, row, j, ch, k):
-    """Entry (row, j) of G^T D for the 4x4 ``D`` = du[:, ch, k] (row-major positions)."""
-    if row == 0:
-        return du[j, ch, k] + (du[4 + j, ch, k] + du[8 + j, ch, k]) * 0.5
-    if row == 1:
-        return (du[4 + j, ch, k] - du[8 + j, ch, k]) * 0.5
-    return (du[4 + j, ch, k] + du[8 + j, ch, k]) * 0.5 + du[12 + j, ch, k]
-
-
-@njit(**_opts)
-def winograd_kernel_grad(du, grad_kernel):
-    """``grad_kernel`` (3, 3, C, F) += G^T D G for each channel and filter's D = du[:, c, f]."""
-    _, c, f = du.shape
-    for row in range(3):
-        for ch in range(c):
-            for k in range(f):
-                t0, t1 = _gt_times(du, row, 0, ch, k), _gt_times(du, row, 1, ch, k)
-                t2, t3 = _gt_times(du, row, 2, ch, k), _gt_times(du, row, 3, ch, k)
-                grad_kernel[row, 0, ch, k] += t0 + (t1 + t2) * 0.5
-                grad_kernel[row, 1, ch, k] += (t1 - t2) * 0.5
-                grad_kernel[row, 2, ch, k] += (t1 + t2) * 0.5 + t3
+                for k in range(f):
+                    # the rows of A d: (d0., d0. + d1., d0. - d1., -d1.), each times A^T:
+                    # (e0, e0 + e1, e0 - e1, -e1)
+                    p00, p01, p10, p11 = d00[k], d01[k], d10[k], d11[k]
+                    s0, s1, t0, t1 = p00 + p10, p01 + p11, p00 - p10, p01 - p11
+                    out[0, k], out[1, k], out[2, k], out[3, k] = p00, p00 + p01, p00 - p01, -p01
+                    out[4, k], out[5, k], out[6, k], out[7, k] = s0, s0 + s1, s0 - s1, -s1
+                    out[8, k], out[9, k], out[10, k], out[11, k] = t0, t0 + t1, t0 - t1, -t1
+                    out[12, k], out[13, k], out[14, k], out[15, k] = -p10, -p10 - p11, -p10 + p11, p11
 
 recover_from_bad_cache_files(globals())
