@@ -88,7 +88,7 @@ def conv_parts():
     z = ops.conv2d(x, kernel, *window, activation="relu")
     dz = rng.random(z.shape, dtype=np.float32)
     grad = np.zeros_like(kernel)
-    print("  whole layer, on all threads:")
+    print("  whole layer, on deepzoo's threads:")
     winograd = conv._WINOGRAD_CHANNELS
     for name, channels in (("im2col and BLAS", 1 << 30), ("Winograd's F(2x2, 3x3)", winograd)):
         conv._WINOGRAD_CHANNELS = channels  # what makes NumbaCPUOps choose Winograd's transforms
