@@ -22,6 +22,9 @@
    product and a ConvNet product cut into rows for deepzoo's threads against BLAS's
    own threads; Adam's loop with the flush of tiny state written as a choice against
    the product ``training_kernels`` uses.
+5. Winograd's F(2x2, 3x3) against im2col + BLAS for 3x3 convolutions with 4 to 32
+   channels in and out, forward and backward, on one thread (where
+   ``NumbaCPUOps`` starts using it).
 """
 
 from __future__ import annotations
@@ -242,8 +245,29 @@ def small_steps(rng):
           f"as a choice {choice * 1e6:.0f} us")
 
 
+def winograd_limit(rng, channels):
+    from deepzoo.backend.cpu import conv
+
+    ops = NumbaCPUOps(threads=1)
+    x = rng.standard_normal((64, 26, 26, channels)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, channels, channels)).astype(np.float32)
+    window = ((1, 1), (1, 1), ((0, 0), (0, 0)))
+    z = ops.conv2d(x, kernel, *window)
+    dz, grad = rng.standard_normal(z.shape).astype(np.float32), np.zeros_like(kernel)
+    times, limit = {}, conv._WINOGRAD_CHANNELS
+    for name, threshold in (("im2col", 1 << 30), ("Winograd", 1)):
+        conv._WINOGRAD_CHANNELS = threshold
+        times[name] = (best(lambda: ops.conv2d(x, kernel, *window)),
+                       best(lambda: ops.conv2d_backward(x, z, dz, kernel, *window, grad)))
+    conv._WINOGRAD_CHANNELS = limit
+    parts = [f"{name} forward {f * 1e3:.2f} ms backward {b * 1e3:.2f} ms" for name, (f, b) in times.items()]
+    print(f"conv 3x3, {channels} -> {channels} channels, 64 x 26 x 26, one thread: " + ", ".join(parts))
+
+
 def main():
     rng = np.random.default_rng(0)
+    for channels in (4, 8, 9, 10, 16, 32):
+        winograd_limit(rng, channels)
     small_steps(rng)
     spinning_threads(rng)
     z = rng.standard_normal((32, 400)).astype(np.float32)

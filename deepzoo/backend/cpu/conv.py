@@ -4,7 +4,7 @@ Each method has the meaning of its namesake in :mod:`deepzoo.backend.reference.c
 (read that first). Convolutions and pooling are cut into pieces along the batch
 and run on all cores at once, with BLAS on one thread inside them (``base.py``);
 the loops themselves are in ``conv_kernels.py``. Stride-1 3x3 convolutions with
-8 or more channels in and out (the MNIST ConvNet's second layer) multiply
+more than 8 channels in and out (the MNIST ConvNet's second layer) multiply
 Winograd-transformed tiles instead of im2col's columns: 16 multiplications per
 2x2 block of outputs, channel and filter instead of 36.
 """
@@ -51,9 +51,12 @@ def _tap_shifts(kernel_shape, dilation, wp):
 
 # Stride-1, undilated 3x3 convolutions with at least this many channels in and out
 # run with Winograd's F(2x2, 3x3) (conv_kernels.py): 16 multiplications per output
-# tile, channel and filter instead of 36, for the forward pass and the input
-# gradient. With fewer channels the products are too thin for BLAS to gain.
-_WINOGRAD_CHANNELS = 8
+# tile, channel and filter instead of 36, for the forward pass and both gradients.
+# With up to 8 channels im2col in runs and BLAS are faster (on one thread, 64 images
+# of 26 x 26: 8 channels forward 1.33 ms against Winograd's 1.40, backward 2.75 ms
+# against 3.64; 9 channels 2.59 against 1.54 and 5.50 against 4.36;
+# benchmarks/kernel_notes.py, part 5).
+_WINOGRAD_CHANNELS = _RUN_CHANNELS + 1
 # Winograd's tiles are transformed, multiplied and transformed back for about this
 # many bytes of transformed values at a time, which then stay in the cache
 # (one image of the ConvNet's second layer).
