@@ -97,27 +97,22 @@ def conv_parts():
         print(f"    {name:<24} forward {forward * 1e3:6.2f} ms   backward {backward * 1e3:6.2f} ms")
     conv._WINOGRAD_CHANNELS = winograd
     # Winograd's parts, one image at a time as NumbaCPUOps runs them, on one thread, times 128
-    one, pad = x[:1], np.zeros((1, 28, 28, 64), np.float32)
+    one = np.zeros((1, 26, 26, 32), np.float32)
+    one[:] = x[:1]
     v, u = np.empty((144, 16, 32), np.float32), ops._winograd_kernel(kernel)
     m, wt = np.empty((144, 16, 64), np.float32), np.empty((144, 16, 64), np.float32)
-    v2, m2 = np.empty((169, 16, 64), np.float32), np.empty((169, 16, 32), np.float32)
-    flipped = ops._winograd_kernel(kernel[::-1, ::-1].transpose(0, 1, 3, 2))
     bias, y = np.zeros(64, np.float32), np.empty((1, 24, 24, 64), np.float32)
-    dx, du = np.zeros((1, 26, 26, 32), np.float32), np.empty((16, 32, 64), np.float32)
-    tiled = np.empty_like(dx)
-    pad[0, 2:26, 2:26] = dz[:576].reshape(24, 24, 64)
+    du, dxp = np.empty((16, 32, 64), np.float32), np.zeros((1, 26, 26, 32), np.float32)
+    grads = dz[:576].reshape(1, 24, 24, 64)
+    u_t = np.ascontiguousarray(u.transpose(0, 2, 1))
     parts = {
         "forward: input transform": lambda: conv_kernels.winograd_input(one, 12, 12, v),
         "forward: 16 products": lambda: np.matmul(v.transpose(1, 0, 2), u, out=m.transpose(1, 0, 2)),
-        "forward: output transform":
-            lambda: conv_kernels.winograd_output(m, 12, 12, bias, True, y),
-        "kernel grad: dY transform": lambda: conv_kernels.winograd_output_grad(dz[:576].reshape(1, 24, 24, 64),
-                                                                               12, 12, wt),
+        "forward: output transform": lambda: conv_kernels.winograd_output(m, 12, 12, bias, True, y),
+        "both grads: dY transform": lambda: conv_kernels.winograd_output_grad(grads, 12, 12, wt),
         "kernel grad: 16 products": lambda: np.matmul(v.transpose(1, 2, 0), wt.transpose(1, 0, 2), out=du),
-        "input grad: dY transform": lambda: conv_kernels.winograd_input(pad, 13, 13, v2),
-        "input grad: 16 products": lambda: np.matmul(v2.transpose(1, 0, 2), flipped, out=m2.transpose(1, 0, 2)),
-        "input grad: output, added": lambda: (conv_kernels.winograd_output(m2, 13, 13, bias[:32], False, tiled),
-                                              np.add(dx, tiled, out=dx)),
+        "input grad: 16 products": lambda: np.matmul(wt.transpose(1, 0, 2), u_t, out=v.transpose(1, 0, 2)),
+        "input grad: into the patches": lambda: conv_kernels.winograd_input_grad(v, 12, 12, dxp),
     }
     print("  Winograd's parts, one thread, 128 images one at a time:")
     for name, work in parts.items():

@@ -271,10 +271,11 @@ class CPUConvOps(CPUOpsBase):
     def _conv2d_backward_winograd(self, x, y, dy, kernel, pads, grad_kernel, grad_bias, activation, alpha, dx):
         """:meth:`_conv2d_backward_into` by Winograd's transforms (see conv_kernels.py).
 
-        The kernel's gradient: G^T [sum over tiles of V * (A dY A^T)] G, the 16 sums
-        over tiles being products (C x tiles) @ (tiles x F). The input's: the "full"
-        convolution of dY (padded by 2 all round) with the kernel turned half a turn
-        and its channels and filters swapped, cut back by the pads.
+        Both gradients start from each tile's W = A dY A^T: the kernel's is
+        G^T [sum over tiles of V * W] G, its 16 sums over tiles being products
+        (C x tiles) @ (tiles x F); the input's adds B [U * W, summed over filters] B^T
+        into the patch each tile read, the sums over filters being products
+        (tiles x F) @ (F x C).
         """
         n, h, w, c = x.shape
         f = kernel.shape[3]
@@ -283,15 +284,14 @@ class CPUConvOps(CPUOpsBase):
         th, tw = -(-oh // 2), -(-ow // 2)
         rows, tiles = oh * ow, th * tw
         images = max(1, min(n, _WINOGRAD_BYTES // (tiles * 16 * (c + f) * x.dtype.itemsize)))
-        # buffers of their own: _winograd_into below uses the forward's
         xp = self._buffer("winograd_grad_x", (images, 2 * th + 2, 2 * tw + 2, c), x.dtype)
         v = self._buffer("winograd_grad_v", (images * tiles, 16, c), x.dtype)
         wt = self._buffer("winograd_grad_dy", (images * tiles, 16, f), x.dtype)
         dz = None if activation is None else self._buffer("winograd_grad_dz", (images * rows, f), x.dtype)
         du, part = np.zeros((16, c, f), dtype=x.dtype), np.empty((16, c, f), dtype=x.dtype)
         if dx is not None:
-            flipped = self._winograd_kernel(kernel[::-1, ::-1].transpose(0, 1, 3, 2))
-            no_bias = np.zeros(c, dtype=x.dtype)
+            u_t = np.ascontiguousarray(self._winograd_kernel(kernel).transpose(0, 2, 1))  # (16, F, C)
+            dxp = self._buffer("winograd_grad_dx", (images, 2 * th + 2, 2 * tw + 2, c), x.dtype)
         self._zero_border(xp, top, h, left, w)
         for start in range(0, n, images):
             stop = min(start + images, n)
@@ -300,15 +300,17 @@ class CPUConvOps(CPUOpsBase):
                 self.activate_backward(activation, dy[r], y[r], alpha, out=dz[:(stop - start) * rows])
             if grad_bias is not None:
                 k.sum_rows(dz_part, grad_bias, True)
-            grads = dz_part.reshape(stop - start, oh, ow, f)
+            kc.winograd_output_grad(dz_part.reshape(stop - start, oh, ow, f), th, tw, wt[:count])
             xp[:stop - start, top:top + h, left:left + w] = x[start:stop]  # the zero border stays
             kc.winograd_input(xp[:stop - start], th, tw, v[:count])
-            kc.winograd_output_grad(grads, th, tw, wt[:count])
             np.matmul(v[:count].transpose(1, 2, 0), wt[:count].transpose(1, 0, 2), out=part)
             du += part
             if dx is not None:
-                self._winograd_into(grads, flipped, ((2, 2), (2, 2)), (top, left), no_bias, False, True,
-                                    dx[start:stop])
+                # V's gradient goes where V went: into the tiles' buffer, now free
+                np.matmul(wt[:count].transpose(1, 0, 2), u_t, out=v[:count].transpose(1, 0, 2))
+                dxp[:stop - start] = 0
+                kc.winograd_input_grad(v[:count], th, tw, dxp[:stop - start])
+                dx[start:stop] += dxp[:stop - start, top:top + h, left:left + w]
         g = _WINOGRAD_G.astype(du.dtype)  # grad_kernel += G^T dU G
         grad_kernel += np.tensordot(np.tensordot(g, du.reshape(4, 4, c, f), axes=(0, 0)), g,
                                     axes=(1, 0)).transpose(0, 3, 1, 2)

@@ -505,10 +505,14 @@ def winograd_output(m, th, tw, bias, relu, y):
                     y00[k], y01[k], y10[k], y11[k] = v00, v01, v10, v11
 
 
-# The kernel's gradient by the same transforms. The forward's Y = A^T (U * V) A with
-# U = G g G^T is linear in U, so over all tiles dL/dU = sum of V * (A dY A^T) (* element-
-# wise, 4x4, summed over tiles: for each position one product (C x tiles) @ (tiles x F)),
-# and dL/dg = G^T (dL/dU) G. A = [[1, 0], [1, 1], [1, -1], [0, -1]].
+# The gradients by the same transforms. The forward's Y = A^T (U * V) A is linear in
+# U = G g G^T and in V = B^T d B. With W = A dY A^T for each tile (A = [[1, 0],
+# [1, 1], [1, -1], [0, -1]]):
+#
+#   dL/dU = sum over tiles of V * W       (for each position one product (C x tiles) @ (tiles x F)),
+#   dL/dg = G^T (dL/dU) G,
+#   dL/dV = U * W, summed over filters    (for each position one product (tiles x F) @ (F x C)),
+#   dL/dd = B (dL/dV) B^T, added into the 4x4 patch the tile read (patches overlap by 2).
 
 
 @njit(**_opts)
@@ -537,5 +541,50 @@ def winograd_output_grad(dy, th, tw, wt):
                     out[4, k], out[5, k], out[6, k], out[7, k] = s0, s0 + s1, s0 - s1, -s1
                     out[8, k], out[9, k], out[10, k], out[11, k] = t0, t0 + t1, t0 - t1, -t1
                     out[12, k], out[13, k], out[14, k], out[15, k] = -p10, -p10 - p11, -p10 + p11, p11
+
+
+@njit(**_opts)
+def winograd_input_grad(g, th, tw, dxp):
+    """Add B G B^T, for each tile's G = ``g[t]`` (16, C), into the 4x4 patch of ``dxp``
+    (N, >= 2 TH + 2, >= 2 TW + 2, C) that the tile read in :func:`winograd_input`.
+    B = [[1, 0, 0, 0], [0, 1, -1, 1], [-1, 1, 1, 0], [0, 0, 0, -1]]."""
+    n, hp, wp, c = dxp.shape
+    pixels = dxp.reshape(n * hp * wp, c)  # rows of channels
+    for b in range(n):
+        for ty in range(th):
+            for tx in range(tw):
+                gt = g[(b * th + ty) * tw + tx]
+                r0 = (b * hp + 2 * ty) * wp + 2 * tx
+                r1, r2, r3 = r0 + wp, r0 + 2 * wp, r0 + 3 * wp
+                for ch in range(c):
+                    # B G: four rows of four
+                    a0, a1, a2, a3 = gt[0, ch], gt[1, ch], gt[2, ch], gt[3, ch]
+                    b0 = gt[4, ch] - gt[8, ch] + gt[12, ch]
+                    b1 = gt[5, ch] - gt[9, ch] + gt[13, ch]
+                    b2 = gt[6, ch] - gt[10, ch] + gt[14, ch]
+                    b3 = gt[7, ch] - gt[11, ch] + gt[15, ch]
+                    e0 = gt[4, ch] + gt[8, ch] - gt[0, ch]
+                    e1 = gt[5, ch] + gt[9, ch] - gt[1, ch]
+                    e2 = gt[6, ch] + gt[10, ch] - gt[2, ch]
+                    e3 = gt[7, ch] + gt[11, ch] - gt[3, ch]
+                    f0, f1, f2, f3 = -gt[12, ch], -gt[13, ch], -gt[14, ch], -gt[15, ch]
+                    # (B G) B^T, row by row, into the patch
+                    pixels[r0, ch] += a0
+                    pixels[r0 + 1, ch] += a1 - a2 + a3
+                    pixels[r0 + 2, ch] += a1 + a2 - a0
+                    pixels[r0 + 3, ch] -= a3
+                    pixels[r1, ch] += b0
+                    pixels[r1 + 1, ch] += b1 - b2 + b3
+                    pixels[r1 + 2, ch] += b1 + b2 - b0
+                    pixels[r1 + 3, ch] -= b3
+                    pixels[r2, ch] += e0
+                    pixels[r2 + 1, ch] += e1 - e2 + e3
+                    pixels[r2 + 2, ch] += e1 + e2 - e0
+                    pixels[r2 + 3, ch] -= e3
+                    pixels[r3, ch] += f0
+                    pixels[r3 + 1, ch] += f1 - f2 + f3
+                    pixels[r3 + 2, ch] += f1 + f2 - f0
+                    pixels[r3 + 3, ch] -= f3
+
 
 recover_from_bad_cache_files(globals())
