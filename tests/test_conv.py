@@ -62,7 +62,7 @@ GEOMETRIES = [  # (x shape, kernel, strides, dilation, pads[, filters; 3 if not 
     ((2, 9, 8, 1), (3, 2), (1, 1), (2, 3), ((1, 2), (0, 3))),  # stride 1, dilated: direct on the CPU
     ((2, 8, 7, 1), (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1)), 40),  # im2col on the CPU
     # Winograd's F(2x2, 3x3) on the CPU: whole tiles, odd sizes with lopsided pads, and
-    # a batch cut into pieces over the threads (one image per piece)
+    # a batch cut into pieces over the threads, each transformed one image at a time
     ((2, 8, 6, 9), (3, 3), (1, 1), (1, 1), ((0, 0), (0, 0)), 9),
     ((3, 9, 8, 12), (3, 3), (1, 1), (1, 1), ((2, 0), (0, 1)), 9),
     ((16, 26, 26, 32), (3, 3), (1, 1), (1, 1), ((1, 1), (1, 1)), 64),

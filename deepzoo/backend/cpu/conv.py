@@ -81,10 +81,7 @@ class CPUConvOps(CPUOpsBase):
         fit = _CHUNK_BYTES // (rows * width * np.dtype(dtype).itemsize)
         images = max(1, min(x_shape[0], max(fit, -(-_CHUNK_ROWS // rows))))
         images = -(-x_shape[0] // -(-x_shape[0] // images))  # even chunks: 16 + 16, not 21 + 11
-        key = ("cols", np.dtype(dtype))
-        if key not in self._scratch or self._scratch[key].size < images * rows * width:
-            self._scratch[key] = np.empty(images * rows * width, dtype=dtype)
-        return images, rows, self._scratch[key][:images * rows * width].reshape(images * rows, width)
+        return images, rows, self._buffer("cols", (images * rows, width), dtype)
 
     @staticmethod
     def _zero_border(xp, top, h, left, w):
@@ -115,11 +112,10 @@ class CPUConvOps(CPUOpsBase):
         u = np.tensordot(np.tensordot(g, kernel, axes=(1, 0)), g, axes=(1, 1))  # (4, C, F, 4)
         return np.ascontiguousarray(u.transpose(0, 3, 1, 2)).reshape(16, *kernel.shape[2:])
 
-    def _winograd_into(self, x, u, pads, crop, bias, relu, add, y):
-        """``y`` (N, H, W, F) = (or += with ``add``) the stride-1 3x3 convolution of ``x``
-        zero-padded by ``pads``, with the kernel ``u`` (:meth:`_winograd_kernel`), plus
-        ``bias``, through ``max(0, .)`` if ``relu``; its output moved up and left by
-        ``crop`` and cut to ``y``'s size. Winograd's F(2x2, 3x3), on this thread (see
+    def _winograd_into(self, x, u, pads, bias, relu, y):
+        """``y`` (N, OH, OW, F) = the stride-1 3x3 convolution of ``x`` zero-padded by
+        ``pads``, with the kernel ``u`` (:meth:`_winograd_kernel`), plus ``bias``, through
+        ``max(0, .)`` if ``relu``. Winograd's F(2x2, 3x3), on this thread (see
         conv_kernels.py)."""
         n, h, w, c = x.shape
         f = u.shape[2]
@@ -130,9 +126,9 @@ class CPUConvOps(CPUOpsBase):
         xp = self._buffer("winograd_x", (images, 2 * th + 2, 2 * tw + 2, c), x.dtype)
         v = self._buffer("winograd_v", (images * tiles, 16, c), x.dtype)
         m = self._buffer("winograd_m", (images * tiles, 16, f), x.dtype)
-        # the tiles' outputs go straight to y where they cover it exactly, else through a buffer
-        direct = y.shape[1:3] == (2 * th, 2 * tw) and tuple(crop) == (0, 0) and not add
-        tiled = None if direct else self._buffer("winograd_y", (images, 2 * th, 2 * tw, f), x.dtype)
+        # an odd output size leaves the last tiles half outside y: those go through a buffer
+        exact = y.shape[1:3] == (2 * th, 2 * tw)
+        tiled = None if exact else self._buffer("winograd_y", (images, 2 * th, 2 * tw, f), x.dtype)
         self._zero_border(xp, top, h, left, w)
         for start in range(0, n, images):
             stop = min(start + images, n)
@@ -141,15 +137,11 @@ class CPUConvOps(CPUOpsBase):
             kc.winograd_input(xp[:stop - start], th, tw, v[:count])
             # the 16 products (tiles x C) @ (C x F), one per position of the 4x4, in one call
             np.matmul(v[:count].transpose(1, 0, 2), u, out=m[:count].transpose(1, 0, 2))
-            if direct:
+            if exact:
                 kc.winograd_output(m[:count], th, tw, bias, relu, y[start:stop])
-                continue
-            kc.winograd_output(m[:count], th, tw, bias, relu, tiled[:stop - start])
-            cut = tiled[:stop - start, crop[0]:crop[0] + y.shape[1], crop[1]:crop[1] + y.shape[2]]
-            if add:
-                y[start:stop] += cut
             else:
-                y[start:stop] = cut
+                kc.winograd_output(m[:count], th, tw, bias, relu, tiled[:stop - start])
+                y[start:stop] = tiled[:stop - start, :y.shape[1], :y.shape[2]]
 
     @staticmethod
     def _direct(x_shape, kernel_shape, strides):
@@ -193,8 +185,8 @@ class CPUConvOps(CPUOpsBase):
         if self._winograd(x.shape, kernel.shape, strides, dilation):
             _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation, pads)
             relu = activation == "relu"
-            self._winograd_into(x, self._winograd_kernel(kernel), pads, (0, 0),
-                                np.zeros(kernel.shape[3], x.dtype) if bias is None else bias, relu, False,
+            self._winograd_into(x, self._winograd_kernel(kernel), pads,
+                                np.zeros(kernel.shape[3], x.dtype) if bias is None else bias, relu,
                                 z.reshape(x.shape[0], oh, ow, kernel.shape[3]))
             if activation is not None and not relu:
                 self.activate(activation, z, alpha, out=z)

@@ -426,9 +426,9 @@ def conv_planes_input_grad(spread, kernel, shifts, wp, oh, ow, grad_planes):
 
 # Each transform's innermost loop runs over channels (or filters), contiguous in
 # memory, and does the whole tile's arithmetic for one of them; numba compiles such a
-# loop in under half a second. (Splitting the arithmetic into a dozen short loops
-# that each write one row ran 20-35% faster, but took 1 to 3 s per kernel to
-# compile, which a demo's first run would pay.)
+# loop in under a second. (Split into a dozen short loops that each write one row,
+# the transforms ran 1.3 to 2.5 times faster, but each kernel took 1.4 to 3 s to
+# compile, which a demo's first run would pay: benchmarks/README.md.)
 
 
 @njit(**_opts)
