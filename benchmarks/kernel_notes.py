@@ -1,6 +1,7 @@
 """Measurements behind choices in deepzoo's numba kernels.
 
-    python benchmarks/kernel_notes.py
+    python benchmarks/kernel_notes.py          # every part
+    python benchmarks/kernel_notes.py 5 6      # some parts
 
 1. Why deepzoo splits its ops over threads of its own (``deepzoo.backend.cpu.threads``):
    a ``prange`` loop run right after a multi-threaded BLAS product competes with
@@ -25,6 +26,10 @@
 5. Winograd's F(2x2, 3x3) against im2col + BLAS for 3x3 convolutions with 4 to 32
    channels in and out, forward and backward, on one thread (where
    ``NumbaCPUOps`` starts using it).
+6. The recurrent layers' steps at the adders' sizes (32 samples, 50 to 128 units):
+   the LSTM and GRU step kernels forward and backward, and the product that
+   carries a step's gradient back through ``R^T``, with ``R.T`` as a transposed
+   view against the contiguous copy ``Ops.transposed`` makes once per backward.
 """
 
 from __future__ import annotations
@@ -264,25 +269,61 @@ def winograd_limit(rng, channels):
     print(f"conv 3x3, {channels} -> {channels} channels, 64 x 26 x 26, one thread: " + ", ".join(parts))
 
 
-def main():
+def recurrent_steps(rng, n, u):
+    ops = NumbaCPUOps()
+    f32 = np.float32
+
+    def normal(*shape):
+        return rng.standard_normal(shape).astype(f32)
+
+    z, c, dh, dc = normal(n, 4 * u), normal(n, u), normal(n, u), normal(n, u)
+    h, c_out, gates, tanh_c, dz = np.empty_like(c), np.empty_like(c), np.empty_like(z), np.empty_like(c), \
+        np.empty_like(z)
+    lstm = best(lambda: ops.lstm_step(z, c, h, c_out, gates, tanh_c), 3000)
+    lstm_back = best(lambda: ops.lstm_step_backward(dh, dc, gates, c, tanh_c, dz), 3000)
+    xw, rec, g3, dx, drec = normal(n, 3 * u), normal(n, 3 * u), np.empty((n, 3 * u), f32), \
+        np.empty((n, 3 * u), f32), np.empty((n, 3 * u), f32)
+    gru = best(lambda: ops.gru_step(xw, rec, c, h, g3), 3000)
+    gru_back = best(lambda: ops.gru_step_backward(dh, g3, rec, c, dx, drec), 3000)
+    recurrent = normal(u, 4 * u)
+    view = best(lambda: ops.matmul(dz, recurrent, trans_b=True, out=dh, accumulate=True), 3000)
+    numpy_copy = best(lambda: np.ascontiguousarray(recurrent.T), 3000)
+    copy = best(lambda: ops.transposed(recurrent), 3000)
+    recurrent_t = np.ascontiguousarray(recurrent.T)
+    made = best(lambda: ops.matmul(dz, recurrent_t, out=dh, accumulate=True), 3000)
+    print(f"{n} x {u} cells: LSTM step {lstm * 1e6:.2f} us, backward {lstm_back * 1e6:.2f} us; GRU step "
+          f"{gru * 1e6:.2f} us, backward {gru_back * 1e6:.2f} us; dz @ R^T added into dh: R.T as a view "
+          f"{view * 1e6:.2f} us, R^T contiguous {made * 1e6:.2f} us; making R^T: "
+          f"numpy.ascontiguousarray(R.T) {numpy_copy * 1e6:.2f} us, Ops.transposed {copy * 1e6:.2f} us")
+
+
+def main(parts):
     rng = np.random.default_rng(0)
-    for channels in (4, 8, 9, 10, 16, 32):
-        winograd_limit(rng, channels)
-    small_steps(rng)
-    spinning_threads(rng)
-    z = rng.standard_normal((32, 400)).astype(np.float32)
-    zo = np.empty_like(z)
-    in_numba = best(lambda: tanh_in_numba(z, zo))
-    in_numpy = best(lambda: np.tanh(z, out=zo))
-    print(f"tanh of a 32 x 400 gate block: math.tanh in numba {in_numba * 1e6:.1f} us, "
-          f"numpy.tanh {in_numpy * 1e6:.1f} us")
-    for shape in ((64, 32, 1, 6, 5), (64, 14, 6, 16, 5), (128, 28, 1, 32, 3)):
-        conv_kernels(rng, *shape)
-    for shape in ((64, 14, 6), (128, 26, 32)):
-        im2col_kernels(rng, *shape)
-    for channels in (6, 8, 16):
-        pool_kernels(rng, channels)
+    if 5 in parts:
+        for channels in (4, 8, 9, 10, 16, 32):
+            winograd_limit(rng, channels)
+    if 4 in parts:
+        small_steps(rng)
+    if 1 in parts:
+        spinning_threads(rng)
+    if 2 in parts:
+        z = rng.standard_normal((32, 400)).astype(np.float32)
+        zo = np.empty_like(z)
+        in_numba = best(lambda: tanh_in_numba(z, zo))
+        in_numpy = best(lambda: np.tanh(z, out=zo))
+        print(f"tanh of a 32 x 400 gate block: math.tanh in numba {in_numba * 1e6:.1f} us, "
+              f"numpy.tanh {in_numpy * 1e6:.1f} us")
+    if 3 in parts:
+        for shape in ((64, 32, 1, 6, 5), (64, 14, 6, 16, 5), (128, 28, 1, 32, 3)):
+            conv_kernels(rng, *shape)
+        for shape in ((64, 14, 6), (128, 26, 32)):
+            im2col_kernels(rng, *shape)
+        for channels in (6, 8, 16):
+            pool_kernels(rng, channels)
+    if 6 in parts:
+        for units in (50, 100, 128):
+            recurrent_steps(rng, 32, units)
 
 
 if __name__ == "__main__":
-    main()
+    main({int(part) for part in sys.argv[1:]} or set(range(1, 7)))

@@ -32,10 +32,11 @@ def test_recurrent_layers_match_torch(ops, torch_ref, name, cls, sequences, shap
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_lstm_step_ops_equal_reference(host_ops, dtype):
+@pytest.mark.parametrize("u", [7, 37])  # 37: SIMD-wide runs of a gate's row and a remainder
+def test_lstm_step_ops_equal_reference(host_ops, dtype, u):
     ops = host_ops
     ref, rng = Ops(), np.random.default_rng(0)
-    n, u = 5, 7
+    n = 5
     z = (rng.standard_normal((n, 4 * u)) * 3).astype(dtype)
     c_prev = rng.standard_normal((n, u)).astype(dtype)
     outs = [[np.zeros((n, u), dtype), np.zeros((n, u), dtype), np.zeros((n, 4 * u), dtype),
@@ -50,6 +51,20 @@ def test_lstm_step_ops_equal_reference(host_ops, dtype):
     dc_b = ref.lstm_step_backward(dh, dc, outs[1][2], c_prev, outs[1][3], dz[1])
     np.testing.assert_allclose(dz[0], dz[1], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(dc_a, dc_b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape,dtype", [((3, 5), np.float32), ((128, 512), np.float32),
+                                         ((37, 256), np.float64), ((50, 200), np.float64)])
+def test_transposed_is_a_new_contiguous_copy(host_ops, shape, dtype):
+    """(128, 512) float32 and (37, 256) float64 have rows 2 KiB apart, which the CPU copies
+    16 rows at a time (37: a last block of 5)."""
+    matrix = np.random.default_rng(1).standard_normal(shape).astype(dtype)
+    before = matrix.copy()
+    copy = host_ops.transposed(matrix)
+    assert copy.shape == shape[::-1] and copy.dtype == dtype and copy.flags.c_contiguous
+    np.testing.assert_array_equal(copy, before.T)
+    copy[0, 0] += 1  # a copy: the matrix is untouched
+    np.testing.assert_array_equal(matrix, before)
 
 
 @pytest.mark.parametrize("layer", [

@@ -89,12 +89,13 @@ class _Recurrent(Layer):
             self.ops.matmul(h_all[step], recurrent, out=xw_step, accumulate=True)
         return xw_step
 
-    def _carry_back(self, dz_all, dh_all, step, recurrent):
+    def _carry_back(self, dz_all, dh_all, step, recurrent_t):
         """Add ``dz_t R^T``, the gradient reaching ``h_{t-1}`` through the recurrence, to
-        that step's output gradient in ``dh_all``; ``h_0`` is a constant, so the first
-        step carries nothing."""
+        that step's output gradient in ``dh_all`` (``recurrent_t`` is ``R^T``, made once per
+        backward by ``ops.transposed``); ``h_0`` is a constant, so the first step carries
+        nothing."""
         if step:
-            self.ops.matmul(dz_all[step], recurrent, trans_b=True, out=dh_all[step - 1], accumulate=True)
+            self.ops.matmul(dz_all[step], recurrent_t, out=dh_all[step - 1], accumulate=True)
 
     def _output(self, h_all):
         """Every step's output (N, T, U), or the last step's (N, U)."""
@@ -172,9 +173,10 @@ class SimpleRNN(_Recurrent):
         def backward(dy):
             dh_all = self._output_gradient(dy, h_all[1:].shape)
             dz_all = ops.empty(dh_all.shape, self.dtype)
+            recurrent_t = ops.transposed(recurrent) if t > 1 else None
             for step in reversed(range(t)):
                 ops.activate_backward(name, dh_all[step], h_all[step + 1], alpha, out=dz_all[step])
-                self._carry_back(dz_all, dh_all, step, recurrent)
+                self._carry_back(dz_all, dh_all, step, recurrent_t)
             ops.matmul(ops.reshape(h_all[:-1], (t * n, -1)), ops.reshape(dz_all, (t * n, -1)),
                        trans_a=True, out=self.grads["recurrent_kernel"], accumulate=True)
             return self._input_gradients(xt, dz_all, input_gradient)
@@ -227,10 +229,11 @@ class LSTM(_Recurrent):
             dh_all = self._output_gradient(dy, h_all[1:].shape)
             dz_all = ops.empty((t, n, 4 * u), self.dtype)
             dc = ops.alloc((n, u), self.dtype)
+            recurrent_t = ops.transposed(recurrent) if t > 1 else None
             for step in reversed(range(t)):
                 dc = ops.lstm_step_backward(dh_all[step], dc, gates[step], c_all[step], tanh_c[step],
                                             dz_all[step])
-                self._carry_back(dz_all, dh_all, step, recurrent)
+                self._carry_back(dz_all, dh_all, step, recurrent_t)
             ops.matmul(ops.reshape(h_all[:-1], (t * n, u)), ops.reshape(dz_all, (t * n, 4 * u)),
                        trans_a=True, out=self.grads["recurrent_kernel"], accumulate=True)
             return self._input_gradients(xt, dz_all, input_gradient)
@@ -298,12 +301,13 @@ class GRU(_Recurrent):
             dh_all = self._output_gradient(dy, h_all[1:].shape)
             dx_all = ops.empty((t, n, 3 * u), self.dtype)
             drec_all = ops.empty((t, n, 3 * u), self.dtype)
+            recurrent_t = ops.transposed(recurrent) if t > 1 else None
             for step in reversed(range(t)):
                 direct = ops.gru_step_backward(dh_all[step], gates[step], rec_all[step], h_all[step],
                                                dx_all[step], drec_all[step])
                 if step:  # h_{t-1} gets dh * z directly and drec R^T through the recurrence
                     ops.add(dh_all[step - 1], direct, out=dh_all[step - 1])
-                    self._carry_back(drec_all, dh_all, step, recurrent)
+                    self._carry_back(drec_all, dh_all, step, recurrent_t)
             drec2 = ops.reshape(drec_all, (t * n, 3 * u))
             ops.matmul(ops.reshape(h_all[:-1], (t * n, u)), drec2, trans_a=True,
                        out=self.grads["recurrent_kernel"], accumulate=True)

@@ -6,6 +6,11 @@ transcendental functions are left to NumPy: ``math.tanh`` and ``math.exp`` do
 not vectorise inside numba (about 14 ns per element against 0.3 ns for NumPy's
 ``tanh``), so the forward step receives ``tanh`` already applied, with the
 sigmoid gates written as sigmoid(x) = (1 + tanh(x / 2)) / 2.
+
+The loops take each sample's row of every gate block as a 1-D view (``t[b, :u]``)
+and run over those: written with two indices (``t[b, u + j]``) LLVM keeps the loop
+scalar, as row views it uses SIMD instructions (the lecture LSTM's step, 32 x 100
+cells: 6.3 -> 3.5 us forward, 11.4 -> 5.7 us backward).
 """
 
 
@@ -21,34 +26,36 @@ def lstm_gates(t, c_prev, gates_out, c_out):
     """From ``t = tanh(z * (1/2, 1/2, 1, 1/2))`` per gate block: the gates and the new cell."""
     n, u = c_prev.shape
     for b in range(n):
+        ti, tf, tg, to = t[b, :u], t[b, u:2 * u], t[b, 2 * u:3 * u], t[b, 3 * u:]
+        row = gates_out[b]
+        gi, gf, gg, go = row[:u], row[u:2 * u], row[2 * u:3 * u], row[3 * u:]
+        cp, co = c_prev[b], c_out[b]
         for j in range(u):
-            i = 0.5 + 0.5 * t[b, j]
-            f = 0.5 + 0.5 * t[b, u + j]
-            g = t[b, 2 * u + j]
-            o = 0.5 + 0.5 * t[b, 3 * u + j]
-            gates_out[b, j] = i
-            gates_out[b, u + j] = f
-            gates_out[b, 2 * u + j] = g
-            gates_out[b, 3 * u + j] = o
-            c_out[b, j] = f * c_prev[b, j] + i * g
+            i = 0.5 + 0.5 * ti[j]
+            f = 0.5 + 0.5 * tf[j]
+            g = tg[j]
+            gi[j] = i
+            gf[j] = f
+            gg[j] = g
+            go[j] = 0.5 + 0.5 * to[j]
+            co[j] = f * cp[j] + i * g
 
 
 @njit(**_opts)
 def lstm_step_backward(dh, dc_next, gates, c_prev, tanh_c, dz_out, dc_prev_out):
     n, u = c_prev.shape
     for b in range(n):
+        gi, gf, gg, go = gates[b, :u], gates[b, u:2 * u], gates[b, 2 * u:3 * u], gates[b, 3 * u:]
+        di, df, dg, do = dz_out[b, :u], dz_out[b, u:2 * u], dz_out[b, 2 * u:3 * u], dz_out[b, 3 * u:]
+        dhb, dcn, cp, tcb, dcp = dh[b], dc_next[b], c_prev[b], tanh_c[b], dc_prev_out[b]
         for j in range(u):
-            i = gates[b, j]
-            f = gates[b, u + j]
-            g = gates[b, 2 * u + j]
-            o = gates[b, 3 * u + j]
-            tc = tanh_c[b, j]
-            dc = dc_next[b, j] + dh[b, j] * o * (1 - tc * tc)
-            dz_out[b, j] = dc * g * i * (1 - i)
-            dz_out[b, u + j] = dc * c_prev[b, j] * f * (1 - f)
-            dz_out[b, 2 * u + j] = dc * i * (1 - g * g)
-            dz_out[b, 3 * u + j] = dh[b, j] * tc * o * (1 - o)
-            dc_prev_out[b, j] = dc * f
+            i, f, g, o, tc = gi[j], gf[j], gg[j], go[j], tcb[j]
+            dc = dcn[j] + dhb[j] * o * (1 - tc * tc)
+            di[j] = dc * g * i * (1 - i)
+            df[j] = dc * cp[j] * f * (1 - f)
+            dg[j] = dc * i * (1 - g * g)
+            do[j] = dhb[j] * tc * o * (1 - o)
+            dcp[j] = dc * f
 
 
 @njit(**_opts)
@@ -57,11 +64,13 @@ def gru_gates(t, xw, rec, gates_out, candidate_out):
     pre-activation ``xh + r * rh`` (its tanh is taken by the caller)."""
     n, u = candidate_out.shape
     for b in range(n):
+        tz, tr, xh, rh = t[b, :u], t[b, u:2 * u], xw[b, 2 * u:], rec[b, 2 * u:]
+        gz, gr, cand = gates_out[b, :u], gates_out[b, u:2 * u], candidate_out[b]
         for j in range(u):
-            r = 0.5 + 0.5 * t[b, u + j]
-            gates_out[b, j] = 0.5 + 0.5 * t[b, j]
-            gates_out[b, u + j] = r
-            candidate_out[b, j] = xw[b, 2 * u + j] + r * rec[b, 2 * u + j]
+            r = 0.5 + 0.5 * tr[j]
+            gz[j] = 0.5 + 0.5 * tz[j]
+            gr[j] = r
+            cand[j] = xh[j] + r * rh[j]
 
 
 @njit(**_opts)
@@ -69,24 +78,29 @@ def gru_output(gates, h_prev, h_out):
     """``h = z * h_prev + (1 - z) * hh`` with ``[z, r, hh]`` in ``gates``."""
     n, u = h_prev.shape
     for b in range(n):
+        gz, hh, hp, ho = gates[b, :u], gates[b, 2 * u:], h_prev[b], h_out[b]
         for j in range(u):
-            z = gates[b, j]
-            h_out[b, j] = z * h_prev[b, j] + (1 - z) * gates[b, 2 * u + j]
+            z = gz[j]
+            ho[j] = z * hp[j] + (1 - z) * hh[j]
 
 
 @njit(**_opts)
 def gru_step_backward(dh, gates, rec, h_prev, dx_out, drec_out, dh_direct_out):
     n, u = h_prev.shape
     for b in range(n):
+        gz, gr, ghh, rh = gates[b, :u], gates[b, u:2 * u], gates[b, 2 * u:], rec[b, 2 * u:]
+        dxz, dxr, dxh = dx_out[b, :u], dx_out[b, u:2 * u], dx_out[b, 2 * u:]
+        drz, drr, drh = drec_out[b, :u], drec_out[b, u:2 * u], drec_out[b, 2 * u:]
+        dhb, hp, direct = dh[b], h_prev[b], dh_direct_out[b]
         for j in range(u):
-            z, r, hh = gates[b, j], gates[b, u + j], gates[b, 2 * u + j]
-            d = dh[b, j]
+            z, r, hh = gz[j], gr[j], ghh[j]
+            d = dhb[j]
             da_h = d * (1 - z) * (1 - hh * hh)
-            da_z = d * (h_prev[b, j] - hh) * z * (1 - z)
-            da_r = da_h * rec[b, 2 * u + j] * r * (1 - r)
-            dx_out[b, j], dx_out[b, u + j], dx_out[b, 2 * u + j] = da_z, da_r, da_h
-            drec_out[b, j], drec_out[b, u + j], drec_out[b, 2 * u + j] = da_z, da_r, da_h * r
-            dh_direct_out[b, j] = d * z
+            da_z = d * (hp[j] - hh) * z * (1 - z)
+            da_r = da_h * rh[j] * r * (1 - r)
+            dxz[j], dxr[j], dxh[j] = da_z, da_r, da_h
+            drz[j], drr[j], drh[j] = da_z, da_r, da_h * r
+            direct[j] = d * z
 
 
 recover_from_bad_cache_files(globals())

@@ -37,6 +37,13 @@ class RecurrentOps:
         always a new array, which the caller may write into."""
         return np.swapaxes(x, 0, 1).copy()
 
+    def transposed(self, matrix):
+        """A new, contiguous ``(K, M)`` array holding ``matrix.T`` for an ``(M, K)`` matrix:
+        the backward of a recurrent layer multiplies by ``R^T`` at every step, and a
+        product reads a contiguous right-hand factor faster than a transposed view
+        (the swap of :meth:`to_time_major`, applied to the two axes of a matrix)."""
+        return self.to_time_major(matrix)
+
     def repeat_steps(self, x, n):
         """``(N, F) -> (N, n, F)``: the same vector at every step."""
         return np.repeat(x[:, None, :], n, axis=1)
