@@ -48,13 +48,21 @@ def test_matmul_shapes_that_do_not_divide_the_tiles(host_ops, rng, m, k, n):
     close(host_ops.matmul(a.T.copy(), b.T.copy(), trans_a=True, trans_b=True), a @ b, np.float32)
 
 
-def test_bias_and_row_sums(host_ops, rng, dtype):
-    y, b = randn(rng, (6, 4), dtype), randn(rng, (4,), dtype)
+# (2003, 6) and (1500, 31): few columns, many rows, which the CPU sums several rows side
+# by side (2003 = 10 x 200 rows + 3 left over)
+@pytest.mark.parametrize("shape", [(6, 4), (2003, 6), (1500, 31), (1100, 32)])
+def test_bias_and_row_sums(host_ops, rng, dtype, shape):
+    y, b = randn(rng, shape, dtype), randn(rng, shape[1:], dtype)
     close(host_ops.add_bias(y.copy(), b), REF.add_bias(y.copy(), b), dtype)
+    # float32 sums of n values added in another order differ by up to about n ulps
+    sums = tol(dtype) if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-6 * shape[0]}
     for accumulate in (False, True):
-        start = randn(rng, (4,), dtype)
-        close(host_ops.sum_rows(y, start.copy(), accumulate), REF.sum_rows(y, start.copy(), accumulate),
-              dtype)
+        start = randn(rng, shape[1:], dtype)
+        np.testing.assert_allclose(host_ops.sum_rows(y, start.copy(), accumulate),
+                                   REF.sum_rows(y, start.copy(), accumulate), **sums)
+    left = y[:, : shape[1] // 2 + 1]  # not contiguous
+    np.testing.assert_allclose(host_ops.sum_rows(left, np.zeros(left.shape[1], dtype), False),
+                               left.sum(axis=0), **sums)
 
 
 ACTIVATION_OPS = [("linear", ()), ("heaviside", ()), ("sigmoid", ()), ("tanh", ()), ("relu", ()),
