@@ -68,6 +68,7 @@ class Sequential:
         self._frozen: list = []
         self.fused_output = False
         self._train_options: list = []
+        self._infer_options: list = []
         self.stop_training = False
         self.stop_reason = None
         self.interrupted = None
@@ -200,9 +201,16 @@ class Sequential:
         self._set_call_options()
 
     def _set_call_options(self):
-        """The per-call options each layer's forward gets in training (see deepzoo.layers.base):
-        no input gradient for the first layer, the fused activation for the last."""
-        self._train_options = [{} for _ in self.layers]
+        """The per-call options each layer's forward gets (see deepzoo.layers.base): in
+        training, no input gradient for the first layer and the fused activation for the
+        last; in training and inference, a RepeatVector's copies left to a recurrent layer
+        right after it, which reads the one vector at every step."""
+        self._infer_options = [{} for _ in self.layers]
+        for i, (layer, after) in enumerate(zip(self.layers, self.layers[1:])):
+            if layer.accepts("repeated_by_next") and after.accepts("repeated_input"):
+                self._infer_options[i]["repeated_by_next"] = True
+                self._infer_options[i + 1]["repeated_input"] = layer.n
+        self._train_options = [dict(options) for options in self._infer_options]
         if self.layers and self.layers[0].accepts("input_gradient"):
             self._train_options[0]["input_gradient"] = False
         if self.fused_output:
@@ -536,8 +544,8 @@ class Sequential:
         ops = self.ops
         for start in range(0, len(x), batch_size):
             out = ops.asarray(x[start:start + batch_size])
-            for layer in self.layers:
-                out, _ = layer.forward(out, training=False)
+            for layer, options in zip(self.layers, self._infer_options):
+                out, _ = layer.forward(out, training=False, **options)
             yield start, out
 
     def predict(self, x, batch_size=32, verbose=0, steps=None):

@@ -67,6 +67,50 @@ def test_transposed_is_a_new_contiguous_copy(host_ops, shape, dtype):
     np.testing.assert_array_equal(matrix, before)
 
 
+@pytest.mark.parametrize("cls,options", [(dz.LSTM, {}), (dz.GRU, {}), (dz.SimpleRNN, {}),
+                                         (dz.LSTM, {"go_backwards": True})],
+                         ids=["lstm", "gru", "rnn", "lstm-backwards"])
+@pytest.mark.parametrize("sequences", [True, False])
+def test_a_repeated_input_gives_what_the_repeated_sequence_gives(ops, cls, options, sequences):
+    """``repeated_input=n``: one vector per sample read at all n steps, with one product
+    instead of n, equals RepeatVector(n) then the layer, forward and all gradients."""
+    rng = np.random.default_rng(2)
+    repeat, layer = dz.RepeatVector(3), cls(5, return_sequences=sequences, **options)
+    for one in (repeat, layer):
+        one.ops, one.dtype = ops, np.dtype("float64")
+    repeat.build((4,))
+    layer.build((3, 4))
+    x, dy = ops.asarray(rng.standard_normal((6, 4))), rng.standard_normal((6, 3, 5) if sequences else (6, 5))
+    sequence, repeat_back = repeat.forward(x, training=True)
+    results = []
+    for y, backward in (layer.forward(sequence, training=True),
+                        layer.forward(x, training=True, repeated_input=3)):
+        layer.zero_grads()
+        dx = backward(ops.asarray(dy))
+        dx = repeat_back(dx) if len(results) == 0 else dx
+        results.append([ops.to_host(a) for a in (y, dx, *layer.grads.values())])
+    for general, repeated in zip(*results):
+        np.testing.assert_allclose(repeated, general, rtol=1e-12, atol=1e-13)
+    with pytest.raises(ShapeError, match="repeated for 3 steps.*repeated for 4 steps"):
+        layer.forward(x, repeated_input=4)
+
+
+def test_a_model_leaves_repeatvectors_copies_to_the_recurrent_layer_after_it():
+    model = dz.Sequential([dz.LSTM(8), dz.RepeatVector(3), dz.GRU(6, return_sequences=True),
+                           dz.TimeDistributed(dz.Dense(4, activation="softmax")), dz.Flatten(),
+                           dz.RepeatVector(2), dz.TimeDistributed(dz.Dense(3))], input_shape=(5, 2), seed=0)
+    model.compile(optimizer="adam", loss="mse")
+    model.build()
+    assert model._infer_options[1:3] == [{"repeated_by_next": True}, {"repeated_input": 3}]
+    assert model._infer_options[5] == {}  # TimeDistributed reads the sequence RepeatVector makes
+    assert model._train_options[0] == {"input_gradient": False}
+    x = np.random.default_rng(0).standard_normal((7, 5, 2)).astype("float32")
+    layer_by_layer = x
+    for layer in model.layers:
+        layer_by_layer = layer(layer_by_layer)
+    np.testing.assert_allclose(model.predict(x), layer_by_layer, rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("layer", [
     dz.LSTM(3), dz.LSTM(2, return_sequences=True), dz.SimpleRNN(4),
     dz.TimeDistributed(dz.Dense(3, activation="softmax")),

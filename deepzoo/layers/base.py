@@ -20,7 +20,7 @@ can answer "which arrays would this layer need?" without touching any array.
 
 Per-call options
 ----------------
-The model may tell a layer two things about one call, as keyword arguments of
+The model may tell a layer these things about one call, as keyword arguments of
 ``forward``. A layer that does not list them in its signature never gets them
 (and simply does the general thing):
 
@@ -31,6 +31,14 @@ The model may tell a layer two things about one call, as keyword arguments of
     The loss has already turned dL/dy into dL/d(pre-activation) for the
     activation :meth:`Layer.fusable_activation` named (softmax + cross-entropy):
     ``backward`` must skip that activation's backward.
+``repeated_by_next=True`` and ``repeated_input=n``
+    A ``RepeatVector(n)`` followed by a recurrent layer (the lectures' adder): the
+    RepeatVector passes its input on unchanged, and the recurrent layer reads that
+    one vector per sample at each of its ``n`` steps, so that ``x W`` is one product
+    of N rows instead of ``n N``, and so are its two gradients. Its ``backward``
+    returns the gradient of the vector (the sum over the steps, as RepeatVector's
+    own backward would), which the RepeatVector passes on unchanged. Used in
+    training and in inference.
 
 All arithmetic goes through ``self.ops`` (see :mod:`deepzoo.backend.reference`),
 so the same layer code runs on every backend. A layer imports no backend: the

@@ -311,8 +311,10 @@ class RepeatVector(Layer):
     def compute_output_shape(self, input_shape):
         return (self.n, input_shape[0])
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, *, repeated_by_next=False):
         self.check_input(x)
+        if repeated_by_next:  # the next layer reads x at each of its n steps itself
+            return x, lambda dy: dy
         ops = self.ops
         return ops.repeat_steps(x, self.n), lambda dy: ops.sum_steps(dy)
 

@@ -68,15 +68,37 @@ class _Recurrent(Layer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.units) if self.return_sequences else (self.units,)
 
-    def _inputs_times_kernel(self, x):
-        """``x @ kernel + bias`` for every step at once: one product, time-major (T, N, width).
-        With ``go_backwards`` the steps are read from the last to the first."""
+    def _inputs_times_kernel(self, x, repeated_input):
+        """``x @ kernel + bias`` for every step at once, time-major (T, N, width), and the
+        input as the backward needs it. With ``go_backwards`` the steps are read from the
+        last to the first. With ``repeated_input`` (a per-call option, see
+        :mod:`deepzoo.layers.base`) ``x`` is one vector per sample, read at every step:
+        one product of N rows instead of T N, its rows copied to every step."""
         ops = self.ops
+        if repeated_input:
+            self.check_repeated_input(x, repeated_input)
+            n = x.shape[0]
+            xw = ops.matmul(x, self.params["kernel"])
+            ops.add_bias(xw, self._input_bias(self.params["bias"]))
+            # (N, W) -> (T, N, W): the time-major sequence of T equal steps (reversed alike)
+            steps = ops.repeat_steps(ops.reshape(xw, (1, -1)), repeated_input)
+            return x, ops.reshape(steps, (repeated_input, n, -1))
+        self.check_input(x)
         xt = ops.to_time_major(ops.reverse_steps(x) if self.go_backwards else x)
         t, n, f = xt.shape
         xw = ops.matmul(ops.reshape(xt, (t * n, f)), self.params["kernel"])
         ops.add_bias(xw, self._input_bias(self.params["bias"]))
         return xt, ops.reshape(xw, (t, n, -1))
+
+    def check_repeated_input(self, x, repeats):
+        """Raise a clear :class:`ShapeError` unless ``x`` is (N, F) and ``repeats`` steps of it
+        make this built layer's input."""
+        if repeats != self.input_shape[0] or tuple(x.shape[1:]) != self.input_shape[1:]:
+            raise ShapeError(
+                f"layer '{self.name}' ({type(self).__name__}) expected one vector of shape "
+                f"{describe_shape(self.input_shape[1:])} per sample, repeated for "
+                f"{self.input_shape[0]} steps, but received an array of shape {tuple(x.shape)} "
+                f"repeated for {repeats} steps")
 
     def _input_bias(self, bias):
         """The part of ``bias`` (or of its gradient) added to the inputs' product."""
@@ -112,14 +134,22 @@ class _Recurrent(Layer):
         ops.assign(dh[-1], dy)
         return dh
 
-    def _input_gradients(self, xt, dz_all, input_gradient):
-        """Kernel, bias and input gradients from dL/dz of every step (one product each)."""
+    def _input_gradients(self, xt, dz_all, input_gradient, repeated_input):
+        """Kernel, bias and input gradients from dL/dz of every step (one product each).
+        A repeated input (``xt`` is then (N, F)) was read at every step: its gradient
+        is the sum over the steps, ``(sum_t dz_t) W^T``, and so is the kernel's."""
         ops = self.ops
-        t, n, f = xt.shape
-        dz2 = ops.reshape(dz_all, (t * n, -1))
+        t, n, width = dz_all.shape
+        dz2 = ops.reshape(dz_all, (t * n, width))
+        ops.sum_rows(dz2, out=self._input_bias(self.grads["bias"]))
+        if repeated_input:
+            # (T, N, W) -> (N, W): the sum over steps
+            dz_sum = ops.reshape(ops.sum_steps(ops.reshape(dz_all, (1, t, n * width))), (n, width))
+            ops.matmul(xt, dz_sum, trans_a=True, out=self.grads["kernel"], accumulate=True)
+            return ops.matmul(dz_sum, self.params["kernel"], trans_b=True) if input_gradient else None
+        f = xt.shape[2]
         ops.matmul(ops.reshape(xt, (t * n, f)), dz2, trans_a=True, out=self.grads["kernel"],
                    accumulate=True)
-        ops.sum_rows(dz2, out=self._input_bias(self.grads["bias"]))
         if not input_gradient:
             return None
         dx = ops.to_time_major(ops.reshape(ops.matmul(dz2, self.params["kernel"], trans_b=True), (t, n, f)))
@@ -159,11 +189,10 @@ class SimpleRNN(_Recurrent):
     def get_config(self):
         return {**super().get_config(), "activation": act.serialize(self.activation)}
 
-    def forward(self, x, training=False, *, input_gradient=True):
-        self.check_input(x)
+    def forward(self, x, training=False, *, input_gradient=True, repeated_input=0):
         ops, recurrent = self.ops, self.params["recurrent_kernel"]
-        xt, xw = self._inputs_times_kernel(x)
-        t, n, _ = xt.shape
+        xt, xw = self._inputs_times_kernel(x, repeated_input)
+        t, n, _ = xw.shape
         h_all = ops.alloc((t + 1, n, self.units), self.dtype)
         name, alpha = self.activation.op, self.activation.alpha
         for step in range(t):
@@ -179,7 +208,7 @@ class SimpleRNN(_Recurrent):
                 self._carry_back(dz_all, dh_all, step, recurrent_t)
             ops.matmul(ops.reshape(h_all[:-1], (t * n, -1)), ops.reshape(dz_all, (t * n, -1)),
                        trans_a=True, out=self.grads["recurrent_kernel"], accumulate=True)
-            return self._input_gradients(xt, dz_all, input_gradient)
+            return self._input_gradients(xt, dz_all, input_gradient, repeated_input)
 
         return self._output(h_all), backward
 
@@ -212,11 +241,10 @@ class LSTM(_Recurrent):
             return initializers.UnitForgetBias(self.bias_initializer, self.units)
         return self.bias_initializer
 
-    def forward(self, x, training=False, *, input_gradient=True):
-        self.check_input(x)
+    def forward(self, x, training=False, *, input_gradient=True, repeated_input=0):
         ops, recurrent, u = self.ops, self.params["recurrent_kernel"], self.units
-        xt, xw = self._inputs_times_kernel(x)
-        t, n, _ = xt.shape
+        xt, xw = self._inputs_times_kernel(x, repeated_input)
+        t, n, _ = xw.shape
         h_all = ops.alloc((t + 1, n, u), self.dtype)
         c_all = ops.alloc((t + 1, n, u), self.dtype)
         gates = ops.empty((t, n, 4 * u), self.dtype)
@@ -236,7 +264,7 @@ class LSTM(_Recurrent):
                 self._carry_back(dz_all, dh_all, step, recurrent_t)
             ops.matmul(ops.reshape(h_all[:-1], (t * n, u)), ops.reshape(dz_all, (t * n, 4 * u)),
                        trans_a=True, out=self.grads["recurrent_kernel"], accumulate=True)
-            return self._input_gradients(xt, dz_all, input_gradient)
+            return self._input_gradients(xt, dz_all, input_gradient, repeated_input)
 
         return self._output(h_all), backward
 
@@ -283,11 +311,10 @@ class GRU(_Recurrent):
     def _input_bias(self, bias):
         return bias[0]
 
-    def forward(self, x, training=False, *, input_gradient=True):
-        self.check_input(x)
+    def forward(self, x, training=False, *, input_gradient=True, repeated_input=0):
         ops, recurrent, u = self.ops, self.params["recurrent_kernel"], self.units
-        xt, xw = self._inputs_times_kernel(x)
-        t, n, _ = xt.shape
+        xt, xw = self._inputs_times_kernel(x, repeated_input)
+        t, n, _ = xw.shape
         h_all = ops.alloc((t + 1, n, u), self.dtype)
         gates = ops.empty((t, n, 3 * u), self.dtype)
         rec_all = ops.empty((t, n, 3 * u), self.dtype)
@@ -312,6 +339,6 @@ class GRU(_Recurrent):
             ops.matmul(ops.reshape(h_all[:-1], (t * n, u)), drec2, trans_a=True,
                        out=self.grads["recurrent_kernel"], accumulate=True)
             ops.sum_rows(drec2, out=self.grads["bias"][1])
-            return self._input_gradients(xt, dx_all, input_gradient)
+            return self._input_gradients(xt, dx_all, input_gradient, repeated_input)
 
         return self._output(h_all), backward
