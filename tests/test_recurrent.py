@@ -65,6 +65,8 @@ def test_transposed_is_a_new_contiguous_copy(host_ops, shape, dtype):
     np.testing.assert_array_equal(copy, before.T)
     copy[0, 0] += 1  # a copy: the matrix is untouched
     np.testing.assert_array_equal(matrix, before)
+    # for a few rows of products a backend may hand back the view instead
+    np.testing.assert_array_equal(host_ops.transposed(matrix, rows=4), before.T)
 
 
 @pytest.mark.parametrize("cls,options", [(dz.LSTM, {}), (dz.GRU, {}), (dz.SimpleRNN, {}),

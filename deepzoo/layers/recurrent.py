@@ -113,9 +113,9 @@ class _Recurrent(Layer):
 
     def _carry_back(self, dz_all, dh_all, step, recurrent_t):
         """Add ``dz_t R^T``, the gradient reaching ``h_{t-1}`` through the recurrence, to
-        that step's output gradient in ``dh_all`` (``recurrent_t`` is ``R^T``, made once per
-        backward by ``ops.transposed``); ``h_0`` is a constant, so the first step carries
-        nothing."""
+        that step's output gradient in ``dh_all`` (``recurrent_t`` is ``R^T`` from
+        ``ops.transposed``, once per backward); ``h_0`` is a constant, so the first step
+        carries nothing."""
         if step:
             self.ops.matmul(dz_all[step], recurrent_t, out=dh_all[step - 1], accumulate=True)
 
@@ -202,7 +202,7 @@ class SimpleRNN(_Recurrent):
         def backward(dy):
             dh_all = self._output_gradient(dy, h_all[1:].shape)
             dz_all = ops.empty(dh_all.shape, self.dtype)
-            recurrent_t = ops.transposed(recurrent) if t > 1 else None
+            recurrent_t = ops.transposed(recurrent, rows=(t - 1) * n) if t > 1 else None
             for step in reversed(range(t)):
                 ops.activate_backward(name, dh_all[step], h_all[step + 1], alpha, out=dz_all[step])
                 self._carry_back(dz_all, dh_all, step, recurrent_t)
@@ -257,7 +257,7 @@ class LSTM(_Recurrent):
             dh_all = self._output_gradient(dy, h_all[1:].shape)
             dz_all = ops.empty((t, n, 4 * u), self.dtype)
             dc = ops.alloc((n, u), self.dtype)
-            recurrent_t = ops.transposed(recurrent) if t > 1 else None
+            recurrent_t = ops.transposed(recurrent, rows=(t - 1) * n) if t > 1 else None
             for step in reversed(range(t)):
                 dc = ops.lstm_step_backward(dh_all[step], dc, gates[step], c_all[step], tanh_c[step],
                                             dz_all[step])
@@ -328,7 +328,7 @@ class GRU(_Recurrent):
             dh_all = self._output_gradient(dy, h_all[1:].shape)
             dx_all = ops.empty((t, n, 3 * u), self.dtype)
             drec_all = ops.empty((t, n, 3 * u), self.dtype)
-            recurrent_t = ops.transposed(recurrent) if t > 1 else None
+            recurrent_t = ops.transposed(recurrent, rows=(t - 1) * n) if t > 1 else None
             for step in reversed(range(t)):
                 direct = ops.gru_step_backward(dh_all[step], gates[step], rec_all[step], h_all[step],
                                                dx_all[step], drec_all[step])

@@ -37,11 +37,15 @@ class RecurrentOps:
         always a new array, which the caller may write into."""
         return np.swapaxes(x, 0, 1).copy()
 
-    def transposed(self, matrix):
-        """A new, contiguous ``(K, M)`` array holding ``matrix.T`` for an ``(M, K)`` matrix:
-        the backward of a recurrent layer multiplies by ``R^T`` at every step, and a
-        product reads a contiguous right-hand factor faster than a transposed view
-        (the swap of :meth:`to_time_major`, applied to the two axes of a matrix)."""
+    def transposed(self, matrix, rows=None):
+        """``matrix.T`` for an ``(M, K)`` matrix, to be read (never written) as the right-hand
+        factor of products whose left factors have ``rows`` rows in all (None: many).
+
+        The backward of a recurrent layer multiplies by ``R^T`` at every step, and a
+        product reads a contiguous right-hand factor faster than a transposed view, so
+        this is a new, contiguous ``(K, M)`` copy (the swap of :meth:`to_time_major`,
+        applied to the two axes of a matrix). A backend may return the view ``matrix.T``
+        instead where the copy would cost more than the products gain."""
         return self.to_time_major(matrix)
 
     def repeat_steps(self, x, n):
