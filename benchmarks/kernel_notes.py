@@ -22,8 +22,7 @@
    kernel call each against the reference's chain of ops; the MNIST MLP's first
    product and a ConvNet product cut into rows for deepzoo's threads against BLAS's
    own threads; Adam's loop with the flush of tiny state written as a choice against
-   the product ``training_kernels`` uses; column sums of few columns (a bias
-   gradient) row by row against several rows side by side.
+   the product ``training_kernels`` uses.
 5. Winograd's F(2x2, 3x3) against im2col + BLAS for 3x3 convolutions with 4 to 32
    channels in and out, forward and backward, on one thread (where
    ``NumbaCPUOps`` starts using it).
@@ -249,18 +248,6 @@ def small_steps(rng):
     choice = best(lambda: adam_flush_by_choice(*arrays, *numbers))
     print(f"Adam over {n:,} parameters: flush as a product {product * 1e6:.0f} us, "
           f"as a choice {choice * 1e6:.0f} us")
-    for rows, columns in ((50176, 6), (6400, 16)):  # LeNet-5's bias gradients, batch 64
-        column_sums(rng, rows, columns)
-
-
-def column_sums(rng, rows, columns):
-    from deepzoo.backend.cpu import dense_kernels as kd
-
-    dz, out = rng.standard_normal((rows, columns)).astype(np.float32), np.zeros(columns, np.float32)
-    loop = best(lambda: kd.sum_rows(dz, out, True))
-    side_by_side = best(lambda: kd.sum_rows_flat(dz.reshape(-1), columns, out))
-    print(f"column sums of {rows:,} x {columns}: a loop over each row {loop * 1e6:.1f} us, "
-          f"{64 // columns} rows side by side {side_by_side * 1e6:.1f} us")
 
 
 def winograd_limit(rng, channels):

@@ -104,15 +104,7 @@ class CPUDenseOps(CPUOpsBase):
         return dx if input_gradient else None
 
     def sum_rows(self, dy, out, accumulate=True):
-        m = dy.shape[1]
-        # few columns and many rows: a convolution's bias gradient (a dense layer's
-        # batch is too short to gain, and the ConvNet demo compiles one kernel fewer)
-        if m < 32 and dy.shape[0] >= 1024 and dy.flags.c_contiguous:
-            if not accumulate:
-                out[...] = 0
-            k.sum_rows_flat(dy.reshape(-1), m, out)
-        else:
-            k.sum_rows(dy, out, accumulate)
+        k.sum_rows(dy, out, accumulate)
         return out
 
     # ------------------------------------------------------------- activations

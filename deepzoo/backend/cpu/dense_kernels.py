@@ -61,28 +61,6 @@ def sum_rows(dy, out, accumulate):
             out[j] += dy[i, j]
 
 
-@njit(**_fast)
-def sum_rows_flat(values, m, out):
-    """``out += values.reshape(-1, m).sum(axis=0)`` for few columns ``m`` (< 32).
-
-    A loop over one row's ``m`` columns is too short for SIMD (a convolution's bias
-    gradient: 6 filters), so ``rows`` rows are summed side by side as one run of
-    ``rows * m`` values, and the partial sums folded into ``out`` at the end
-    (50,176 x 6 floats: 165 -> 24 us, ``benchmarks/kernel_notes.py`` part 4).
-    """
-    width = 64 // m * m
-    blocks = values.size // width
-    partial = np.zeros(width, values.dtype)
-    for i in range(blocks):
-        start = i * width
-        for j in range(width):
-            partial[j] += values[start + j]
-    for j in range(width):
-        out[j % m] += partial[j]
-    for i in range(blocks * width, values.size):
-        out[i % m] += values[i]
-
-
 @njit(**_exact)
 def add_outer_products(a, b, out):
     """``out += a.T @ b`` for a short batch axis: a sum of ``len(a)`` outer products.
