@@ -29,7 +29,9 @@
 6. The recurrent layers' steps at the adders' sizes (32 samples, 50 to 128 units):
    the LSTM and GRU step kernels forward and backward, and the product that
    carries a step's gradient back through ``R^T``, with ``R.T`` as a transposed
-   view against the contiguous copy ``Ops.transposed`` makes once per backward.
+   view against the contiguous copy ``Ops.transposed`` makes once per backward; the
+   Keras adder's encoder input product (11 inputs, 512 columns) on BLAS's threads and
+   on one.
 """
 
 from __future__ import annotations
@@ -297,6 +299,18 @@ def recurrent_steps(rng, n, u):
           f"numpy.ascontiguousarray(R.T) {numpy_copy * 1e6:.2f} us, Ops.transposed {copy * 1e6:.2f} us")
 
 
+def input_product(rng, columns):
+    """The Keras adder's encoder input product, 7 steps of 32 one-hot questions times
+    its (11, 512) kernel, on BLAS's threads and on one; 400 columns for comparison."""
+    x = np.eye(11, dtype=np.float32)[rng.integers(0, 11, 224)]
+    kernel, out = rng.standard_normal((11, columns)).astype(np.float32), np.empty((224, columns), np.float32)
+    own = best(lambda: np.matmul(x, kernel, out=out))
+    with one_blas_thread():
+        one = best(lambda: np.matmul(x, kernel, out=out))
+    print(f"product 224 x 11 by 11 x {columns}: BLAS's own threads {own * 1e6:.1f} us, one BLAS thread "
+          f"{one * 1e6:.1f} us")
+
+
 def main(parts):
     rng = np.random.default_rng(0)
     if 5 in parts:
@@ -323,6 +337,8 @@ def main(parts):
     if 6 in parts:
         for units in (50, 100, 128):
             recurrent_steps(rng, 32, units)
+        for columns in (512, 400):
+            input_product(rng, columns)
 
 
 if __name__ == "__main__":
