@@ -253,7 +253,7 @@ class CPUConvOps(CPUOpsBase):
             dz_part = dy[part_rows] if activation is None else \
                 self.activate_backward(activation, dy[part_rows], y[part_rows], alpha, out=dz[:m])
             if grad_bias is not None:
-                self.sum_rows(dz_part, grad_bias, True)
+                k.sum_rows(dz_part, grad_bias, True)
             part = self.im2col(x[start:stop], kernel.shape[:2], strides, dilation, pads, out=cols[:m])
             self._matmul(part.T, dz_part, g2, True)
             if dx is not None:
@@ -291,7 +291,7 @@ class CPUConvOps(CPUOpsBase):
             dz_part = dy[r] if activation is None else \
                 self.activate_backward(activation, dy[r], y[r], alpha, out=dz[:(stop - start) * rows])
             if grad_bias is not None:
-                self.sum_rows(dz_part, grad_bias, True)
+                k.sum_rows(dz_part, grad_bias, True)
             kc.winograd_output_grad(dz_part.reshape(stop - start, oh, ow, f), th, tw, wt[:count])
             xp[:stop - start, top:top + h, left:left + w] = x[start:stop]  # the zero border stays
             kc.winograd_input(xp[:stop - start], th, tw, v[:count])
@@ -313,7 +313,7 @@ class CPUConvOps(CPUOpsBase):
         _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], (1, 1), dilation, pads)
         dz = dy if activation is None else self.activate_backward(activation, dy, y, alpha)
         if grad_bias is not None:
-            self.sum_rows(dz, grad_bias, True)
+            k.sum_rows(dz, grad_bias, True)
         planes, wp = self._planes(x, pads)
         # each image's gradient as planes laid out like the input's runs: (N, F, OH * WP),
         # zero in the WP - OW columns that are not outputs

@@ -15,9 +15,10 @@ from .base import CPUOpsBase
 # A contiguous R^T repays its copy once the products it serves have this many rows in
 # all: per carried step of 32 samples, dz @ R^T takes 26 instead of 34 us with 100
 # units and 31 instead of 45 us with 128, while the copy costs 13 and 34 us
-# (benchmarks/kernel_notes.py part 6), more where R has left the cache (60 us with
-# 128 units inside the Keras adder's step). The lecture's encoder (6 carried steps of
-# 32 samples) takes the copy; the Keras adder's decoder (3 steps) does not.
+# (benchmarks/kernel_notes.py part 6), more where R has left the cache (about 53 us
+# with 128 units inside the Keras adder's step, benchmarks/profile_ops.py). The
+# lecture's encoder (6 carried steps of 32 samples) takes the copy; the Keras adder's
+# decoder (3 steps) does not.
 _TRANSPOSE_ROWS = 128
 
 
@@ -33,7 +34,7 @@ class CPURecurrentOps(CPUOpsBase):
             return out
         # Rows a multiple of 1 KiB apart (an LSTM's R with 128 units: 2 KiB) fall into
         # the same few cache sets, and reading a column evicts the lines the next
-        # column needs: 16 rows at a time keep them (128 x 512 floats: 31 against 140 us).
+        # column needs: 16 rows at a time keep them (128 x 512 floats: 34 against 127 us).
         for start in range(0, matrix.shape[0], 16):
             np.copyto(out[:, start:start + 16], matrix[start:start + 16].T)
         return out

@@ -9,8 +9,8 @@ sigmoid gates written as sigmoid(x) = (1 + tanh(x / 2)) / 2.
 
 The loops take each sample's row of every gate block as a 1-D view (``t[b, :u]``)
 and run over those: written with two indices (``t[b, u + j]``) LLVM keeps the loop
-scalar, as row views it uses SIMD instructions (the lecture LSTM's step, 32 x 100
-cells: 6.3 -> 3.5 us forward, 11.4 -> 5.7 us backward).
+scalar, as row views it uses SIMD instructions (the lecture LSTM's backward step,
+32 x 100 cells: 11.4 -> 5.7 us, ``benchmarks/kernel_notes.py 6``).
 """
 
 
