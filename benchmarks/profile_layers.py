@@ -3,13 +3,16 @@
     python benchmarks/profile_layers.py
     python benchmarks/profile_layers.py --system-malloc   # without deepzoo.backend.cpu.memory
     python benchmarks/profile_layers.py --threads 1       # deepzoo's kernels on one thread
+    python benchmarks/profile_layers.py --fusion          # only: convolution and pooling as one op or two
 
 For the MNIST ConvNet (batch 128) and LeNet-5 (batch 64) it prints each layer's
 forward and backward time (best of 30 steps), LeNet-5's forward pass alone at
 the inference batch of 256 (as ``run.py``'s workload 10), then, for the ConvNet's second
 convolution, the whole layer both ways the CPU can run it (im2col and BLAS, or
 Winograd's F(2x2, 3x3), which it uses) and the parts of Winograd's work measured
-one by one.
+one by one. With ``--fusion`` it times only whole training steps of both models
+with each convolution and the max pooling after it run as one op (what the model
+does) and as two layers, alternating step by step.
 """
 
 from __future__ import annotations
@@ -77,6 +80,29 @@ def inference_per_layer(model, batch, reps=30):
     print(f"  sum: {sum(times.values()) * 1e3:.1f} ms")
 
 
+def fused_steps(model, batch, reps=60):
+    """Whole training steps with each convolution and the max pooling after it as one op
+    (the model's own per-call options) and as two, alternating step by step."""
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    x = rng.random((batch, 28, 28, 1), dtype=np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
+    fused = model._train_options
+    apart = [{k: v for k, v in options.items() if k not in ("pool_after", "pooled_by_previous")}
+             for options in fused]
+    times = {"as one op": [], "as two layers": []}
+    for _ in range(reps):
+        for name, options in (("as one op", fused), ("as two layers", apart)):
+            model._train_options = options
+            start = time.perf_counter()
+            model.train_on_batch(x, y)
+            times[name].append(time.perf_counter() - start)
+    model._train_options = fused
+    for name, steps in times.items():
+        print(f"  convolution and max pooling {name:<14} step: best {min(steps[5:]) * 1e3:.2f} ms, "
+              f"median {np.median(steps[5:]) * 1e3:.2f} ms")
+
+
 def conv_parts():
     from deepzoo.backend.cpu import conv, conv_kernels
 
@@ -132,6 +158,12 @@ def main():
         print("(glibc's default thresholds: freed temporaries go back to the system)")
     if threads is not None:
         print(f"({threads} thread(s) for deepzoo's kernels)")
+    if "--fusion" in sys.argv:
+        for name, model, batch in (("LeNet-5", workloads._lenet_model(), 64),
+                                   ("MNIST ConvNet", workloads._mnist_cnn_model(), 128)):
+            print(f"{name}, batch {batch}, {len(model.layers)} layers:")
+            fused_steps(model, batch, 60 if batch == 64 else 15)
+        return
     print("MNIST ConvNet, batch 128:")
     per_layer(workloads._mnist_cnn_model(), 128)
     print("LeNet-5, batch 64:")

@@ -204,12 +204,16 @@ class Sequential:
         """The per-call options each layer's forward gets (see deepzoo.layers.base): in
         training, no input gradient for the first layer and the fused activation for the
         last; in training and inference, a RepeatVector's copies left to a recurrent layer
-        right after it, which reads the one vector at every step."""
+        right after it, which reads the one vector at every step, and a max pooling right
+        after a convolution run by the convolution, as one op."""
         self._infer_options = [{} for _ in self.layers]
         for i, (layer, after) in enumerate(zip(self.layers, self.layers[1:])):
             if layer.accepts("repeated_by_next") and after.accepts("repeated_input"):
                 self._infer_options[i]["repeated_by_next"] = True
                 self._infer_options[i + 1]["repeated_input"] = layer.n
+            elif layer.accepts("pool_after") and after.accepts("pooled_by_previous") and layer.can_pool(after):
+                self._infer_options[i]["pool_after"] = after
+                self._infer_options[i + 1]["pooled_by_previous"] = True
         self._train_options = [dict(options) for options in self._infer_options]
         if self.layers and self.layers[0].accepts("input_gradient"):
             self._train_options[0]["input_gradient"] = False
@@ -257,8 +261,12 @@ class Sequential:
 
         ``sample_weight`` (a host array, one weight per sample) weights each sample's
         loss (see :meth:`deepzoo.losses.Loss.weighted`). The gradients start at zero:
-        the optimizer's update leaves them so.
+        the optimizer's update leaves them so. A model not built yet is built first,
+        for its declared input shape or else the batch's.
         """
+        self._require_compiled("train_on_batch")
+        if not self.built:
+            self.build(self.input_shape or tuple(x.shape[1:]))
         return self._train_step(x, y, sample_weight)
 
     def _train_step(self, x, y, sample_weight=None, into=None) -> float:

@@ -188,3 +188,65 @@ def test_max_pool_ties_go_to_the_first_tap_in_row_major_order(host_ops, channels
     y_ref, which_ref = Ops().max_pool2d(x, *window)
     np.testing.assert_array_equal(host_ops.to_host(y), y_ref)
     np.testing.assert_array_equal(host_ops.to_host(which), which_ref)
+
+
+# (convolution, pooling, input): LeNet-5's first pair (padding 2, few channels: the
+# CPU's direct kernels and row pooling), windows that do not tile the image, padded
+# pooling with many channels (the ConvNet-like im2col path), no activation
+CONV_POOL_CASES = [
+    (dict(filters=6, kernel_size=5, padding=2, activation="relu"), dict(), (28, 28, 1)),
+    (dict(filters=4, kernel_size=3, activation="tanh"), dict(pool_size=3, strides=2), (10, 11, 2)),
+    (dict(filters=10, kernel_size=3, padding="same", activation="relu"), dict(padding="same"), (7, 7, 9)),
+    (dict(filters=3, kernel_size=2, activation=None), dict(pool_size=2), (6, 8, 3)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(CONV_POOL_CASES)))
+@pytest.mark.parametrize("training", [True, False])
+def test_a_convolution_that_pools_gives_what_the_two_layers_give(ops, case, training):
+    """``pool_after``: the convolution runs the max pooling after it as one op. Output,
+    input gradient and every parameter gradient equal those of the two layers."""
+    conv_args, pool_args, shape = CONV_POOL_CASES[case]
+    conv, pool = Conv2D(**conv_args), MaxPool2D(**pool_args)
+    for layer in (conv, pool):
+        layer.ops, layer.dtype = ops, np.dtype("float64")
+    conv.build(shape)
+    pool.build(conv.output_shape)
+    assert conv.can_pool(pool)
+    rng = np.random.default_rng(case)
+    x = ops.asarray(rng.standard_normal((5, *shape)))
+    dy = ops.asarray(rng.standard_normal((5, *pool.output_shape)))
+    results = []
+    for conv_options, pool_options in (({}, {}), ({"pool_after": pool}, {"pooled_by_previous": True})):
+        z, conv_back = conv.forward(x, training=training, **conv_options)
+        y, pool_back = pool.forward(z, training=training, **pool_options)
+        conv.zero_grads()
+        dx = conv_back(pool_back(dy))
+        results.append([ops.to_host(a) for a in (y, dx, *conv.grads.values())])
+    for apart, together in zip(*results):
+        np.testing.assert_allclose(together, apart, rtol=1e-12, atol=1e-13)
+
+
+def test_a_model_runs_each_convolution_and_the_max_pooling_after_it_as_one_op():
+    model = dz.Sequential([Conv2D(6, 5, padding=2, activation="relu"), MaxPool2D(2),
+                           Conv2D(4, 3, activation="relu"), AveragePooling2D(2), Flatten(),
+                           Dense(3, activation="softmax")], input_shape=(12, 12, 1), seed=0)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model.build()
+    assert model._infer_options[0] == {"pool_after": model.layers[1]}
+    assert model._infer_options[1] == {"pooled_by_previous": True}
+    assert model._infer_options[2:4] == [{}, {}]  # average pooling is not fused
+    assert model._train_options[0] == {"pool_after": model.layers[1], "input_gradient": False}
+    x = np.random.default_rng(0).standard_normal((9, 12, 12, 1)).astype("float32")
+    layer_by_layer = x
+    for layer in model.layers:
+        layer_by_layer = layer(layer_by_layer)
+    np.testing.assert_allclose(model.predict(x), layer_by_layer, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ShapeError, match="already pooled, of shape \\(batch, 6, 6, 6\\)"):
+        model.layers[1].forward(x, pooled_by_previous=True)
+    assert not Conv2D(2, 3, activation="relu").can_pool(AveragePooling2D(2))
+
+    class OtherMax(MaxPool2D):  # a subclass may pool otherwise: left to itself
+        pass
+
+    assert not Conv2D(2, 3, activation="relu").can_pool(OtherMax(2))

@@ -249,3 +249,13 @@ def test_xor_model_in_float64_passes_gradcheck():
                        input_shape=(2,), seed=0)
     assert deepzoo.gradcheck(model, XOR_X).ok
     assert XOR_T.shape == (4, 1)
+
+
+def test_train_on_batch_builds_a_model_that_has_not_seen_data_and_needs_compile():
+    model = Sequential([Dense(3, activation="relu"), Dense(1)], input_shape=(2,), seed=0)
+    x, y = np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32)
+    with pytest.raises(ConfigError, match="must be compiled before train_on_batch"):
+        model.train_on_batch(x, y)
+    model.compile(optimizer="sgd", loss="mse")
+    assert not model.built
+    assert np.isfinite(model.train_on_batch(x, y)) and model.built

@@ -39,6 +39,13 @@ The model may tell a layer these things about one call, as keyword arguments of
     returns the gradient of the vector (the sum over the steps, as RepeatVector's
     own backward would), which the RepeatVector passes on unchanged. Used in
     training and in inference.
+``pool_after=layer`` and ``pooled_by_previous=True``
+    A ``Conv2D`` followed by a ``MaxPool2D`` (when ``Conv2D.can_pool`` agrees):
+    the convolution runs the pooling too, as one op (``Ops.conv2d_max_pool``), so
+    that a few images at a time are convolved and pooled while they are still in
+    the cache, and returns the pooled images; its ``backward`` takes their
+    gradient. The MaxPool2D passes its input and its gradient on unchanged. Used
+    in training and in inference.
 
 All arithmetic goes through ``self.ops`` (see :mod:`deepzoo.backend.reference`),
 so the same layer code runs on every backend. A layer imports no backend: the

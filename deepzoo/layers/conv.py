@@ -84,11 +84,42 @@ class Conv2D(Layer):
     def fusable_activation(self):
         return self.activation
 
-    def forward(self, x, training=False, *, input_gradient=True, fused_activation=False):
+    def forward(self, x, training=False, *, input_gradient=True, fused_activation=False, pool_after=None):
         self.check_input(x)
+        if pool_after is not None:
+            return self._convolve_and_pool(x, training, input_gradient, pool_after)
         y, backward = self._convolve(x, self.params["kernel"], lambda: self.grads["kernel"], input_gradient,
                                      fused_activation)
         return self.ops.reshape(y, (x.shape[0], *self.out_hw, self.filters)), backward
+
+    def can_pool(self, layer) -> bool:
+        """Whether :meth:`forward` may also run ``layer``, a max pooling right after this
+        layer (the per-call option ``pool_after``, see :mod:`deepzoo.layers.base`): when
+        the Ops applies this layer's activation itself (one it knows by name, or none)."""
+        # exactly deepzoo's MaxPool2D (a subclass may pool otherwise), named rather than
+        # imported: a layer family imports none of the others
+        is_max_pool = (type(layer).__module__, type(layer).__qualname__) == ("deepzoo.layers.pool", "MaxPool2D")
+        return is_max_pool and (self.activation is None or self.activation.op is not None)
+
+    def _convolve_and_pool(self, x, training, input_gradient, pool):
+        """The convolution and the max pooling ``pool`` as one op: the pooled images and
+        a backward that takes their gradient."""
+        ops, kernel = self.ops, self.params["kernel"]
+        window = (self.strides, self.dilation_rate, self.pads)
+        pool_window = (pool.pool_size, pool.strides, pool.pads)
+        activation = (None, 0.0) if self.activation is None else (self.activation.op, self.activation.alpha)
+        z, y, which = ops.conv2d_max_pool(x, kernel, *window, self.params.get("bias"), *activation,
+                                          *pool_window, with_argmax=training)
+
+        def backward(dy):
+            # inference keeps no winners; a backward after it (rare) finds them again
+            winners = which if which is not None else \
+                ops.max_pool2d(ops.reshape(z, (x.shape[0], *self.out_hw, self.filters)), *pool_window)[1]
+            return ops.conv2d_max_pool_backward(x, z, dy, winners, kernel, *window, self.grads["kernel"],
+                                                self.grads.get("bias"), *activation, *pool_window,
+                                                need_dx=input_gradient)
+
+        return y, backward
 
     def _convolve(self, x, kernel, grad_kernel, input_gradient, fused_activation):
         """``(rows (N*OH*OW, filters), backward)`` for images ``x`` and a 4-D ``kernel``;

@@ -59,7 +59,13 @@ class MaxPool2D(_Pool2D):
 
     default_name = "max_pool2d"
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=False, *, pooled_by_previous=False):
+        if pooled_by_previous:  # the convolution before this layer pooled its output itself
+            if tuple(x.shape[1:]) != self.output_shape:
+                raise ShapeError(f"layer '{self.name}' (MaxPool2D) was told its input is already "
+                                 f"pooled, of shape {describe_shape(self.output_shape)}, but received "
+                                 f"an array of shape {tuple(x.shape)}")
+            return x, lambda dy: dy
         self.check_input(x)
         return self._pool(x, training)
 

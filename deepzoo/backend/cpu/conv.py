@@ -208,11 +208,20 @@ class CPUConvOps(CPUOpsBase):
 
     def conv2d_backward(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel,
                         grad_bias=None, activation=None, alpha=0.0, need_dx=True):
+        return self._conv2d_backward_parts(x, y, dy, kernel, strides, dilation, pads, grad_kernel, grad_bias,
+                                           activation, alpha, need_dx)
+
+    def _conv2d_backward_parts(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel, grad_bias,
+                               activation, alpha, need_dx, prepare=None):
+        """:meth:`conv2d_backward` over pieces of the batch on every thread; ``prepare(start,
+        stop)``, when given, first writes those images' rows of ``dy``."""
         _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation, pads)
         rows = oh * ow
         dx = np.zeros(x.shape, dtype=x.dtype) if need_dx else None
 
         def part(start, stop):
+            if prepare is not None:
+                prepare(start, stop)
             # the first part adds into the gradients themselves, the others into zeros
             first = start == 0
             gk = grad_kernel if first else np.zeros_like(grad_kernel)
@@ -367,31 +376,77 @@ class CPUConvOps(CPUOpsBase):
             return
         dx += dxp[:, top:top + h, left:left + w, :]
 
+    def _max_pool_kernel(self, x_shape, pool, strides, pads):
+        """The max-pooling kernel for images of this shape, and its window arguments."""
+        if x_shape[3] <= _ROW_POOL_CHANNELS and not any(pads[0]) and not any(pads[1]):
+            return kc.max_pool_rows, (*pool, *strides)  # few channels: whole rows, read as flat runs
+        corner = (pads[0][0], pads[1][0])
+        if x_shape[3] >= _VECTOR_LANES:  # a pixel's channels fill a vector
+            return kc.max_pool, (*pool, *strides, *corner)
+        return kc.max_pool_few_channels, (*pool, *strides, *corner)
+
     def max_pool2d(self, x, pool, strides, pads, with_argmax=True):
         _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)
         y = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
         which = np.empty(y.shape, dtype=np.int32)  # left unwritten without with_argmax
-        corner = (pads[0][0], pads[1][0])
-        if x.shape[3] <= _ROW_POOL_CHANNELS and not any(pads[0]) and not any(pads[1]):
-            x = np.ascontiguousarray(x)  # few channels: whole rows at a time, read as flat runs
-            kernel, window = kc.max_pool_rows, (*pool, *strides)
-        elif x.shape[3] >= _VECTOR_LANES:  # a pixel's channels fill a vector
-            kernel, window = kc.max_pool, (*pool, *strides, *corner)
-        else:
-            kernel, window = kc.max_pool_few_channels, (*pool, *strides, *corner)
+        kernel, window = self._max_pool_kernel(x.shape, pool, strides, pads)
+        x = np.ascontiguousarray(x)
         self._split(x.shape[0], lambda start, stop: kernel(
             x[start:stop], *window, y[start:stop], which[start:stop], with_argmax), x[0].size, _PART_VALUES)
         return y, which if with_argmax else None
 
+    @staticmethod
+    def _tiled(pooled_shape, x_shape, pool, strides, pads):
+        """Whether the windows tile the image exactly (each pixel in one window)."""
+        return tuple(strides) == tuple(pool) and not any(pads[0]) and not any(pads[1]) and \
+            pooled_shape[1] * pool[0] == x_shape[1] and pooled_shape[2] * pool[1] == x_shape[2]
+
     def max_pool2d_backward(self, dy, which, x_shape, pool, strides, pads):
         # windows that tile the image exactly write every pixel once: no zeroing needed
-        tiled = tuple(strides) == tuple(pool) and not any(pads[0]) and not any(pads[1]) and \
-            dy.shape[1] * pool[0] == x_shape[1] and dy.shape[2] * pool[1] == x_shape[2]
+        tiled = self._tiled(dy.shape, x_shape, pool, strides, pads)
         dx = np.empty(x_shape, dtype=dy.dtype) if tiled else np.zeros(x_shape, dtype=dy.dtype)
         self._split(x_shape[0], lambda start, stop: kc.max_pool_backward(
             dy[start:stop], which[start:stop], pool[0], pool[1], strides[0], strides[1],
             pads[0][0], pads[1][0], tiled, dx[start:stop]), dx[0].size, _PART_VALUES)
         return dx
+
+    # A convolution and the max pooling after it run as one job for a few images at a
+    # time: one hand-over to the threads instead of two, and the pooling reads each
+    # piece of the convolution's output while it is still in the cache (and the
+    # backward, the convolution's output gradient the pooling's backward has just
+    # written).
+    def conv2d_max_pool(self, x, kernel, strides, dilation, pads, bias, activation, alpha, pool,
+                        pool_strides, pool_pads, with_argmax=True):
+        n, oh, ow, f = shape = self._conv_output_shape(x.shape, kernel, strides, dilation, pads)
+        _, _, _, (ph, pw) = self._geometry(shape, pool, pool_strides, (1, 1), pool_pads)
+        rows = oh * ow
+        z = np.empty((n * rows, f), dtype=x.dtype)
+        images = z.reshape(shape)
+        y = np.empty((n, ph, pw, f), dtype=x.dtype)
+        which = np.empty(y.shape, dtype=np.int32)  # left unwritten without with_argmax
+        pool_kernel, window = self._max_pool_kernel(shape, pool, pool_strides, pool_pads)
+
+        def part(start, stop):
+            self._conv2d_into(x[start:stop], kernel, strides, dilation, pads, bias, activation, alpha,
+                              z[start * rows:stop * rows])
+            pool_kernel(images[start:stop], *window, y[start:stop], which[start:stop], with_argmax)
+
+        with one_blas_thread():
+            self._split(n, part, rows * kernel.size, _PART_MACS)
+        return z, y, which if with_argmax else None
+
+    def conv2d_max_pool_backward(self, x, z, dy, which, kernel, strides, dilation, pads, grad_kernel,
+                                 grad_bias, activation, alpha, pool, pool_strides, pool_pads, need_dx=True):
+        shape = self._conv_output_shape(x.shape, kernel, strides, dilation, pads)
+        tiled = self._tiled(dy.shape, shape, pool, pool_strides, pool_pads)
+        dz = np.empty(shape, dtype=dy.dtype) if tiled else np.zeros(shape, dtype=dy.dtype)
+
+        def unpool(start, stop):  # these images' output gradient, from the pooled one
+            kc.max_pool_backward(dy[start:stop], which[start:stop], pool[0], pool[1], pool_strides[0],
+                                 pool_strides[1], pool_pads[0][0], pool_pads[1][0], tiled, dz[start:stop])
+
+        return self._conv2d_backward_parts(x, z, dz.reshape(-1, shape[3]), kernel, strides, dilation, pads,
+                                           grad_kernel, grad_bias, activation, alpha, need_dx, prepare=unpool)
 
     def avg_pool2d(self, x, pool, strides, pads):
         _, _, _, (oh, ow) = self._geometry(x.shape, pool, strides, (1, 1), pads)

@@ -138,6 +138,34 @@ class ConvOps:
         return self._pool_backward(dy, x_shape, pool, strides, pads,
                                    lambda tap: dy * (which == tap))
 
+    # ------------------------------------------------ convolution, then pooling
+    def conv2d_max_pool(self, x, kernel, strides, dilation, pads, bias, activation, alpha, pool,
+                        pool_strides, pool_pads, with_argmax=True):
+        """:meth:`conv2d`, then :meth:`max_pool2d` of its output, as one op (a Conv2D
+        layer followed by a MaxPool2D layer). Returns ``(z, y, which)``: the
+        convolution's output as rows (N * OH * OW, F), which its backward needs, the
+        pooled images (N, PH, PW, F) and the winners (None without ``with_argmax``).
+        A backend may run both for a few images at a time, so that the pooling reads
+        the convolution's output while it is still in the cache."""
+        z = self.conv2d(x, kernel, strides, dilation, pads, bias, activation, alpha)
+        images = self.reshape(z, self._conv_output_shape(x.shape, kernel, strides, dilation, pads))
+        y, which = self.max_pool2d(images, pool, pool_strides, pool_pads, with_argmax)
+        return z, y, which
+
+    def conv2d_max_pool_backward(self, x, z, dy, which, kernel, strides, dilation, pads, grad_kernel,
+                                 grad_bias, activation, alpha, pool, pool_strides, pool_pads, need_dx=True):
+        """The backward of :meth:`conv2d_max_pool` for the pooled images' gradient ``dy``:
+        :meth:`max_pool2d_backward`, then :meth:`conv2d_backward`; returns dL/dx (None
+        without ``need_dx``) and adds into ``grad_kernel`` and ``grad_bias``."""
+        shape = self._conv_output_shape(x.shape, kernel, strides, dilation, pads)
+        dz = self.max_pool2d_backward(dy, which, shape, pool, pool_strides, pool_pads)
+        return self.conv2d_backward(x, z, self.reshape(dz, (-1, shape[3])), kernel, strides, dilation, pads,
+                                    grad_kernel, grad_bias, activation, alpha, need_dx=need_dx)
+
+    def _conv_output_shape(self, x_shape, kernel, strides, dilation, pads):
+        _, _, _, (oh, ow) = self._geometry(x_shape, kernel.shape[:2], strides, dilation, pads)
+        return (x_shape[0], oh, ow, kernel.shape[3])
+
     def avg_pool2d(self, x, pool, strides, pads):
         """Mean of each window over the pixels inside the image (padding is not counted)."""
         windows, _ = self._windows(x, pool, strides, pads, 0.0)
