@@ -19,28 +19,20 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).parent))
 
 import workloads  # noqa: E402
 
 import deepzoo as dz  # noqa: E402
 
+# encoder, decoder, answer digits, cell: as workloads.py's deepzoo_adder_* functions
 ADDERS = {"adder_lecture": (100, 50, 3, "LSTM"), "adder_keras": (128, 128, 4, "LSTM"),
           "adder_gru": (100, 50, 3, "GRU")}
 
 
 def model_and_data(name, n):
     if name in ADDERS:
-        encoder, decoder, answer, cell = ADDERS[name]
-        x, labels = workloads.adder_data(n)
-        y = np.eye(11, dtype=np.float32)[labels[:, :answer]]
-        recurrent = getattr(dz, cell)
-        model = dz.Sequential([recurrent(encoder), dz.RepeatVector(answer),
-                               recurrent(decoder, return_sequences=True),
-                               dz.TimeDistributed(dz.Dense(11, activation="softmax"))],
-                              input_shape=(7, 11), seed=0)
+        model, x, y = workloads.deepzoo_adder_model(n, *ADDERS[name])
         return model, dz.Adam(0.001), x, y, 32
     if name in ("lenet", "mnist_cnn"):
         x, y, _ = workloads.mnist_like(n)

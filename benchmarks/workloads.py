@@ -174,7 +174,9 @@ def adder_data(n, digits=3):
     return x, labels
 
 
-def _deepzoo_adder(n, encoder, decoder, answer, cell="LSTM"):
+def deepzoo_adder_model(n, encoder, decoder, answer, cell="LSTM"):
+    """The adder (``cell`` encoder, repeated summary, decoder, a Dense per step) and ``n``
+    questions with their one-hot answers."""
     import deepzoo as dz
 
     x, labels = adder_data(n)
@@ -184,6 +186,13 @@ def _deepzoo_adder(n, encoder, decoder, answer, cell="LSTM"):
                            recurrent(decoder, return_sequences=True),
                            dz.TimeDistributed(dz.Dense(11, activation="softmax"))],
                           input_shape=(7, 11), seed=0)
+    return model, x, y
+
+
+def _deepzoo_adder(n, encoder, decoder, answer, cell="LSTM"):
+    import deepzoo as dz
+
+    model, x, y = deepzoo_adder_model(n, encoder, decoder, answer, cell)
     model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy", metrics=["accuracy"])
     model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
     start = time.perf_counter()
