@@ -32,6 +32,12 @@
    view against the contiguous copy ``Ops.transposed`` makes once per backward; the
    Keras adder's encoder input product (11 inputs, 512 columns) on BLAS's threads and
    on one.
+7. A split after a pause, with ``Workers``' helpers held to cores other than the
+   caller's (what deepzoo does) and left where Linux puts them: four pieces of
+   pure numba work, then LeNet-5's forward pass on 64 images (its ``predict``),
+   each after pauses of 0, 1 and 10 ms. On a virtual machine a helper woken
+   after a pause can land on the caller's core, and the split then runs no faster
+   than one thread.
 """
 
 from __future__ import annotations
@@ -311,6 +317,68 @@ def input_product(rng, columns):
           f"{one * 1e6:.1f} us")
 
 
+def pause_then_split(rng):
+    """Median time of a split run right after a pause, with and without placing the helpers."""
+    @njit(cache=True, nogil=True)
+    def busy(x, reps):  # about 100 us of work that needs no memory beyond the cache
+        total = 0.0
+        for _ in range(reps):
+            for i in range(x.size):
+                total += x[i] * 1.0000001
+        return total
+
+    x = np.ones(4096, np.float32)
+    busy(x, 1)
+
+    def after_pause(fn, pause, repeats=50):
+        fn()
+        times = []
+        for _ in range(repeats):
+            if pause:
+                time.sleep(pause)
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return times
+
+    def compare(title, run, setups, rounds=4):
+        """Median times after each pause, both setups alternating in ``rounds`` rounds."""
+        times = {(name, pause): [] for name in setups for pause in (0, 0.001, 0.01)}
+        for _ in range(rounds):
+            for pause in (0, 0.001, 0.01):
+                for name, setup in setups.items():
+                    setup()
+                    times[(name, pause)] += after_pause(run, pause)
+        for name in setups:
+            medians = [np.median(times[(name, pause)]) * 1e6 for pause in (0, 0.001, 0.01)]
+            print(f"{title}, {name}: after 0 / 1 / 10 ms "
+                  f"{medians[0]:.0f} / {medians[1]:.0f} / {medians[2]:.0f} us (medians)")
+
+    alone = np.median(after_pause(lambda: [busy(x, 30) for _ in range(4)], 0.001, 200)) * 1e6
+    print(f"4 pieces of numba work on one thread after a 1 ms pause: {alone:.0f} us (median)")
+    pools = {True: Workers(2, place=True), False: Workers(2, place=False)}
+    chosen = {}
+
+    def use(place):
+        chosen["workers"] = pools[place]
+
+    compare("  on 2 threads", lambda: chosen["workers"].split(4, lambda start, stop: busy(x, 30)),
+            {"helper placed": lambda: use(True), "helper not placed": lambda: use(False)})
+    import workloads  # benchmarks/workloads.py: LeNet-5 as run.py builds it
+
+    model = workloads._lenet_model()
+    images = rng.random((64, 28, 28, 1), dtype=np.float32)
+    ops = model.ops
+    pools = {True: Workers(ops.threads, place=True), False: Workers(ops.threads, place=False)}
+
+    def use_in_model(place):
+        ops._workers = pools[place]
+
+    compare(f"LeNet-5 predict, 64 images, {ops.threads} threads",
+            lambda: model.predict(images, batch_size=64, verbose=0),
+            {"helpers placed": lambda: use_in_model(True), "helpers not placed": lambda: use_in_model(False)})
+
+
 def main(parts):
     rng = np.random.default_rng(0)
     if 5 in parts:
@@ -339,7 +407,9 @@ def main(parts):
             recurrent_steps(rng, 32, units)
         for columns in (512, 400):
             input_product(rng, columns)
+    if 7 in parts:
+        pause_then_split(rng)
 
 
 if __name__ == "__main__":
-    main({int(part) for part in sys.argv[1:]} or set(range(1, 7)))
+    main({int(part) for part in sys.argv[1:]} or set(range(1, 8)))

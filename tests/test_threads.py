@@ -1,5 +1,6 @@
 """Splitting one op over threads (deepzoo.backend.cpu.threads) and what NumbaCPUOps does with it."""
 
+import os
 import threading
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from deepzoo.backend.cpu.ops import NumbaCPUOps
-from deepzoo.backend.cpu.threads import Workers, one_blas_thread
+from deepzoo.backend.cpu.threads import Workers, _sched_getcpu, one_blas_thread
 from deepzoo.errors import ConfigError
 
 
@@ -46,6 +47,45 @@ def test_split_uses_more_than_one_thread(workers):
         return True
 
     assert all(workers.split(12, work))
+
+
+needs_two_cores = pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2 or _sched_getcpu() is None,
+    reason="placing helpers needs Linux's CPU affinity and at least two cores")
+
+
+@needs_two_cores
+def test_helpers_are_held_to_cores_other_than_the_callers():
+    pool = Workers(2)
+    cores = set()
+
+    def work(start, stop):
+        cores.add((threading.current_thread() is threading.main_thread(), _sched_getcpu()()))
+
+    pool.split(4, work)
+    helper = pool._helpers[0]
+    allowed = os.sched_getaffinity(helper.native_id)
+    assert len(allowed) == 1 and allowed < os.sched_getaffinity(0)
+    # the helper's core is not the one the caller ran on when it split (it may move since)
+    assert allowed != {pool._placement._placed_for}
+    assert {core for on_caller, core in cores if not on_caller} <= allowed
+
+
+@needs_two_cores
+def test_unplaced_helpers_and_a_refused_affinity_leave_the_scheduler_in_charge(monkeypatch):
+    everywhere = os.sched_getaffinity(0)
+    pool = Workers(2, place=False)
+    pool.split(4, lambda start, stop: None)
+    assert os.sched_getaffinity(pool._helpers[0].native_id) == everywhere
+
+    def refuse(pid, cores):
+        raise OSError(22, "Invalid argument")
+
+    placed = Workers(2)
+    monkeypatch.setattr(os, "sched_setaffinity", refuse)
+    assert placed.split(4, lambda start, stop: (start, stop)) == placed.pieces(4)
+    assert placed._placement._current_cpu is None  # stops trying; the split itself still ran
+    assert os.sched_getaffinity(placed._helpers[0].native_id) == everywhere
 
 
 def test_a_failing_piece_is_raised_after_every_other_piece_ran(workers):

@@ -131,5 +131,6 @@ class CPUOpsBase(Ops):
         allocator = "freed memory kept for reuse (glibc thresholds raised)" if memory.kept() \
             else "system allocator defaults"
         return (f"numba: numba-compiled CPU kernels, {self.threads} thread(s) of deepzoo's own (numba's "
-                f"threading layer unused: no prange), BLAS kept to one thread inside them and while other "
-                f"programs compete for the cores; {allocator}")
+                f"threading layer unused: no prange; helpers held to cores other than the caller's), "
+                f"BLAS kept to one thread inside them and while other programs compete for the cores; "
+                f"{allocator}")

@@ -17,11 +17,13 @@ loop, numba's OpenMP workers spin for a while in turn, and a product split
 over threads right then is slower too (``benchmarks/kernel_notes.py`` measures
 both). So deepzoo runs BLAS on one thread inside its ops
 (:func:`one_blas_thread`) and splits the large products over these threads as
-well; idle threads here wait on a queue and use no CPU.
+well; idle threads here wait on a queue and use no CPU. Each helper is held to a
+core other than the caller's (:class:`_Placement` says why).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import queue
 import threading
@@ -125,10 +127,12 @@ class Workers:
 
     pieces_per_thread = 2
 
-    def __init__(self, count: int):
+    def __init__(self, count: int, place: bool = True):
         self.count = count  # at least 1 (NumbaCPUOps checks the count it is given)
         self._busy = threading.Lock()
         self._helpers = [_Helper(i) for i in range(count - 1)]
+        # ``place=False`` leaves the helpers where the scheduler puts them (for comparison)
+        self._placement = _Placement(self._helpers) if self._helpers and place else None
 
     def pieces(self, n: int, min_size: int = 1) -> list[tuple[int, int]]:
         """``range(n)`` cut into contiguous ``(start, stop)`` pieces of at least ``min_size``
@@ -158,6 +162,8 @@ class Workers:
                 results[i] = work(*pieces[i])
 
         helpers = self._helpers[:len(pieces) - 1]
+        if self._placement is not None:
+            self._placement.place()
         try:
             for helper in helpers:
                 helper.jobs.put(take_pieces)
@@ -172,12 +178,66 @@ class Workers:
         return results
 
 
+class _Placement:
+    """Keeps each helper on a core of its own, away from the core of the thread that splits.
+
+    On a virtual machine (a notebook service, most clouds) a helper that waits for
+    work leaves its virtual CPU idle, and the host takes that CPU away meanwhile;
+    Linux then counts it as unavailable and wakes the helper on the caller's own
+    core, where the two share one core until the scheduler moves one of them, often
+    for the whole op. Measured there (``benchmarks/kernel_notes.py`` part 7, 4 pieces
+    of 100 us of numba work after a 1 ms pause): 438 us on two threads, more than the
+    403 us one thread takes; 275 us with the helper held to the other core. LeNet-5's
+    ``predict`` on 64 images after a 10 ms pause: 2.22 ms, 1.64 ms held.
+    So before each split the helpers are pinned (``sched_setaffinity``) to the
+    process's cores other than the caller's, which stays free to move. Only the
+    helpers' own affinity is changed, and only when the caller has moved to another
+    core; where Linux does not allow it, the scheduler keeps placing them.
+    """
+
+    def __init__(self, helpers):
+        self._helpers = helpers
+        self._placed_for = None  # the caller's core the helpers were placed around
+        self._current_cpu = _sched_getcpu()
+        try:
+            self._cores = sorted(os.sched_getaffinity(0))
+        except (AttributeError, OSError):  # not on Linux
+            self._current_cpu = None
+
+    def place(self):
+        if self._current_cpu is None:
+            return
+        cpu = self._current_cpu()
+        if cpu == self._placed_for or cpu < 0:
+            return
+        others = [core for core in self._cores if core != cpu]
+        try:
+            for helper, core in zip(self._helpers, others):
+                os.sched_setaffinity(helper.native_id, {core})
+        except OSError:  # a core this process may no longer use: stop placing
+            self._current_cpu = None
+            return
+        self._placed_for = cpu
+
+
+def _sched_getcpu():
+    """The C library's ``sched_getcpu`` (the core the calling thread runs on), or None."""
+    try:
+        function = ctypes.CDLL(None).sched_getcpu
+    except (OSError, AttributeError):
+        return None
+    function.restype, function.argtypes = ctypes.c_int, []
+    return function
+
+
 class _Helper:
     """A daemon thread that runs the jobs from its queue and reports each one's failure."""
 
     def __init__(self, index):
         self.jobs, self.done = queue.SimpleQueue(), queue.SimpleQueue()
-        threading.Thread(target=self._serve, name=f"deepzoo-{index + 1}", daemon=True).start()
+        thread = threading.Thread(target=self._serve, name=f"deepzoo-{index + 1}", daemon=True)
+        thread.start()
+        self.native_id = thread.native_id  # set once start() returns
 
     def _serve(self):
         while True:
