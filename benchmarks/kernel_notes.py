@@ -38,6 +38,9 @@
    each after pauses of 0, 1 and 10 ms. On a virtual machine a helper woken
    after a pause can land on the caller's core, and the split then runs no faster
    than one thread.
+8. Pieces per thread: LeNet-5's and the MNIST ConvNet's training steps, and
+   their forward passes on 256 images, with ``Workers.pieces_per_thread`` at 1
+   (what deepzoo uses) and 2, alternating step by step in one process.
 """
 
 from __future__ import annotations
@@ -379,6 +382,42 @@ def pause_then_split(rng):
             {"helpers placed": lambda: use_in_model(True), "helpers not placed": lambda: use_in_model(False)})
 
 
+def pieces_per_thread():
+    """Median step times with one and two pieces per thread, alternating step by step."""
+    import workloads  # benchmarks/workloads.py: the models as run.py builds them
+
+    import deepzoo as dz
+
+    rng = np.random.default_rng(0)
+    saved = Workers.pieces_per_thread
+    try:
+        for name, build, batch, steps in (("LeNet-5", workloads._lenet_model, 64, 150),
+                                          ("MNIST ConvNet", workloads._mnist_cnn_model, 128, 30)):
+            model = build()
+            model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
+            x = rng.random((batch, 28, 28, 1), dtype=np.float32)
+            y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, batch)]
+            images = rng.random((256, 28, 28, 1), dtype=np.float32)
+            for _ in range(5):
+                model.train_on_batch(x, y)
+                model.predict(images, batch_size=256, verbose=0)
+            times = {(kind, count): [] for kind in ("train", "predict") for count in (1, 2)}
+            for _ in range(steps):
+                for count in (1, 2):
+                    Workers.pieces_per_thread = count
+                    start = time.perf_counter()
+                    model.train_on_batch(x, y)
+                    middle = time.perf_counter()
+                    model.predict(images, batch_size=256, verbose=0)
+                    times[("train", count)].append(middle - start)
+                    times[("predict", count)].append(time.perf_counter() - middle)
+            for kind, what in (("train", f"training step, batch {batch}"), ("predict", "forward, 256 images")):
+                one, two = (np.median(times[(kind, count)]) * 1e3 for count in (1, 2))
+                print(f"{name} {what}: one piece per thread {one:.2f} ms, two {two:.2f} ms (medians)")
+    finally:
+        Workers.pieces_per_thread = saved
+
+
 def main(parts):
     rng = np.random.default_rng(0)
     if 5 in parts:
@@ -409,7 +448,9 @@ def main(parts):
             input_product(rng, columns)
     if 7 in parts:
         pause_then_split(rng)
+    if 8 in parts:
+        pieces_per_thread()
 
 
 if __name__ == "__main__":
-    main({int(part) for part in sys.argv[1:]} or set(range(1, 8)))
+    main({int(part) for part in sys.argv[1:]} or set(range(1, 9)))

@@ -1,8 +1,8 @@
 """Spreading one operation over the CPU's cores, and keeping BLAS out of their way.
 
-:class:`~deepzoo.backend.cpu.ops.NumbaCPUOps` cuts a batch of images into a
-few pieces per core; every thread runs the same single-threaded numba kernel on
-one piece after another (``Workers.split``). The kernels are compiled with
+:class:`~deepzoo.backend.cpu.ops.NumbaCPUOps` cuts a batch of images into
+one piece per core; every thread runs the same single-threaded numba kernel on
+its piece (``Workers.split``). The kernels are compiled with
 ``nogil=True``, so the pieces really run at the same time. Each piece writes its
 own slice of the output, and a sum over the batch (a kernel gradient) gets one
 partial sum per piece, added in the order of the pieces: the result depends on
@@ -116,16 +116,23 @@ def _runnable_threads():
 class Workers:
     """``count`` threads (the caller plus ``count - 1`` helpers) that share one job.
 
-    A job is cut into a few pieces per thread, and each thread takes the next
-    piece as soon as it is done with one: a helper that wakes up late (tens of
-    microseconds, more on a virtual machine) then takes fewer pieces instead of
-    holding the caller up. Handing a helper its job is one put on a queue of its
-    own and one get from another. One job at a time: a caller that finds the
-    helpers busy (another thread's job, or a piece that splits again) does its
-    whole job alone.
+    A job is cut into ``pieces_per_thread`` pieces per thread, and each thread
+    takes the next piece as soon as it is done with one. Handing a helper its job
+    is one put on a queue of its own and one get from another. One job at a time:
+    a caller that finds the helpers busy (another thread's job, or a piece that
+    splits again) does its whole job alone.
+
+    One piece per thread: with more, a helper that wakes up late (30 to 70
+    microseconds on a virtual machine) takes fewer of them instead of holding the
+    caller up, but every piece runs its op's Python glue again, and the threads
+    take turns at the GIL for it. Alternating step by step (``benchmarks/kernel_notes.py``
+    part 8, two runs), LeNet-5's training step took 3.29 and 3.21 ms with one piece
+    per thread against 3.51 and 3.49 ms with two, the MNIST ConvNet's 52.3 and 50.0
+    against 56.4 and 51.7 ms; their forward passes 1 to 3% less. While another
+    program keeps a core busy, work is not split at all (:class:`Contention`).
     """
 
-    pieces_per_thread = 2
+    pieces_per_thread = 1
 
     def __init__(self, count: int, place: bool = True):
         self.count = count  # at least 1 (NumbaCPUOps checks the count it is given)
