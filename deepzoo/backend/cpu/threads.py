@@ -212,6 +212,7 @@ class _Placement:
             self._current_cpu = None
 
     def place(self):
+        """Pin the helpers to cores other than the calling thread's, unless they already are."""
         if self._current_cpu is None:
             return
         cpu = self._current_cpu()
@@ -231,7 +232,7 @@ def _sched_getcpu():
     """The C library's ``sched_getcpu`` (the core the calling thread runs on), or None."""
     try:
         function = ctypes.CDLL(None).sched_getcpu
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # TypeError: Windows has no process-wide CDLL(None)
         return None
     function.restype, function.argtypes = ctypes.c_int, []
     return function
