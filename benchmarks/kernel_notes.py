@@ -33,8 +33,8 @@
    Keras adder's encoder input product (11 inputs, 512 columns) on BLAS's threads and
    on one.
 7. A split after a pause, with ``Workers``' helpers held to cores other than the
-   caller's (what deepzoo does) and left where Linux puts them: four pieces of
-   pure numba work, then LeNet-5's forward pass on 64 images (its ``predict``),
+   caller's (what deepzoo does) and left where Linux puts them: 400 us of pure
+   numba work, then LeNet-5's forward pass on 64 images (its ``predict``),
    each after pauses of 0, 1 and 10 ms. On a virtual machine a helper woken
    after a pause can land on the caller's core, and the split then runs no faster
    than one thread.
@@ -323,7 +323,7 @@ def input_product(rng, columns):
 def pause_then_split(rng):
     """Median time of a split run right after a pause, with and without placing the helpers."""
     @njit(cache=True, nogil=True)
-    def busy(x, reps):  # about 100 us of work that needs no memory beyond the cache
+    def busy(x, reps):  # 30 reps: about 100 us of work that needs no memory beyond the cache
         total = 0.0
         for _ in range(reps):
             for i in range(x.size):
@@ -357,29 +357,38 @@ def pause_then_split(rng):
             print(f"{title}, {name}: after 0 / 1 / 10 ms "
                   f"{medians[0]:.0f} / {medians[1]:.0f} / {medians[2]:.0f} us (medians)")
 
-    alone = np.median(after_pause(lambda: [busy(x, 30) for _ in range(4)], 0.001, 200)) * 1e6
-    print(f"4 pieces of numba work on one thread after a 1 ms pause: {alone:.0f} us (median)")
+    # 400 us of work for 4 items, cut as Workers cuts it (one piece per thread: two of 200 us)
+    alone = np.median(after_pause(lambda: busy(x, 120), 0.001, 200)) * 1e6
+    print(f"400 us of numba work on one thread after a 1 ms pause: {alone:.0f} us (median)")
     pools = {True: Workers(2, place=True), False: Workers(2, place=False)}
     chosen = {}
 
     def use(place):
         chosen["workers"] = pools[place]
 
-    compare("  on 2 threads", lambda: chosen["workers"].split(4, lambda start, stop: busy(x, 30)),
+    def split_work():
+        chosen["workers"].split(4, lambda start, stop: busy(x, 30 * (stop - start)))
+
+    compare("  on 2 threads", split_work,
             {"helper placed": lambda: use(True), "helper not placed": lambda: use(False)})
     import workloads  # benchmarks/workloads.py: LeNet-5 as run.py builds it
 
     model = workloads._lenet_model()
     images = rng.random((64, 28, 28, 1), dtype=np.float32)
-    ops = model.ops
+    ops = model.ops  # the shared default Ops: its own pool is put back afterwards
+    own = ops._workers
     pools = {True: Workers(ops.threads, place=True), False: Workers(ops.threads, place=False)}
 
     def use_in_model(place):
         ops._workers = pools[place]
 
-    compare(f"LeNet-5 predict, 64 images, {ops.threads} threads",
-            lambda: model.predict(images, batch_size=64, verbose=0),
-            {"helpers placed": lambda: use_in_model(True), "helpers not placed": lambda: use_in_model(False)})
+    try:
+        compare(f"LeNet-5 predict, 64 images, {ops.threads} threads",
+                lambda: model.predict(images, batch_size=64, verbose=0),
+                {"helpers placed": lambda: use_in_model(True),
+                 "helpers not placed": lambda: use_in_model(False)})
+    finally:
+        ops._workers = own
 
 
 def pieces_per_thread():

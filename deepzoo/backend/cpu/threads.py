@@ -122,14 +122,15 @@ class Workers:
     a caller that finds the helpers busy (another thread's job, or a piece that
     splits again) does its whole job alone.
 
-    One piece per thread: with more, a helper that wakes up late (30 to 70
-    microseconds on a virtual machine) takes fewer of them instead of holding the
-    caller up, but every piece runs its op's Python glue again, and the threads
-    take turns at the GIL for it. Alternating step by step (``benchmarks/kernel_notes.py``
-    part 8, two runs), LeNet-5's training step took 3.29 and 3.21 ms with one piece
-    per thread against 3.51 and 3.49 ms with two, the MNIST ConvNet's 52.3 and 50.0
-    against 56.4 and 51.7 ms; their forward passes 1 to 3% less. While another
-    program keeps a core busy, work is not split at all (:class:`Contention`).
+    One piece per thread: with more, a helper that wakes up late (a hand-over takes
+    tens of microseconds on a virtual machine, ``benchmarks/kernel_notes.py`` part 1)
+    takes fewer of them instead of holding the caller up, but every piece runs its
+    op's Python glue again, and the threads take turns at the GIL for it.
+    Alternating step by step (``benchmarks/kernel_notes.py`` part 8, two runs),
+    LeNet-5's training step took 3.29 and 3.21 ms with one piece per thread against
+    3.51 and 3.49 ms with two, the MNIST ConvNet's 52.3 and 50.0 against 56.4 and
+    51.7 ms; their forward passes 1 to 3% less. While another program keeps a core
+    busy, work is not split at all (:class:`Contention`).
     """
 
     pieces_per_thread = 1
@@ -192,10 +193,10 @@ class _Placement:
     work leaves its virtual CPU idle, and the host takes that CPU away meanwhile;
     Linux then counts it as unavailable and wakes the helper on the caller's own
     core, where the two share one core until the scheduler moves one of them, often
-    for the whole op. Measured there (``benchmarks/kernel_notes.py`` part 7, 4 pieces
-    of 100 us of numba work after a 1 ms pause): 438 us on two threads, more than the
-    403 us one thread takes; 275 us with the helper held to the other core. LeNet-5's
-    ``predict`` on 64 images after a 10 ms pause: 2.22 ms, 1.64 ms held.
+    for the whole op. Measured there (``benchmarks/kernel_notes.py`` part 7, 400 us
+    of numba work split after a 1 ms pause): 453 us on two threads, more than the
+    404 us one thread takes; 276 us with the helper held to the other core. LeNet-5's
+    ``predict`` on 64 images after a 10 ms pause: 2.58 ms, 1.91 ms held.
     So before each split the helpers are pinned (``sched_setaffinity``) to the
     process's cores other than the caller's, which stays free to move. Only the
     helpers' own affinity is changed, and only when the caller has moved to another
