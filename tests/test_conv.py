@@ -89,9 +89,11 @@ def test_conv_and_pool_ops_equal_reference(host_ops, geometry, dtype):
     np.testing.assert_allclose(z, ref.conv2d(x, kernel_values, strides, dilation, pads), rtol=1e-5, atol=atol)
     dz = rng.standard_normal(z.shape).astype(dtype)
     grads = [np.ones_like(kernel_values), np.ones_like(kernel_values)]
-    dxs = [o.conv2d_backward(x, z, dz, kernel_values, strides, dilation, pads, g)
-           for o, g in ((ops, grads[0]), (ref, grads[1]))]
+    biases = [np.ones(filters, dtype), np.ones(filters, dtype)]  # added into, as the layers' are
+    dxs = [o.conv2d_backward(x, z, dz, kernel_values, strides, dilation, pads, g, b)
+           for o, g, b in ((ops, grads[0], biases[0]), (ref, grads[1], biases[1]))]
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(biases[0], biases[1], rtol=1e-5, atol=1e-3)
     alone = np.ones_like(kernel_values)  # the kernel gradient alone, as for a first layer
     assert ops.conv2d_backward(x, z, dz, kernel_values, strides, dilation, pads, alone, need_dx=False) is None
     np.testing.assert_allclose(alone, grads[1], rtol=1e-5, atol=1e-3)
@@ -198,6 +200,11 @@ CONV_POOL_CASES = [
     (dict(filters=4, kernel_size=3, activation="tanh"), dict(pool_size=3, strides=2), (10, 11, 2)),
     (dict(filters=10, kernel_size=3, padding="same", activation="relu"), dict(padding="same"), (7, 7, 9)),
     (dict(filters=3, kernel_size=2, activation=None), dict(pool_size=2), (6, 8, 3)),
+    # windows that tile the output (no zeroing before the unpooling): im2col, Winograd, direct
+    (dict(filters=5, kernel_size=3, activation=None), dict(pool_size=2), (10, 8, 2)),
+    (dict(filters=7, kernel_size=(3, 2), activation="relu"), dict(pool_size=(2, 3)), (10, 7, 3)),
+    (dict(filters=12, kernel_size=3, activation="relu"), dict(), (10, 10, 9)),
+    (dict(filters=4, kernel_size=3, padding=1, activation=None), dict(), (8, 8, 1)),
 ]
 
 
@@ -222,7 +229,8 @@ def test_a_convolution_that_pools_gives_what_the_two_layers_give(ops, case, trai
         y, pool_back = pool.forward(z, training=training, **pool_options)
         conv.zero_grads()
         dx = conv_back(pool_back(dy))
-        results.append([ops.to_host(a) for a in (y, dx, *conv.grads.values())])
+        # copies: the next pass adds into the same gradient arrays again
+        results.append([np.array(ops.to_host(a)) for a in (y, dx, *conv.grads.values())])
     for apart, together in zip(*results):
         np.testing.assert_allclose(together, apart, rtol=1e-12, atol=1e-13)
 
