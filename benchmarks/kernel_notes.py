@@ -108,7 +108,8 @@ def conv_kernels(rng, n, size, c, f, k):
     spread[:, :, :, :o] = dz.reshape(n, o, o, f).transpose(0, 3, 1, 2)
     spread = spread.reshape(n, f, o * size)
     direct = best(lambda: kc.conv_planes(planes, kernel, shifts, size, o, o, bias, False, z))
-    direct_grad = best(lambda: kc.conv_planes_kernel_grad(planes, spread, shifts, size, o, o, grad))
+    direct_grad = best(lambda: kc.conv_planes_kernel_grad(planes, spread, shifts, size, o, o, grad,
+                                                          np.empty(0, np.float32)))
     print(f"conv {c} -> {f} channels, {k}x{k}, batch {n}: forward direct on planes {direct * 1e3:.2f} ms, "
           f"im2col + BLAS {best(columns_and_product) * 1e3:.2f} ms; kernel gradient on planes "
           f"{direct_grad * 1e3:.2f} ms, im2col + BLAS {best(columns_and_gradient) * 1e3:.2f} ms")

@@ -321,8 +321,6 @@ class CPUConvOps(CPUOpsBase):
         """:meth:`_conv2d_backward_into` for stride 1 and thin shapes, on planes (see conv_kernels.py)."""
         _, _, _, (oh, ow) = self._geometry(x.shape, kernel.shape[:2], (1, 1), dilation, pads)
         dz = dy if activation is None else self.activate_backward(activation, dy, y, alpha)
-        if grad_bias is not None:
-            k.sum_rows(dz, grad_bias, True)
         planes, wp = self._planes(x, pads)
         # each image's gradient as planes laid out like the input's runs: (N, F, OH * WP),
         # zero in the WP - OW columns that are not outputs
@@ -331,7 +329,7 @@ class CPUConvOps(CPUOpsBase):
         spread[:, :, :, :ow] = dz.reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
         spread = spread.reshape(n, f, oh * wp)
         kc.conv_planes_kernel_grad(planes, spread, _tap_shifts(grad_kernel.shape, dilation, wp), wp, oh, ow,
-                                   grad_kernel)
+                                   grad_kernel, np.empty(0, dz.dtype) if grad_bias is None else grad_bias)
         if dx is None:
             return
         grad_planes = np.zeros_like(planes)

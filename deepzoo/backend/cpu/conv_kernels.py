@@ -337,14 +337,17 @@ def conv_planes(planes, kernel, shifts, wp, oh, ow, bias, relu, z):
 
 
 @njit(cache=CACHE, error_model="numpy", nogil=True, fastmath={"reassoc", "contract", "nsz"})
-def conv_planes_kernel_grad(planes, spread, shifts, wp, oh, ow, grad_kernel):
+def conv_planes_kernel_grad(planes, spread, shifts, wp, oh, ow, grad_kernel, grad_bias):
     """``grad_kernel[p, q, c, f] += sum_n,i,j x[n, i + p dh, j + q dw, c] * dz[n, i, j, f]``,
     with ``dz`` given as ``spread`` (N, F, OH * WP): each image's gradient planes laid
-    out like the input's runs, zero at the dropped positions (the caller spreads it).
+    out like the input's runs, zero at the dropped positions (the caller spreads it);
+    and, unless ``grad_bias`` is empty, ``grad_bias[f] += sum_n,i,j dz[n, i, j, f]``.
 
     Each sum is a dot product of an input run with a gradient plane, four taps
     per pass over the plane; ``reassoc`` lets numba split each sum into vector
-    lanes (the order of the additions changes).
+    lanes (the order of the additions changes). The bias sums run along the
+    planes too, where a sum over the rows (N * OH * OW, F) would have an inner
+    loop only F long (LeNet-5's first layer: 6).
     """
     n, c, _ = planes.shape
     kh, kw, _, f = grad_kernel.shape
@@ -353,6 +356,12 @@ def conv_planes_kernel_grad(planes, spread, shifts, wp, oh, ow, grad_kernel):
     zero = planes.dtype.type(0)
     for b in range(n):
         dzt = spread[b]
+        if grad_bias.size:
+            for o in range(f):
+                g, total = dzt[o], zero
+                for t in range(span):
+                    total += g[t]
+                grad_bias[o] += total
         for ch in range(c):
             plane = planes[b, ch]
             for a in range(0, taps - 3, 4):
