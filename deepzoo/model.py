@@ -11,6 +11,7 @@ The model never looks at which device it runs on: the Ops it holds decides.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -516,6 +517,8 @@ class Sequential:
         host_sum, steps = 0.0, -(-n // batch_size)
         device_sum = None if ops.device == "cpu" else \
             ops.loss_sum((batch_size,) + self.output_shape, self.dtype)
+        # a short last batch after full ones runs once an epoch: see Ops.one_off
+        short_last = steps - 1 if steps > 1 and n % batch_size else None
         for step in range(steps):
             start = step * batch_size
             if order is None:
@@ -527,7 +530,8 @@ class Sequential:
             xb = ops.asarray(x[rows])
             yb = ops.asarray(y[rows])
             wb = None if weights is None else weights[rows]
-            host_sum += self._train_step(xb, yb, wb, device_sum) * len(xb)
+            with ops.one_off() if step == short_last else contextlib.nullcontext():
+                host_sum += self._train_step(xb, yb, wb, device_sum) * len(xb)
             seen = min(start + batch_size, n)
             if askers and any(cb.wants_batch_logs(step) for cb in askers):
                 logs = self._epoch_logs(host_sum, device_sum, seen)

@@ -259,3 +259,29 @@ def test_train_on_batch_builds_a_model_that_has_not_seen_data_and_needs_compile(
     model.compile(optimizer="sgd", loss="mse")
     assert not model.built
     assert np.isfinite(model.train_on_batch(x, y)) and model.built
+
+
+@pytest.mark.parametrize("n,batch_size,one_off_steps", [(130, 64, [2]), (128, 64, []), (5, 32, [])])
+def test_only_a_short_last_batch_after_full_ones_runs_as_one_off_work(monkeypatch, n, batch_size,
+                                                                      one_off_steps):
+    """``fit`` runs an epoch's short last batch inside ``Ops.one_off`` (the CPU then leaves
+    its small-batch kernels uncompiled for it); not full batches, and not an epoch that is
+    one short batch, which is steady work."""
+    import contextlib
+
+    model = Sequential([Dense(4, activation="relu"), Dense(3, activation="softmax")], input_shape=(2,), seed=0)
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    x, y, _ = blobs(n)
+    steps, marked = [], []
+
+    @contextlib.contextmanager
+    def one_off():
+        marked.append(len(steps))
+        yield
+
+    step = model._train_step
+    monkeypatch.setattr(model.ops, "one_off", one_off)
+    monkeypatch.setattr(model, "_train_step", lambda *args: (steps.append(len(args[0])), step(*args))[1])
+    model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
+    assert marked == one_off_steps
+    assert sum(steps) == n

@@ -1,5 +1,7 @@
 """Every operation of every Ops equals the reference Ops (NumPy)."""
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -261,3 +263,34 @@ def test_set_backend_accepts_an_ops_instance():
         assert deepzoo.Sequential([deepzoo.Dense(1)]).ops is mine
     finally:
         deepzoo.set_backend(before)
+
+
+def test_one_off_work_takes_the_general_path_and_agrees_with_the_kernels(rng, dtype, monkeypatch):
+    """Inside ``one_off`` the CPU runs a few samples through BLAS instead of the small-batch
+    kernels (not compiled for an epoch's short last batch); outside it uses them. Both
+    agree with the reference, and the setting ends with the context."""
+    from deepzoo.backend.cpu import dense_kernels
+
+    ops = deepzoo.get_ops("numba")
+    calls = []
+    for name in ("affine_rows", "dense_backward_rows", "add_outer_products"):
+        kernel = getattr(dense_kernels, name)
+        counted = lambda *args, _k=kernel, _n=name: (calls.append(_n), _k(*args))  # noqa: E731
+        monkeypatch.setattr(dense_kernels, name, counted)
+    x, w, bias = randn(rng, (2, 30), dtype), randn(rng, (30, 20), dtype), randn(rng, (20,), dtype)
+    dy = randn(rng, (2, 20), dtype)
+    y_ref = REF.affine(x, w, bias, "relu")
+    expected = [np.full_like(w, 0.5), np.full_like(bias, 0.25)]
+    dx_ref = REF.dense_backward(x, w, dy, y_ref, "relu", 0.0, *expected)
+    outer_ref = REF.matmul(x, dy, trans_a=True, out=np.ones_like(w), accumulate=True)
+    for one_off in (True, False):
+        calls.clear()
+        grads = [np.full_like(w, 0.5), np.full_like(bias, 0.25)]
+        with ops.one_off() if one_off else contextlib.nullcontext():
+            close(ops.affine(x, w, bias, "relu"), y_ref, dtype)
+            close(ops.dense_backward(x, w, dy, y_ref, "relu", 0.0, *grads), dx_ref, dtype)
+            close(ops.matmul(x, dy, trans_a=True, out=np.ones_like(w), accumulate=True), outer_ref, dtype)
+        for got, want in zip(grads, expected):
+            close(got, want, dtype)
+        assert calls == ([] if one_off else ["affine_rows", "dense_backward_rows", "add_outer_products"])
+    assert not ops._one_off

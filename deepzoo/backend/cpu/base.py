@@ -33,6 +33,7 @@ Creating a ``NumbaCPUOps`` also asks glibc to keep freed memory for reuse (see
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy as np
@@ -92,6 +93,23 @@ class CPUOpsBase(Ops):
         if not hasattr(self._local, "scratch"):
             self._local.scratch = {}
         return self._local.scratch
+
+    @contextlib.contextmanager
+    def one_off(self):
+        """Inside, on this thread, a few samples go through the general path (BLAS) instead
+        of the small-batch kernels (``dense.py``): compiling those takes about 0.8 s, which
+        a short last batch of 2 samples (450 images in batches of 64) would pay for
+        nothing at a model's first start."""
+        saved = self._one_off
+        self._local.one_off = True
+        try:
+            yield
+        finally:
+            self._local.one_off = saved
+
+    @property
+    def _one_off(self) -> bool:
+        return getattr(self._local, "one_off", False)
 
     def _out(self, x, out):
         return np.empty_like(x) if out is None else out

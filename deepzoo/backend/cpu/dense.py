@@ -39,7 +39,7 @@ class CPUDenseOps(CPUOpsBase):
 
     # ---------------------------------------------------------- linear algebra
     def matmul(self, a, b, trans_a=False, trans_b=False, out=None, accumulate=False):
-        if accumulate and trans_a and not trans_b and a.shape[0] <= _THIN_BATCH:
+        if accumulate and trans_a and not trans_b and a.shape[0] <= _THIN_BATCH and not self._one_off:
             k.add_outer_products(a, b, out)  # the weight gradient of a small batch
             return out
         a = a.T if trans_a else a
@@ -77,10 +77,11 @@ class CPUDenseOps(CPUOpsBase):
         return y
 
     # A dense layer whose product is small runs its forward, and its backward, as one
-    # numba call (see dense_kernels.py): a few samples at a time, or a small layer.
+    # numba call (see dense_kernels.py): a few samples at a time, or a small layer;
+    # not inside ``one_off`` (base.py).
     def _small_dense(self, x, kernel, activation):
         code = ACTIVATION_CODES.get(activation)
-        if code is None or x.ndim != 2 or x.dtype != kernel.dtype or (x.dtype, 1) not in _NONE:
+        if code is None or x.ndim != 2 or x.dtype != kernel.dtype or (x.dtype, 1) not in _NONE or self._one_off:
             return None
         return code if x.shape[0] <= _THIN_BATCH or x.shape[0] * kernel.size <= _SMALL_DENSE else None
 

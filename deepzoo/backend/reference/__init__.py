@@ -27,6 +27,8 @@ primitives, so a backend that overrides a primitive speeds up the composite too.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .conv import ConvOps
@@ -44,6 +46,13 @@ class Ops(DenseOps, ConvOps, RecurrentOps, TrainingOps):
     def describe(self) -> str:
         """One line for ``deepzoo info``: which backend this is and how it is set up."""
         return "numpy: the NumPy reference operations"
+
+    def one_off(self):
+        """A context for work that runs once in a while among larger work of the same kind:
+        an epoch's short last batch. A backend may then run it through its general code
+        rather than compile kernels meant for steady work of that shape (the results
+        agree to rounding). The reference has nothing to skip."""
+        return contextlib.nullcontext()
 
     # ------------------------------------------------------------------ memory
     def alloc(self, shape, dtype="float32"):
