@@ -41,6 +41,12 @@
 8. Pieces per thread: LeNet-5's and the MNIST ConvNet's training steps, and
    their forward passes on 256 images, with ``Workers.pieces_per_thread`` at 1
    (what deepzoo uses) and 2, alternating step by step in one process.
+9. LeNet-5's first layer, the direct convolution on planes: its forward and kernel
+   gradient with two filters per pass over the input runs (what deepzoo uses)
+   against one, 32 images on one thread; its bias gradient summed along the
+   gradient planes inside the kernel gradient against ``sum_rows`` over rows 6
+   wide; and LeNet-5's training step with each version of the two kernels,
+   alternating step by step in one process.
 """
 
 from __future__ import annotations
@@ -428,6 +434,150 @@ def pieces_per_thread():
         Workers.pieces_per_thread = saved
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def conv_planes_one_filter(planes, kernel, shifts, wp, oh, ow, bias, relu, z):
+    """``conv_kernels.conv_planes`` as it was: one filter per pass over the four runs."""
+    n, c, _ = planes.shape
+    kh, kw, _, f = kernel.shape
+    taps, span = kh * kw, (oh - 1) * wp + ow
+    weights = kernel.reshape(taps, c, f)
+    acc = np.empty((f, span), dtype=planes.dtype)
+    zero = planes.dtype.type(0)
+    for b in range(n):
+        acc[:] = 0
+        for ch in range(c):
+            plane = planes[b, ch]
+            for a in range(0, taps - 3, 4):
+                r0 = plane[shifts[a]:shifts[a] + span]
+                r1 = plane[shifts[a + 1]:shifts[a + 1] + span]
+                r2 = plane[shifts[a + 2]:shifts[a + 2] + span]
+                r3 = plane[shifts[a + 3]:shifts[a + 3] + span]
+                for o in range(f):
+                    out = acc[o]
+                    w0, w1, w2, w3 = weights[a, ch, o], weights[a + 1, ch, o], \
+                        weights[a + 2, ch, o], weights[a + 3, ch, o]
+                    for t in range(span):
+                        out[t] += r0[t] * w0 + r1[t] * w1 + r2[t] * w2 + r3[t] * w3
+            for a in range(taps - taps % 4, taps):
+                run = plane[shifts[a]:shifts[a] + span]
+                for o in range(f):
+                    out, w = acc[o], weights[a, ch, o]
+                    for t in range(span):
+                        out[t] += run[t] * w
+        for i in range(oh):
+            rows = z[(b * oh + i) * ow:(b * oh + i + 1) * ow]
+            for o in range(f):
+                sums, column, add = acc[o, i * wp:i * wp + ow], rows[:, o], bias[o]
+                if relu:
+                    for j in range(ow):
+                        column[j] = max(sums[j] + add, zero)
+                else:
+                    for j in range(ow):
+                        column[j] = sums[j] + add
+
+
+@njit(cache=True, error_model="numpy", nogil=True, fastmath={"reassoc", "contract", "nsz"})
+def kernel_grad_one_filter(planes, spread, shifts, wp, oh, ow, grad_kernel, grad_bias):
+    """``conv_kernels.conv_planes_kernel_grad`` with one filter per pass over the runs, as it
+    was (with today's bias sums, so that only the passes differ)."""
+    n, c, _ = planes.shape
+    kh, kw, _, f = grad_kernel.shape
+    taps, span = kh * kw, (oh - 1) * wp + ow
+    grads = grad_kernel.reshape(taps, c, f)
+    zero = planes.dtype.type(0)
+    for b in range(n):
+        dzt = spread[b]
+        if grad_bias.size:
+            for o in range(f):
+                g, total = dzt[o], zero
+                for t in range(span):
+                    total += g[t]
+                grad_bias[o] += total
+        for ch in range(c):
+            plane = planes[b, ch]
+            for a in range(0, taps - 3, 4):
+                r0 = plane[shifts[a]:shifts[a] + span]
+                r1 = plane[shifts[a + 1]:shifts[a + 1] + span]
+                r2 = plane[shifts[a + 2]:shifts[a + 2] + span]
+                r3 = plane[shifts[a + 3]:shifts[a + 3] + span]
+                for o in range(f):
+                    g, s0, s1, s2, s3 = dzt[o], zero, zero, zero, zero
+                    for t in range(span):
+                        s0 += r0[t] * g[t]
+                        s1 += r1[t] * g[t]
+                        s2 += r2[t] * g[t]
+                        s3 += r3[t] * g[t]
+                    grads[a, ch, o] += s0
+                    grads[a + 1, ch, o] += s1
+                    grads[a + 2, ch, o] += s2
+                    grads[a + 3, ch, o] += s3
+            for a in range(taps - taps % 4, taps):
+                run = plane[shifts[a]:shifts[a] + span]
+                for o in range(f):
+                    g, total = dzt[o], zero
+                    for t in range(span):
+                        total += run[t] * g[t]
+                    grads[a, ch, o] += total
+
+
+def first_layer_passes():
+    """LeNet-5's first convolution (28 x 28 x 1, padding 2, 6 filters of 5 x 5): kernels
+    with two filters per pass against one, the bias gradient both ways, and whole
+    training steps with either pair of kernels, alternating."""
+    import workloads  # benchmarks/workloads.py: LeNet-5 as run.py builds it
+
+    import deepzoo as dz
+    from deepzoo.backend.cpu import dense_kernels as kd
+
+    rng = np.random.default_rng(0)
+    ops, n = NumbaCPUOps(threads=1), 32
+    x = rng.random((n, 28, 28, 1), dtype=np.float32)
+    kernel = rng.standard_normal((5, 5, 1, 6)).astype(np.float32)
+    bias = np.zeros(6, np.float32)
+    planes, wp = ops._planes(x, ((2, 2), (2, 2)))
+    shifts = _tap_shifts(kernel.shape, (1, 1), wp)
+    z = np.empty((n * 28 * 28, 6), np.float32)
+    spread = np.zeros((n, 6, 28, wp), np.float32)
+    spread[:, :, :, :28] = rng.standard_normal((n, 6, 28, 28))
+    spread = spread.reshape(n, 6, 28 * wp)
+    rows = np.ascontiguousarray(spread.reshape(n, 6, 28, wp)[:, :, :, :28].transpose(0, 2, 3, 1)).reshape(-1, 6)
+    grad, grad_bias, none = np.zeros_like(kernel), np.zeros(6, np.float32), np.empty(0, np.float32)
+    two = best(lambda: kc.conv_planes(planes, kernel, shifts, wp, 28, 28, bias, True, z))
+    one = best(lambda: conv_planes_one_filter(planes, kernel, shifts, wp, 28, 28, bias, True, z))
+    print(f"LeNet-5's first layer, {n} images, one thread: forward, two filters per pass {two * 1e6:.0f} us, "
+          f"one {one * 1e6:.0f} us")
+    two = best(lambda: kc.conv_planes_kernel_grad(planes, spread, shifts, wp, 28, 28, grad, none))
+    one = best(lambda: kernel_grad_one_filter(planes, spread, shifts, wp, 28, 28, grad, none))
+    with_bias = best(lambda: kc.conv_planes_kernel_grad(planes, spread, shifts, wp, 28, 28, grad, grad_bias))
+    rows_sum = best(lambda: kd.sum_rows(rows, grad_bias, True))
+    print(f"  kernel gradient, two filters per pass {two * 1e6:.0f} us, one {one * 1e6:.0f} us; with the bias "
+          f"sums along the planes {with_bias * 1e6:.0f} us, against sum_rows over {len(rows)} rows of 6: "
+          f"{rows_sum * 1e6:.0f} us more")
+
+    model = workloads._lenet_model()
+    model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
+    xb = rng.random((64, 28, 28, 1), dtype=np.float32)
+    yb = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 64)]
+    kernels = {"two": (kc.conv_planes, kc.conv_planes_kernel_grad),
+               "one": (conv_planes_one_filter, kernel_grad_one_filter)}
+    times = {name: [] for name in kernels}
+    try:
+        for _ in range(5):
+            for forward, backward in kernels.values():
+                kc.conv_planes, kc.conv_planes_kernel_grad = forward, backward
+                model.train_on_batch(xb, yb)
+        for _ in range(200):
+            for name, (forward, backward) in kernels.items():
+                kc.conv_planes, kc.conv_planes_kernel_grad = forward, backward
+                start = time.perf_counter()
+                model.train_on_batch(xb, yb)
+                times[name].append(time.perf_counter() - start)
+    finally:
+        kc.conv_planes, kc.conv_planes_kernel_grad = kernels["two"]
+    print(f"  LeNet-5's training step, batch 64, medians: two filters per pass "
+          f"{np.median(times['two']) * 1e3:.2f} ms, one {np.median(times['one']) * 1e3:.2f} ms")
+
+
 def main(parts):
     rng = np.random.default_rng(0)
     if 5 in parts:
@@ -460,7 +610,9 @@ def main(parts):
         pause_then_split(rng)
     if 8 in parts:
         pieces_per_thread()
+    if 9 in parts:
+        first_layer_passes()
 
 
 if __name__ == "__main__":
-    main({int(part) for part in sys.argv[1:]} or set(range(1, 9)))
+    main({int(part) for part in sys.argv[1:]} or set(range(1, 10)))

@@ -289,7 +289,11 @@ def avg_pool(x, ph, pw, sh, sw, top, left, y, backward):
 #
 # Each tap's loop adds into a plane of sums that lives in memory (L1), not in a
 # register, so the loops below take four taps (or four filters) per pass over
-# it: one load and one store of the sums serve four multiply-adds.
+# it: one load and one store of the sums serve four multiply-adds. The forward
+# and the kernel gradient also take two filters per pass over the four input
+# runs, so that each value loaded serves twice as many (LeNet-5's first layer, 32
+# images on one thread: forward 205-210 -> 157-161 us, kernel gradient 160-161 ->
+# 110-111 us; ``benchmarks/kernel_notes.py`` part 9, two runs).
 
 
 @njit(**_opts)
@@ -311,7 +315,17 @@ def conv_planes(planes, kernel, shifts, wp, oh, ow, bias, relu, z):
                 r1 = plane[shifts[a + 1]:shifts[a + 1] + span]
                 r2 = plane[shifts[a + 2]:shifts[a + 2] + span]
                 r3 = plane[shifts[a + 3]:shifts[a + 3] + span]
-                for o in range(f):
+                for o in range(0, f - 1, 2):  # two filters per pass over the four runs
+                    out, out2 = acc[o], acc[o + 1]
+                    w0, w1, w2, w3 = weights[a, ch, o], weights[a + 1, ch, o], \
+                        weights[a + 2, ch, o], weights[a + 3, ch, o]
+                    v0, v1, v2, v3 = weights[a, ch, o + 1], weights[a + 1, ch, o + 1], \
+                        weights[a + 2, ch, o + 1], weights[a + 3, ch, o + 1]
+                    for t in range(span):
+                        x0, x1, x2, x3 = r0[t], r1[t], r2[t], r3[t]
+                        out[t] += x0 * w0 + x1 * w1 + x2 * w2 + x3 * w3
+                        out2[t] += x0 * v0 + x1 * v1 + x2 * v2 + x3 * v3
+                for o in range(f - f % 2, f):
                     out = acc[o]
                     w0, w1, w2, w3 = weights[a, ch, o], weights[a + 1, ch, o], \
                         weights[a + 2, ch, o], weights[a + 3, ch, o]
@@ -344,8 +358,9 @@ def conv_planes_kernel_grad(planes, spread, shifts, wp, oh, ow, grad_kernel, gra
     and, unless ``grad_bias`` is empty, ``grad_bias[f] += sum_n,i,j dz[n, i, j, f]``.
 
     Each sum is a dot product of an input run with a gradient plane, four taps
-    per pass over the plane; ``reassoc`` lets numba split each sum into vector
-    lanes (the order of the additions changes). The bias sums run along the
+    and two filters per pass over the runs (eight sums from six loads);
+    ``reassoc`` lets numba split each sum into vector lanes (the order of the
+    additions changes). The bias sums run along the
     planes too, where a sum over the rows (N * OH * OW, F) would have an inner
     loop only F long (LeNet-5's first layer: 6).
     """
@@ -369,7 +384,28 @@ def conv_planes_kernel_grad(planes, spread, shifts, wp, oh, ow, grad_kernel, gra
                 r1 = plane[shifts[a + 1]:shifts[a + 1] + span]
                 r2 = plane[shifts[a + 2]:shifts[a + 2] + span]
                 r3 = plane[shifts[a + 3]:shifts[a + 3] + span]
-                for o in range(f):
+                for o in range(0, f - 1, 2):  # two filters per pass over the four runs
+                    g, h = dzt[o], dzt[o + 1]
+                    s0, s1, s2, s3, u0, u1, u2, u3 = zero, zero, zero, zero, zero, zero, zero, zero
+                    for t in range(span):
+                        x0, x1, x2, x3, gt, ht = r0[t], r1[t], r2[t], r3[t], g[t], h[t]
+                        s0 += x0 * gt
+                        s1 += x1 * gt
+                        s2 += x2 * gt
+                        s3 += x3 * gt
+                        u0 += x0 * ht
+                        u1 += x1 * ht
+                        u2 += x2 * ht
+                        u3 += x3 * ht
+                    grads[a, ch, o] += s0
+                    grads[a + 1, ch, o] += s1
+                    grads[a + 2, ch, o] += s2
+                    grads[a + 3, ch, o] += s3
+                    grads[a, ch, o + 1] += u0
+                    grads[a + 1, ch, o + 1] += u1
+                    grads[a + 2, ch, o + 1] += u2
+                    grads[a + 3, ch, o + 1] += u3
+                for o in range(f - f % 2, f):
                     g, s0, s1, s2, s3 = dzt[o], zero, zero, zero, zero
                     for t in range(span):
                         s0 += r0[t] * g[t]
