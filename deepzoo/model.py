@@ -28,6 +28,10 @@ from .parameters import FlatParameters
 from .progress import ProgressBar
 from .seeding import make_rng
 
+# the context of a training step that is not one-off work (see Ops.one_off): one
+# object for every step, since nullcontext does nothing on entry and exit
+_STEADY = contextlib.nullcontext()
+
 
 class Sequential:
     """A linear stack of layers.
@@ -530,7 +534,7 @@ class Sequential:
             xb = ops.asarray(x[rows])
             yb = ops.asarray(y[rows])
             wb = None if weights is None else weights[rows]
-            with ops.one_off() if step == short_last else contextlib.nullcontext():
+            with ops.one_off() if step == short_last else _STEADY:
                 host_sum += self._train_step(xb, yb, wb, device_sum) * len(xb)
             seen = min(start + batch_size, n)
             if askers and any(cb.wants_batch_logs(step) for cb in askers):

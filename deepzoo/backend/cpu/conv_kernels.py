@@ -360,9 +360,9 @@ def conv_planes_kernel_grad(planes, spread, shifts, wp, oh, ow, grad_kernel, gra
     Each sum is a dot product of an input run with a gradient plane, four taps
     and two filters per pass over the runs (eight sums from six loads);
     ``reassoc`` lets numba split each sum into vector lanes (the order of the
-    additions changes). The bias sums run along the
-    planes too, where a sum over the rows (N * OH * OW, F) would have an inner
-    loop only F long (LeNet-5's first layer: 6).
+    additions changes). The bias sums run along the planes too, where a sum over
+    the rows (N * OH * OW, F) would have an inner loop only F long (LeNet-5's
+    first layer: 6).
     """
     n, c, _ = planes.shape
     kh, kw, _, f = grad_kernel.shape
