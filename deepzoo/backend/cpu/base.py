@@ -46,6 +46,12 @@ from .threads import Contention, Workers, default_threads
 #: products without a split in between after which BLAS may use its threads again
 HOLD_PRODUCTS = 64
 
+#: Empty arrays, by (dtype, ndim), standing for an array argument not given to a kernel
+#: (no bias, no input gradient), which numba needs typed all the same: they hold
+#: nothing, so every thread may share them.
+NOT_GIVEN = {(np.dtype(t), ndim): np.empty((0,) * ndim, dtype=t)
+             for t in (np.float32, np.float64) for ndim in (1, 2)}
+
 
 def flat(a):
     """A contiguous array as a 1-D view, for the element-wise kernels (they compile once

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import conv_kernels as kc
 from . import dense_kernels as k
-from .base import CPUOpsBase, flat
+from .base import NOT_GIVEN, CPUOpsBase, flat
 from .threads import one_blas_thread
 
 # A convolution's columns are built for about this many bytes of images at a time,
@@ -329,7 +329,7 @@ class CPUConvOps(CPUOpsBase):
         spread[:, :, :, :ow] = dz.reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
         spread = spread.reshape(n, f, oh * wp)
         kc.conv_planes_kernel_grad(planes, spread, _tap_shifts(grad_kernel.shape, dilation, wp), wp, oh, ow,
-                                   grad_kernel, np.empty(0, dz.dtype) if grad_bias is None else grad_bias)
+                                   grad_kernel, NOT_GIVEN[dz.dtype, 1] if grad_bias is None else grad_bias)
         if dx is None:
             return
         grad_planes = np.zeros_like(planes)

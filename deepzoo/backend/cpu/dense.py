@@ -14,7 +14,7 @@ import numpy as np
 from ..reference.dense import dropout_threshold
 from ..reference.elementwise import ACTIVATION_CODES
 from . import dense_kernels as k
-from .base import CPUOpsBase, flat
+from .base import NOT_GIVEN, CPUOpsBase, flat
 from .threads import one_blas_thread
 
 # Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS, and
@@ -23,10 +23,6 @@ _THIN_BATCH = 8
 # A dense layer whose product has at most this many multiply-adds runs as one numba
 # call whatever its batch (a small network on a full batch: XOR, the playground).
 _SMALL_DENSE = 4096
-# Empty arrays standing for an argument not given to those calls (no bias, no input
-# gradient): they hold nothing, so every thread may share them.
-_NONE = {(np.dtype(t), ndim): np.empty((0,) * ndim, dtype=t)
-         for t in (np.float32, np.float64) for ndim in (1, 2)}
 # A product is split over threads only in parts of at least this many multiply-adds
 # (tens of microseconds of work), which BLAS does faster on one thread than a hand-over.
 _PART_PRODUCT = 1 << 23
@@ -81,7 +77,8 @@ class CPUDenseOps(CPUOpsBase):
     # not inside ``one_off`` (base.py).
     def _small_dense(self, x, kernel, activation):
         code = ACTIVATION_CODES.get(activation)
-        if code is None or x.ndim != 2 or x.dtype != kernel.dtype or (x.dtype, 1) not in _NONE or self._one_off:
+        if code is None or x.ndim != 2 or x.dtype != kernel.dtype or (x.dtype, 1) not in NOT_GIVEN \
+                or self._one_off:
             return None
         return code if x.shape[0] <= _THIN_BATCH or x.shape[0] * kernel.size <= _SMALL_DENSE else None
 
@@ -90,7 +87,8 @@ class CPUDenseOps(CPUOpsBase):
         if code is None:
             return super().affine(x, kernel, bias, activation, alpha)
         out = np.empty((x.shape[0], kernel.shape[1]), dtype=x.dtype)
-        k.affine_rows(x, kernel, _NONE[x.dtype, 1] if bias is None else bias, code, x.dtype.type(alpha), out)
+        k.affine_rows(x, kernel, NOT_GIVEN[x.dtype, 1] if bias is None else bias, code, x.dtype.type(alpha),
+                      out)
         return out
 
     def dense_backward(self, x, kernel, dy, y, activation=None, alpha=0.0, grad_kernel=None, grad_bias=None,
@@ -99,9 +97,9 @@ class CPUDenseOps(CPUOpsBase):
         if code is None or dy.dtype != x.dtype:
             return super().dense_backward(x, kernel, dy, y, activation, alpha, grad_kernel, grad_bias,
                                           input_gradient)
-        dx = np.empty(x.shape, dtype=x.dtype) if input_gradient else _NONE[x.dtype, 2]
+        dx = np.empty(x.shape, dtype=x.dtype) if input_gradient else NOT_GIVEN[x.dtype, 2]
         k.dense_backward_rows(x, kernel, dy, y, code, x.dtype.type(alpha), grad_kernel,
-                              _NONE[x.dtype, 1] if grad_bias is None else grad_bias, dx)
+                              NOT_GIVEN[x.dtype, 1] if grad_bias is None else grad_bias, dx)
         return dx if input_gradient else None
 
     def sum_rows(self, dy, out, accumulate=True):
