@@ -12,7 +12,7 @@
    small to split, with BLAS's own threads against one thread (why such products
    go to BLAS whole until an Ops has split work).
 2. ``math.tanh`` inside a numba loop does not vectorise; NumPy's ``tanh`` does
-   (why the LSTM step leaves ``tanh`` to NumPy).
+   (why the float64 LSTM step leaves ``tanh`` to NumPy; part 10 for float32).
 3. Thin convolutions and pooling, each kernel against the one it replaced, on
    both sides of the limit where ``NumbaCPUOps`` switches between them: direct
    convolution on planes (forward and kernel gradient) against im2col + BLAS,
@@ -47,6 +47,10 @@
    gradient planes inside the kernel gradient against ``sum_rows`` over rows 6
    wide; and LeNet-5's training step with each version of the two kernels,
    alternating step by step in one process.
+10. The float32 LSTM and GRU steps as one kernel each with ``recurrent_kernels.tanh32``
+   (what deepzoo uses) against NumPy's ``tanh`` around the gates kernels (what float64
+   still uses), at 32 samples and 50 to 128 units, alternating; and ``tanh32``'s
+   largest error against float64's ``tanh`` over float32 values from -10 to 10.
 """
 
 from __future__ import annotations
@@ -313,6 +317,46 @@ def recurrent_steps(rng, n, u):
           f"{gru * 1e6:.2f} us, backward {gru_back * 1e6:.2f} us; dz @ R^T added into dh: R.T as a view "
           f"{view * 1e6:.2f} us, R^T contiguous {made * 1e6:.2f} us; making R^T: "
           f"numpy.ascontiguousarray(R.T) {numpy_copy * 1e6:.2f} us, Ops.transposed {copy * 1e6:.2f} us")
+
+
+def steps_in_one_pass(rng, n, u):
+    """The float32 LSTM and GRU steps with ``tanh32`` in one kernel against NumPy's ``tanh``
+    around the gates kernels, alternating round by round; medians of the rounds' bests."""
+    ops = NumbaCPUOps()
+    z = (rng.standard_normal((n, 4 * u)) * 3).astype(np.float32)
+    c = rng.standard_normal((n, u)).astype(np.float32)
+    lstm_outs = [np.empty_like(c), np.empty_like(c), np.empty_like(z), np.empty_like(c)]
+    xw, rec = z[:, :3 * u].copy(), z[:, u:].copy()
+    gru_outs = [np.empty_like(c), np.empty_like(xw)]
+    ways = {("LSTM", "one pass"): lambda: ops.lstm_step(z, c, *lstm_outs),
+            ("LSTM", "numpy tanh"): lambda: ops.lstm_step_numpy_tanh(z, c, *lstm_outs),
+            ("GRU", "one pass"): lambda: ops.gru_step(xw, rec, c, *gru_outs),
+            ("GRU", "numpy tanh"): lambda: ops.gru_step_numpy_tanh(xw, rec, c, *gru_outs)}
+    times = {key: [] for key in ways}
+    for _ in range(5):
+        for key, step in ways.items():
+            times[key].append(best(step, 2000))
+    for cell in ("LSTM", "GRU"):
+        print(f"float32 {cell} step, {n} x {u} cells: one pass with tanh32 "
+              f"{np.median(times[cell, 'one pass']) * 1e6:.1f} us, NumPy's tanh around the gates kernel "
+              f"{np.median(times[cell, 'numpy tanh']) * 1e6:.1f} us")
+
+
+def tanh32_error():
+    """``tanh32``'s largest absolute error over float32 values in [-10, 10], against float64's tanh."""
+    from deepzoo.backend.cpu.recurrent_kernels import tanh32
+
+    @njit
+    def apply(x, out):
+        for i in range(x.size):
+            out[i] = tanh32(x[i])
+
+    x = np.linspace(-10, 10, 2_000_001, dtype=np.float32)
+    out = np.empty_like(x)
+    apply(x, out)
+    exact = np.tanh(x.astype(np.float64))
+    print(f"tanh32 over {x.size:,} float32 values in [-10, 10]: largest error {np.abs(out - exact).max():.2e}; "
+          f"NumPy's float32 tanh {np.abs(np.tanh(x) - exact).max():.2e}")
 
 
 def input_product(rng, columns):
@@ -612,7 +656,11 @@ def main(parts):
         pieces_per_thread()
     if 9 in parts:
         first_layer_passes()
+    if 10 in parts:
+        for units in (50, 100, 128):
+            steps_in_one_pass(rng, 32, units)
+        tanh32_error()
 
 
 if __name__ == "__main__":
-    main({int(part) for part in sys.argv[1:]} or set(range(1, 10)))
+    main({int(part) for part in sys.argv[1:]} or set(range(1, 11)))

@@ -53,6 +53,46 @@ def test_lstm_step_ops_equal_reference(host_ops, dtype, u):
     np.testing.assert_allclose(dc_a, dc_b, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("u", [7, 37])
+def test_gru_step_ops_equal_reference(host_ops, dtype, u):
+    ops = host_ops
+    ref, rng = Ops(), np.random.default_rng(1)
+    n = 5
+    xw, rec = [(rng.standard_normal((n, 3 * u)) * 3).astype(dtype) for _ in range(2)]
+    h_prev = rng.standard_normal((n, u)).astype(dtype)
+    outs = [[np.zeros((n, u), dtype), np.zeros((n, 3 * u), dtype)] for _ in range(2)]
+    ops.gru_step(xw, rec, h_prev, *outs[0])
+    ref.gru_step(xw, rec, h_prev, *outs[1])
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_tanh32_is_within_4e_7_of_tanh_odd_and_keeps_nan():
+    """The float32 LSTM and GRU steps of the CPU take their tanh from ``tanh32``."""
+    from numba import njit
+
+    from deepzoo.backend.cpu.recurrent_kernels import tanh32
+
+    @njit
+    def apply(x, out):
+        for i in range(x.size):
+            out[i] = tanh32(x[i])
+
+    x = np.concatenate([np.linspace(-12, 12, 200_001, dtype=np.float32),
+                        np.array([0, 1e-30, 1e-7, 7.905, 7.906, 30, 3e38, np.inf, np.nan], np.float32)])
+    x = np.concatenate([x, -x])
+    out = np.empty_like(x)
+    apply(x, out)
+    exact = np.tanh(x.astype(np.float64))
+    finite = ~np.isnan(x)
+    assert np.abs(out[finite] - exact[finite]).max() <= 4e-7
+    assert np.isnan(out[~finite]).all()
+    half = x.size // 2
+    np.testing.assert_array_equal(out[:half], -out[half:])
+    assert np.abs(out[finite]).max() <= 1
+
+
 @pytest.mark.parametrize("shape,dtype", [((3, 5), np.float32), ((128, 512), np.float32),
                                          ((37, 256), np.float64), ((50, 200), np.float64)])
 def test_transposed_is_a_new_contiguous_copy(host_ops, shape, dtype):

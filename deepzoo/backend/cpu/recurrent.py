@@ -40,6 +40,13 @@ class CPURecurrentOps(CPUOpsBase):
         return out
 
     def lstm_step(self, z, c_prev, h_out, c_out, gates_out, tanh_c_out):
+        if z.dtype == np.float32 and c_prev.dtype == np.float32:
+            kr.lstm_step_float32(z, c_prev, h_out, c_out, gates_out, tanh_c_out)  # one pass, tanh32
+        else:
+            self.lstm_step_numpy_tanh(z, c_prev, h_out, c_out, gates_out, tanh_c_out)
+
+    def lstm_step_numpy_tanh(self, z, c_prev, h_out, c_out, gates_out, tanh_c_out):
+        """:meth:`lstm_step` with NumPy's exact ``tanh`` around one kernel (any float dtype)."""
         u = c_prev.shape[1]
         key = ("lstm_scale", z.shape, z.dtype)
         found = self._scratch.get(key)
@@ -60,6 +67,13 @@ class CPURecurrentOps(CPUOpsBase):
         return dc_prev
 
     def gru_step(self, xw, rec, h_prev, h_out, gates_out):
+        if xw.dtype == np.float32 and rec.dtype == np.float32 and h_prev.dtype == np.float32:
+            kr.gru_step_float32(xw, rec, h_prev, h_out, gates_out)  # one pass, tanh32
+        else:
+            self.gru_step_numpy_tanh(xw, rec, h_prev, h_out, gates_out)
+
+    def gru_step_numpy_tanh(self, xw, rec, h_prev, h_out, gates_out):
+        """:meth:`gru_step` with NumPy's exact ``tanh`` around two kernels (any float dtype)."""
         u = h_prev.shape[1]
         t = np.add(xw[:, :2 * u], rec[:, :2 * u])
         t *= t.dtype.type(0.5)
