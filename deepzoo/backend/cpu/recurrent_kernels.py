@@ -44,8 +44,8 @@ def tanh32(x):
     ``x`` is clamped to +-7.905 (where float32's tanh reaches +-1), then
     ``tanh(x) = x p(x^2) / q(x^2)`` with the polynomials of ``_TANH32_P`` and
     ``_TANH32_Q``, evaluated by Horner's rule. Within 4e-7 of the exact value
-    (NumPy's float32 ``tanh``: 6e-8), exactly odd, and NaN for NaN. float32 only: in float64 the
-    error would stay that of float32.
+    (NumPy's float32 ``tanh``: 6e-8), exactly odd, and NaN for NaN. For float32
+    only: in float64 the error would stay that of float32.
     """
     x = _TANH32_EDGE if x > _TANH32_EDGE else x
     x = -_TANH32_EDGE if x < -_TANH32_EDGE else x
