@@ -51,10 +51,17 @@
    (what deepzoo uses) against NumPy's ``tanh`` around the gates kernels (what float64
    still uses), at 32 samples and 50 to 128 units, alternating; and ``tanh32``'s
    largest error against float64's ``tanh`` over float32 values from -10 to 10.
+11. An LSTM's steps over a whole sequence as one numba call each way, with BLAS's
+   ``sgemm`` called from inside it (``deepzoo/backend/cpu/blas.py``; what deepzoo
+   uses) against the reference's Python loop over the CPU's step kernels and
+   products: the Keras adder's encoder (7 steps) and decoder (4 steps of a repeated
+   input), 32 x 128 cells; and the Keras adder's training step with each, alternating
+   in one process.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import time
@@ -622,6 +629,70 @@ def first_layer_passes():
           f"{np.median(times['two']) * 1e3:.2f} ms, one {np.median(times['one']) * 1e3:.2f} ms")
 
 
+def lstm_sequence_ways(rng, ops, t, repeated, n=32, u=128):
+    """An LSTM's steps over ``t`` steps each way, as one call and as the reference's loop
+    over ``ops``'s step kernels and products; medians of five alternating rounds' bests."""
+    xw0 = rng.standard_normal((1 if repeated else t, n, 4 * u)).astype(np.float32)
+    recurrent = (rng.standard_normal((u, 4 * u)) * 0.1).astype(np.float32)
+    recurrent_t = ops.transposed(recurrent, rows=(t - 1) * n)
+    xw, dh0 = xw0.copy(), rng.standard_normal((t, n, u)).astype(np.float32)
+    h_all, c_all = np.zeros((t + 1, n, u), np.float32), np.zeros((t + 1, n, u), np.float32)
+    gates, tanh_c = np.empty((t, n, 4 * u), np.float32), np.empty((t, n, u), np.float32)
+    dh, dz_all = np.empty_like(dh0), np.empty((t, n, 4 * u), np.float32)
+
+    def forward(steps):
+        np.copyto(xw, xw0)
+        steps(xw, recurrent, h_all, c_all, gates, tanh_c)
+
+    def backward(steps):
+        np.copyto(dh, dh0)
+        steps(dh, gates, c_all, tanh_c, recurrent_t, dz_all)
+
+    ways = {"one call": (ops.lstm_steps, ops.lstm_steps_backward),
+            "Python loop": (functools.partial(Ops.lstm_steps, ops),
+                            functools.partial(Ops.lstm_steps_backward, ops))}
+    times = {(way, side): [] for way in ways for side in ("forward", "backward")}
+    for _ in range(5):
+        for way, (steps, steps_backward) in ways.items():
+            times[way, "forward"].append(best(functools.partial(forward, steps), 500))
+            times[way, "backward"].append(best(functools.partial(backward, steps_backward), 500))
+    kind = "a repeated input" if repeated else "an input per step"
+    print(f"LSTM, {t} steps of {n} x {u} cells, {kind}: " + "; ".join(
+        f"{side} one call {np.median(times['one call', side]) * 1e6:.0f} us, Python loop "
+        f"{np.median(times['Python loop', side]) * 1e6:.0f} us" for side in ("forward", "backward")))
+
+
+def adder_step_ways():
+    """The Keras adder's training step with the LSTM's steps as one call each way and as the
+    reference's loop, alternating in blocks of 20 steps (after 3 uncounted); medians."""
+    import workloads  # benchmarks/workloads.py: the Keras adder as run.py builds it
+
+    import deepzoo as dz
+
+    model, x, y = workloads.deepzoo_adder_model(5000, 128, 128, 4)
+    model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
+    ops, names = model.ops, ("lstm_steps", "lstm_steps_backward")
+    steps = {way: [] for way in ("one call", "Python loop")}
+    try:
+        for _ in range(60):
+            for way in steps:
+                for name in names:  # the reference's loops, set on this model's Ops, or not
+                    if way == "Python loop":
+                        setattr(ops, name, functools.partial(getattr(Ops, name), ops))
+                    else:
+                        ops.__dict__.pop(name, None)
+                for i in range(23):
+                    start = time.perf_counter()
+                    model.train_on_batch(x[:32], y[:32])
+                    if i >= 3:
+                        steps[way].append(time.perf_counter() - start)
+    finally:
+        for name in names:
+            ops.__dict__.pop(name, None)
+    print("  the Keras adder's training step, batch 32, medians: " + ", ".join(
+        f"{way} {np.median(times) * 1e3:.2f} ms" for way, times in steps.items()))
+
+
 def main(parts):
     rng = np.random.default_rng(0)
     if 5 in parts:
@@ -660,7 +731,11 @@ def main(parts):
         for units in (50, 100, 128):
             steps_in_one_pass(rng, 32, units)
         tanh32_error()
+    if 11 in parts:
+        for t, repeated in ((7, False), (4, True)):
+            lstm_sequence_ways(rng, NumbaCPUOps(), t, repeated)
+        adder_step_ways()
 
 
 if __name__ == "__main__":
-    main({int(part) for part in sys.argv[1:]} or set(range(1, 11)))
+    main({int(part) for part in sys.argv[1:]} or set(range(1, 12)))

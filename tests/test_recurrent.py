@@ -68,6 +68,46 @@ def test_gru_step_ops_equal_reference(host_ops, dtype, u):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("t,repeated", [(1, False), (2, False), (5, False), (4, True)])
+@pytest.mark.parametrize("copy", [True, False])  # R^T as a contiguous copy, or the view R.T
+def test_lstm_steps_ops_equal_reference(host_ops, dtype, t, repeated, copy):
+    """A whole sequence's steps, each way (on the CPU one numba call with BLAS inside)."""
+    rng, n, u = np.random.default_rng(2), 5, 37
+    xw = rng.standard_normal((1 if repeated else t, n, 4 * u)).astype(dtype)
+    recurrent = (rng.standard_normal((u, 4 * u)) * 0.3).astype(dtype)
+    dh = rng.standard_normal((t, n, u)).astype(dtype)
+    recurrent_t = None if t == 1 else np.ascontiguousarray(recurrent.T) if copy else recurrent.T
+    results = []
+    for ops in (host_ops, Ops()):
+        h_all, c_all = np.zeros((t + 1, n, u), dtype), np.zeros((t + 1, n, u), dtype)
+        gates, tanh_c = np.zeros((t, n, 4 * u), dtype), np.zeros((t, n, u), dtype)
+        z, dh_all, dz_all = xw.copy(), dh.copy(), np.zeros((t, n, 4 * u), dtype)
+        ops.lstm_steps(z, recurrent, h_all, c_all, gates, tanh_c)
+        ops.lstm_steps_backward(dh_all, gates, c_all, tanh_c, recurrent_t, dz_all)
+        results.append((h_all, c_all, gates, tanh_c, z, dh_all, dz_all))
+    if repeated:
+        np.testing.assert_array_equal(results[0][4], xw)  # a repeated input is read, not overwritten
+    tol = {"rtol": 1e-4, "atol": 2e-5} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-12}
+    names = ("h", "c", "gates", "tanh_c", "z", "dh", "dz")
+    for name, a, b in zip(names, *results):
+        np.testing.assert_allclose(a, b, **tol, err_msg=name)
+
+
+def test_the_cpu_finds_numpys_gemm_where_numpy_brings_openblas():
+    """NumPy's wheels from PyPI bring OpenBLAS with 64-bit integers: the CPU's recurrent
+    steps then call its gemm from numba (``blas.py``); elsewhere they keep the Python loop."""
+    from threadpoolctl import threadpool_info
+
+    from deepzoo.backend.cpu.blas import gemm_address
+
+    libraries = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    if not any(lib.get("prefix") == "libscipy_openblas" and "64_" in lib.get("filepath", "")
+               for lib in libraries):
+        pytest.skip(f"NumPy's BLAS here is not OpenBLAS with 64-bit integers: {libraries}")
+    assert gemm_address(np.float32) and gemm_address(np.float64)
+
+
 def test_tanh32_is_within_4e_7_of_tanh_odd_and_keeps_nan():
     """The float32 LSTM and GRU steps of the CPU take their tanh from ``tanh32``."""
     from numba import njit

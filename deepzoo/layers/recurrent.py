@@ -68,18 +68,21 @@ class _Recurrent(Layer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.units) if self.return_sequences else (self.units,)
 
-    def _inputs_times_kernel(self, x, repeated_input):
+    def _inputs_times_kernel(self, x, repeated_input, expand=True):
         """``x @ kernel + bias`` for every step at once, time-major (T, N, width), and the
         input as the backward needs it. With ``go_backwards`` the steps are read from the
         last to the first. With ``repeated_input`` (a per-call option, see
         :mod:`deepzoo.layers.base`) ``x`` is one vector per sample, read at every step:
-        one product of N rows instead of T N, its rows copied to every step."""
+        one product of N rows instead of T N, its rows copied to every step (or, without
+        ``expand``, given once, as (1, N, width))."""
         ops = self.ops
         if repeated_input:
             self.check_repeated_input(x, repeated_input)
             n = x.shape[0]
             xw = ops.matmul(x, self.params["kernel"])
             ops.add_bias(xw, self._input_bias(self.params["bias"]))
+            if not expand:
+                return x, ops.reshape(xw, (1, n, -1))
             # (N, W) -> (T, N, W): the time-major sequence of T equal steps (reversed alike)
             steps = ops.repeat_steps(ops.reshape(xw, (1, -1)), repeated_input)
             return x, ops.reshape(steps, (repeated_input, n, -1))
@@ -252,25 +255,19 @@ class LSTM(_Recurrent):
 
     def forward(self, x, training=False, *, input_gradient=True, repeated_input=0):
         ops, recurrent, u = self.ops, self.params["recurrent_kernel"], self.units
-        xt, xw = self._inputs_times_kernel(x, repeated_input)
-        t, n, _ = xw.shape
+        xt, xw = self._inputs_times_kernel(x, repeated_input, expand=False)
+        t, n = repeated_input or xw.shape[0], xw.shape[1]
         h_all = ops.alloc((t + 1, n, u), self.dtype)
         c_all = ops.alloc((t + 1, n, u), self.dtype)
         gates = ops.empty((t, n, 4 * u), self.dtype)
         tanh_c = ops.empty((t, n, u), self.dtype)
-        for step in range(t):
-            z = self._add_recurrent(xw[step], h_all, step, recurrent)
-            ops.lstm_step(z, c_all[step], h_all[step + 1], c_all[step + 1], gates[step], tanh_c[step])
+        ops.lstm_steps(xw, recurrent, h_all, c_all, gates, tanh_c)
 
         def backward(dy):
             dh_all = self._output_gradient(dy, h_all[1:].shape)
             dz_all = ops.empty((t, n, 4 * u), self.dtype)
-            dc = ops.alloc((n, u), self.dtype)
             recurrent_t = ops.transposed(recurrent, rows=(t - 1) * n) if t > 1 else None
-            for step in reversed(range(t)):
-                dc = ops.lstm_step_backward(dh_all[step], dc, gates[step], c_all[step], tanh_c[step],
-                                            dz_all[step])
-                self._carry_back(dz_all, dh_all, step, recurrent_t)
+            ops.lstm_steps_backward(dh_all, gates, c_all, tanh_c, recurrent_t, dz_all)
             self._recurrent_kernel_gradient(h_all, dz_all)
             return self._input_gradients(xt, dz_all, input_gradient, repeated_input)
 

@@ -130,11 +130,11 @@ class CPUOpsBase(Ops):
         :data:`HOLD_PRODUCTS` products (so BLAS is being kept to one thread)."""
         return self._products_since_split < HOLD_PRODUCTS
 
-    def _blas_held(self) -> bool:
-        """Whether BLAS should stay on one thread for the next product (see the module
-        docstring); counts that product."""
+    def _blas_held(self, products=1) -> bool:
+        """Whether BLAS should stay on one thread for the next product, or the next
+        ``products`` products (see the module docstring); counts them."""
         count = self._products_since_split
-        self._local.products_since_split = count + 1
+        self._local.products_since_split = count + products
         # contention counts with one thread of deepzoo's too: BLAS's own would spin there
         return count < HOLD_PRODUCTS or self._contention.busy()
 

@@ -20,6 +20,7 @@ scalar, as row views it uses SIMD instructions (the lecture LSTM's backward step
 import numpy as np
 from numba import njit
 
+from .blas import NO_TRANS, gemm
 from .jit import CACHE, recover_from_bad_cache_files
 
 _opts = {"cache": CACHE, "error_model": "numpy"}
@@ -87,6 +88,50 @@ def lstm_step_float32(z, c_prev, h_out, c_out, gates_out, tanh_c_out):
             t = tanh32(c)
             tc[j] = t
             ho[j] = o * t
+
+
+@njit(**_opts)
+def lstm_steps_float32(xw, recurrent, h_all, c_all, gates, tanh_c, address):
+    """Every float32 LSTM step of a sequence in one call: for t = 0 .. T - 1,
+    ``xw[t] += h_all[t] @ recurrent`` (BLAS's ``sgemm`` at ``address``, see ``blas.py``;
+    skipped at t = 0, where ``h_0 = 0``), then :func:`lstm_step_float32` from ``xw[t]``,
+    ``c_all[t]`` into ``h_all[t + 1]``, ``c_all[t + 1]``, ``gates[t]``, ``tanh_c[t]``.
+    All arrays C-contiguous; ``xw`` is overwritten with the gates' pre-activations, unless
+    it holds one step for all (a repeated input), which is copied at every step instead."""
+    t, n, width = gates.shape
+    u = recurrent.shape[0]
+    one = np.float32(1)
+    repeated = xw.shape[0] != t
+    z = np.empty((n, width), np.float32) if repeated else xw[0]
+    for step in range(t):
+        if repeated:
+            z[:] = xw[0]
+        else:
+            z = xw[step]
+        if step:
+            gemm(address, NO_TRANS, NO_TRANS, n, width, u, one, h_all[step].ctypes.data, u,
+                 recurrent.ctypes.data, width, one, z.ctypes.data, width)
+        lstm_step_float32(z, c_all[step], h_all[step + 1], c_all[step + 1], gates[step], tanh_c[step])
+
+
+@njit(**_opts)
+def lstm_steps_backward(dh_all, gates, c_all, tanh_c, recurrent, trans, dz_all, address):
+    """The backward of :func:`lstm_steps_float32` (any float dtype, with ``?gemm`` of that
+    dtype at ``address``): for t = T - 1 .. 0, :func:`lstm_step_backward` of step t into
+    ``dz_all[t]``, then ``dh_all[t - 1] += dz_all[t] @ R^T``, where ``R^T`` is
+    ``recurrent`` itself (``trans`` = NO_TRANS, a contiguous copy) or ``recurrent``
+    transposed (``trans`` = TRANS). ``dh_all`` holds each step's gradient from the output,
+    and the carried one is added into it. The cell's gradient starts at zero."""
+    t, n, width = dz_all.shape
+    u = dh_all.shape[2]
+    one = dz_all.dtype.type(1)
+    dc, dc_prev = np.zeros((n, u), dz_all.dtype), np.empty((n, u), dz_all.dtype)
+    for step in range(t - 1, -1, -1):
+        lstm_step_backward(dh_all[step], dc, gates[step], c_all[step], tanh_c[step], dz_all[step], dc_prev)
+        dc, dc_prev = dc_prev, dc
+        if step:
+            gemm(address, NO_TRANS, trans, n, u, width, one, dz_all[step].ctypes.data, width,
+                 recurrent.ctypes.data, recurrent.shape[1], one, dh_all[step - 1].ctypes.data, u)
 
 
 @njit(**_opts)

@@ -94,6 +94,41 @@ class RecurrentOps:
         dz_out[:, 3 * u:] = dh * tanh_c * o * (1 - o)
         return dc * f
 
+    def lstm_steps(self, xw, recurrent, h_all, c_all, gates, tanh_c):
+        """Every step of an LSTM over a sequence, time-major: for t = 0 .. T - 1,
+        ``z = xw[t] + h_all[t] @ recurrent`` (``h_0 = 0`` adds nothing at t = 0), then
+        :meth:`lstm_step` from ``z`` and ``c_all[t]`` into ``h_all[t + 1]``,
+        ``c_all[t + 1]``, ``gates[t]`` and ``tanh_c[t]``.
+
+        ``xw`` (T, N, 4U) holds ``x_t W + b`` and is overwritten with the ``z``s; with one
+        step only, (1, N, 4U), it is the same at every step (a repeated input) and is kept.
+        ``h_all`` and ``c_all`` are (T + 1, N, U) with ``h_0 = c_0 = 0`` at ``[0]``."""
+        t = gates.shape[0]
+        for step in range(t):
+            if len(xw) == t:
+                z = xw[step]
+            else:
+                z = self.empty(xw[0].shape, xw.dtype)
+                self.assign(z, xw[0])
+            if step:
+                self.matmul(h_all[step], recurrent, out=z, accumulate=True)
+            self.lstm_step(z, c_all[step], h_all[step + 1], c_all[step + 1], gates[step], tanh_c[step])
+
+    def lstm_steps_backward(self, dh_all, gates, c_all, tanh_c, recurrent_t, dz_all):
+        """The backward of :meth:`lstm_steps`: for t = T - 1 .. 0, :meth:`lstm_step_backward`
+        of step t into ``dz_all[t]``, then the gradient carried to ``h_{t-1}``,
+        ``dz_all[t] @ R^T``, added into ``dh_all[t - 1]`` (``recurrent_t`` is ``R^T``, from
+        :meth:`transposed`; unused when T = 1).
+
+        ``dh_all`` (T, N, U) holds each step's gradient from the layer's output and
+        receives the carried ones; the cell's gradient starts at zero after the last step."""
+        t, n, _ = dz_all.shape
+        dc = self.alloc((n, dh_all.shape[2]), dz_all.dtype)
+        for step in reversed(range(t)):
+            dc = self.lstm_step_backward(dh_all[step], dc, gates[step], c_all[step], tanh_c[step], dz_all[step])
+            if step:
+                self.matmul(dz_all[step], recurrent_t, out=dh_all[step - 1], accumulate=True)
+
     def gru_step(self, xw, rec, h_prev, h_out, gates_out):
         """One GRU step. Writes ``h`` and the gates ``[z, r, hh]`` (N, 3U)."""
         u = h_prev.shape[1]

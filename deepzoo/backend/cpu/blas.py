@@ -1,0 +1,84 @@
+"""NumPy's own BLAS product, callable from inside a numba kernel.
+
+A recurrent layer runs one small product per step (32 x 128 times 128 x 512 for
+the Keras adder), each followed by the step's kernel. From Python that is three
+calls per step (the product, the addition of its result, the kernel), and their
+dispatch costs about as much as a fifth of the step's work. Inside one numba
+loop over the steps the same products cost nothing extra, provided numba can
+reach BLAS's ``gemm``.
+
+numba's ``np.dot`` would reach it through SciPy, whose wheel brings a second
+OpenBLAS with its own threads, which would compete with NumPy's for the cores.
+So this module finds ``cblas_sgemm``/``cblas_dgemm`` in the library NumPy itself
+loaded (threadpoolctl knows its file), and :func:`gemm` calls it by address. The
+address is an argument of the kernels, not a constant in them, so numba still
+caches them on disk.
+
+Only the 64-bit-integer interface of OpenBLAS is used (``scipy_cblas_sgemm64_``
+in NumPy's wheels from PyPI, ``cblas_sgemm64_`` in other ILP64 builds). With any
+other BLAS (MKL, Accelerate, a 32-bit-integer build) :func:`gemm_address` is 0
+and the caller keeps its Python loop over the steps, which gives the same results.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+#: CBLAS's codes for row-major storage, no transpose and transpose
+ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
+
+# the symbols tried, in order, for each dtype (64-bit integers in both)
+_SYMBOLS = {np.dtype(np.float32): ("scipy_cblas_sgemm64_", "cblas_sgemm64_"),
+            np.dtype(np.float64): ("scipy_cblas_dgemm64_", "cblas_dgemm64_")}
+
+
+@functools.cache
+def gemm_address(dtype) -> int:
+    """The address of ``cblas_?gemm`` (64-bit integers) in NumPy's OpenBLAS for ``dtype``
+    (float32 or float64), or 0 when there is none to use (see the module)."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        paths = [lib["filepath"] for lib in threadpool_info()
+                 if lib.get("user_api") == "blas" and lib.get("internal_api") == "openblas"]
+        for path in paths:
+            library = ctypes.CDLL(path)
+            for name in _SYMBOLS.get(np.dtype(dtype), ()):
+                function = getattr(library, name, None)
+                if function is not None:
+                    return ctypes.cast(function, ctypes.c_void_p).value or 0
+    except (OSError, ImportError, ValueError):
+        pass
+    return 0
+
+
+@intrinsic
+def gemm(typingctx, address, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
+    """``C = alpha op(A) op(B) + beta C`` through ``cblas_?gemm`` at ``address`` (an
+    integer from :func:`gemm_address`), row-major. ``trans_a``/``trans_b`` are
+    :data:`NO_TRANS` or :data:`TRANS`; ``a``, ``b``, ``c`` the arrays' data addresses
+    (``x.ctypes.data``); dimensions and leading dimensions are 64-bit integers.
+    ``alpha`` and ``beta`` have the arrays' float type."""
+    signature = types.void(types.intp, types.int32, types.int32, types.int64, types.int64, types.int64,
+                           alpha, types.intp, types.int64, types.intp, types.int64, beta, types.intp,
+                           types.int64)
+
+    def codegen(context, builder, sig, args):
+        address, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc = args
+        i32, i64, pointer = ir.IntType(32), ir.IntType(64), ir.IntType(8).as_pointer()
+        real = context.get_value_type(sig.args[6])
+        function_type = ir.FunctionType(ir.VoidType(), [i32, i32, i32, i64, i64, i64, real, pointer, i64,
+                                                        pointer, i64, real, pointer, i64])
+        function = builder.inttoptr(address, function_type.as_pointer())
+        builder.call(function, [ir.Constant(i32, ROW_MAJOR), trans_a, trans_b, m, n, k, alpha,
+                                builder.inttoptr(a, pointer), lda, builder.inttoptr(b, pointer), ldb, beta,
+                                builder.inttoptr(c, pointer), ldc])
+        return context.get_dummy_value()
+
+    return signature, codegen
