@@ -41,6 +41,7 @@ import numpy as np
 from ...errors import ConfigError
 from ..reference import Ops
 from . import memory
+from .blas import gemm_address
 from .threads import Contention, Workers, default_threads
 
 #: products without a split in between after which BLAS may use its threads again
@@ -154,7 +155,9 @@ class CPUOpsBase(Ops):
     def describe(self) -> str:
         allocator = "freed memory kept for reuse (glibc thresholds raised)" if memory.kept() \
             else "system allocator defaults"
+        steps = "inside numba, calling NumPy's OpenBLAS" if gemm_address(np.float32) else \
+            "as a Python loop (NumPy's BLAS is not OpenBLAS with 64-bit integers)"
         return (f"numba: numba-compiled CPU kernels, {self.threads} thread(s) of deepzoo's own (numba's "
                 f"threading layer unused: no prange; helpers held to cores other than the caller's), "
                 f"BLAS kept to one thread inside them and while other programs compete for the cores; "
-                f"{allocator}")
+                f"an LSTM's steps over a sequence run {steps}; {allocator}")
