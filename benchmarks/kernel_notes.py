@@ -57,6 +57,10 @@
    products: the Keras adder's encoder (7 steps) and decoder (4 steps of a repeated
    input), 32 x 128 cells; and the Keras adder's training step with each, alternating
    in one process.
+12. Products that add into their output (the kernels' gradients): BLAS's ``gemm`` with
+   beta = 1 (``blas.gemm_add``, what deepzoo uses) against NumPy's ``matmul`` into a
+   temporary and an add, at the Keras adder's and the MNIST MLP's shapes; and the two
+   models' training steps with each, alternating in one process.
 """
 
 from __future__ import annotations
@@ -693,6 +697,65 @@ def adder_step_ways():
         f"{way} {np.median(times) * 1e3:.2f} ms" for way, times in steps.items()))
 
 
+def added_products(rng):
+    """``out += op(a) @ op(b)`` with beta = 1 against a temporary and an add (medians of five
+    alternating rounds' bests), then whole training steps with each (blocks of 20 steps)."""
+    import workloads
+
+    import deepzoo as dz
+    from deepzoo.backend.cpu import dense_kernels as kd
+    from deepzoo.backend.cpu.base import flat
+
+    def through_temporary(ops, a, b, out, accumulate):  # what CPUDenseOps._matmul did before
+        if not accumulate:
+            return np.matmul(a, b, out=out)
+        tmp = ops._scratch.setdefault(("kernel_notes", out.shape, out.dtype), np.empty_like(out))
+        np.matmul(a, b, out=tmp)
+        kd.add_into(flat(out), flat(tmp))
+        return out
+
+    ops = NumbaCPUOps()
+    for rows, k, n, what in ((192, 128, 512, "the Keras adder's encoder R"), (32, 128, 512, "its decoder W"),
+                             (64, 784, 512, "the MLP's first kernel")):
+        a = rng.standard_normal((rows, k)).astype(np.float32)
+        b = rng.standard_normal((rows, n)).astype(np.float32)
+        out = np.zeros((k, n), np.float32)
+        ways = {"beta = 1": functools.partial(ops._matmul, a.T, b, out, True),
+                "temporary": functools.partial(through_temporary, ops, a.T, b, out, True)}
+        times = {way: [] for way in ways}
+        for _ in range(5):
+            for way, run in ways.items():
+                times[way].append(best(run, 300))
+        print(f"({rows}, {k})^T @ ({rows}, {n}) added ({what}): " + ", ".join(
+            f"{way} {np.median(t) * 1e6:.1f} us" for way, t in times.items()))
+
+    x, y, _ = workloads.mnist_like(64)
+    mlp = dz.Sequential([dz.Dense(512, activation="relu"), dz.Dropout(0.2), dz.Dense(512, activation="relu"),
+                         dz.Dropout(0.2), dz.Dense(10, activation="softmax")], input_shape=(784,), seed=0)
+    mlp.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
+    adder, ax, ay = workloads.deepzoo_adder_model(32, 128, 128, 4)
+    adder.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
+    for name, model, xb, yb in (("the MNIST MLP, batch 64", mlp, x, y),
+                                ("the Keras adder, batch 32", adder, ax, ay)):
+        model_ops, steps = model.ops, {"beta = 1": [], "temporary": []}
+        try:
+            for _ in range(50):
+                for way in steps:
+                    if way == "temporary":
+                        model_ops._matmul = functools.partial(through_temporary, model_ops)
+                    else:
+                        model_ops.__dict__.pop("_matmul", None)
+                    for i in range(23):
+                        start = time.perf_counter()
+                        model.train_on_batch(xb, yb)
+                        if i >= 3:
+                            steps[way].append(time.perf_counter() - start)
+        finally:
+            model_ops.__dict__.pop("_matmul", None)
+        print(f"  {name}, training step medians: " + ", ".join(
+            f"{way} {np.median(t) * 1e3:.2f} ms" for way, t in steps.items()))
+
+
 def main(parts):
     rng = np.random.default_rng(0)
     if 5 in parts:
@@ -735,7 +798,9 @@ def main(parts):
         for t, repeated in ((7, False), (4, True)):
             lstm_sequence_ways(rng, NumbaCPUOps(), t, repeated)
         adder_step_ways()
+    if 12 in parts:
+        added_products(rng)
 
 
 if __name__ == "__main__":
-    main({int(part) for part in sys.argv[1:]} or set(range(1, 12)))
+    main({int(part) for part in sys.argv[1:]} or set(range(1, 13)))

@@ -42,6 +42,24 @@ def test_matmul(host_ops, rng, dtype, trans_a, trans_b, accumulate):
     close(host_ops.matmul(a, b, trans_a, trans_b), REF.matmul(a, b, trans_a, trans_b), dtype)
 
 
+@pytest.mark.parametrize("trans_a", [False, True])
+@pytest.mark.parametrize("trans_b", [False, True])
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+@pytest.mark.parametrize("m,k,n", [(70, 33, 67), (20, 130, 5), (65, 17, 1), (1, 9, 40)])
+def test_matmul_adds_into_its_output_whatever_the_layout(host_ops, rng, dtype, trans_a, trans_b, layout,
+                                                         m, k, n):
+    """``accumulate``: the CPU adds through BLAS's beta = 1 where the arrays are contiguous
+    (or transposes of contiguous ones), through a temporary where they are not."""
+    step = 2 if layout == "strided" else 1
+    a = randn(rng, (k, m * step) if trans_a else (m, k * step), dtype)[:, ::step]
+    b = randn(rng, (n, k * step) if trans_b else (k, n * step), dtype)[:, ::step]
+    start = randn(rng, (m, n), dtype)
+    out_ref, out = start.copy(), start.copy()
+    REF.matmul(a, b, trans_a, trans_b, out=out_ref, accumulate=True)
+    host_ops.matmul(a, b, trans_a, trans_b, out=out, accumulate=True)
+    close(out, out_ref, dtype)
+
+
 @pytest.mark.parametrize("m,k,n", [(1, 1, 1), (70, 33, 67), (3, 130, 5), (65, 17, 1)])
 def test_matmul_shapes_that_do_not_divide_the_tiles(host_ops, rng, m, k, n):
     """Edges of the GPU's 64 x 64 x 16 tiles; on the CPU just more shapes."""

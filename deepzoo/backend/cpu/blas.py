@@ -27,8 +27,10 @@ import functools
 
 import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import njit, types
 from numba.extending import intrinsic
+
+from .jit import CACHE, recover_from_bad_cache_files
 
 #: CBLAS's codes for row-major storage, no transpose and transpose
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
@@ -82,3 +84,19 @@ def gemm(typingctx, address, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, b
         return context.get_dummy_value()
 
     return signature, codegen
+
+
+@njit(cache=CACHE, nogil=True)
+def gemm_add(a, trans_a, b, trans_b, c, address):
+    """``c += op(a) @ op(b)`` through ``cblas_?gemm`` at ``address`` with beta = 1, where
+    ``op(x)`` is ``x`` (:data:`NO_TRANS`) or ``x.T`` (:data:`TRANS`); all three arrays
+    C-contiguous, none empty. (NumPy's ``matmul`` has no beta: adding its result
+    takes a temporary and another pass over ``c``.)"""
+    m, n = c.shape
+    k = a.shape[0] if trans_a == TRANS else a.shape[1]
+    one = c.dtype.type(1)
+    gemm(address, trans_a, trans_b, m, n, k, one, a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1],
+         one, c.ctypes.data, n)
+
+
+recover_from_bad_cache_files(globals())

@@ -15,6 +15,7 @@ from ..reference.dense import dropout_threshold
 from ..reference.elementwise import ACTIVATION_CODES
 from . import dense_kernels as k
 from .base import NOT_GIVEN, CPUOpsBase, flat
+from .blas import NO_TRANS, TRANS, gemm_add, gemm_address
 from .threads import one_blas_thread
 
 # Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS, and
@@ -60,6 +61,12 @@ class CPUDenseOps(CPUOpsBase):
         """``out (+)= a @ b`` on this thread."""
         if not accumulate:
             return np.matmul(a, b, out=out)
+        address = gemm_address(out.dtype)
+        if address and a.size and b.size and out.flags.c_contiguous and a.dtype == b.dtype == out.dtype:
+            (a_c, trans_a), (b_c, trans_b) = _stored(a), _stored(b)
+            if a_c is not None and b_c is not None:
+                gemm_add(a_c, trans_a, b_c, trans_b, out, address)  # beta = 1: no temporary
+                return out
         key = (out.shape, out.dtype)
         tmp = self._scratch.get(key)
         if tmp is None:
@@ -202,3 +209,13 @@ class CPUDenseOps(CPUOpsBase):
         k.dropout(flat(x), np.uint64(key & 0xFFFFFFFF), np.uint64(key >> 32),
                   np.uint64(dropout_threshold(rate)), x.dtype.type(1.0 / (1.0 - rate)), flat(out))
         return out
+
+
+def _stored(x):
+    """``(array, NO_TRANS)`` for a C-contiguous ``x``, ``(x.T, TRANS)`` for the transpose of
+    one, else ``(None, None)``: how :func:`~deepzoo.backend.cpu.blas.gemm_add` takes it."""
+    if x.flags.c_contiguous:
+        return x, NO_TRANS
+    if x.T.flags.c_contiguous:
+        return x.T, TRANS
+    return None, None
