@@ -31,6 +31,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from .jit import CACHE, recover_from_bad_cache_files
+from .threads import blas_libraries
 
 #: CBLAS's codes for row-major storage, no transpose and transpose
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
@@ -45,17 +46,13 @@ def gemm_address(dtype) -> int:
     """The address of ``cblas_?gemm`` (64-bit integers) in NumPy's OpenBLAS for ``dtype``
     (float32 or float64), or 0 when there is none to use (see the module)."""
     try:
-        from threadpoolctl import threadpool_info
-
-        paths = [lib["filepath"] for lib in threadpool_info()
-                 if lib.get("user_api") == "blas" and lib.get("internal_api") == "openblas"]
-        for path in paths:
+        for path in [lib.filepath for lib in blas_libraries() if lib.internal_api == "openblas"]:
             library = ctypes.CDLL(path)
             for name in _SYMBOLS.get(np.dtype(dtype), ()):
                 function = getattr(library, name, None)
                 if function is not None:
                     return ctypes.cast(function, ctypes.c_void_p).value or 0
-    except (OSError, ImportError, ValueError):
+    except (OSError, AttributeError, ValueError):
         pass
     return 0
 

@@ -102,12 +102,13 @@ def lstm_steps_float32(xw, recurrent, h_all, c_all, gates, tanh_c, address):
     u = recurrent.shape[0]
     one = np.float32(1)
     repeated = xw.shape[0] != t
-    z = np.empty((n, width), np.float32) if repeated else xw[0]
+    copy = np.empty((n if repeated else 0, width), np.float32)
     for step in range(t):
-        if repeated:
-            z[:] = xw[0]
-        else:
-            z = xw[step]
+        z = copy if repeated else xw[step]
+        for b in range(copy.shape[0]):  # a repeated input: its rows, copied
+            row, source = copy[b], xw[0, b]
+            for j in range(width):
+                row[j] = source[j]
         if step:
             gemm(address, NO_TRANS, NO_TRANS, n, width, u, one, h_all[step].ctypes.data, u,
                  recurrent.ctypes.data, width, one, z.ctypes.data, width)

@@ -24,6 +24,7 @@ core other than the caller's (:class:`_Placement` says why).
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import queue
 import threading
@@ -258,6 +259,13 @@ class _Helper:
                 self.done.put(error)
 
 
+@functools.cache
+def blas_libraries() -> list:
+    """threadpoolctl's controllers of the BLAS libraries loaded (NumPy's), found once: finding
+    them scans every library the process has loaded."""
+    return ThreadpoolController().select(user_api="blas").lib_controllers
+
+
 class _OneBlasThread:
     """BLAS on one thread while any thread is inside; the count it had before, after.
 
@@ -277,7 +285,7 @@ class _OneBlasThread:
         with self._lock:
             if self._inside == 0:
                 if self._libraries is None:
-                    self._libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+                    self._libraries = blas_libraries()
                 self._saved = [(lib, lib.num_threads) for lib in self._libraries]
                 for lib in self._libraries:
                     lib.set_num_threads(1)
