@@ -68,7 +68,7 @@ class CPURecurrentOps(CPUOpsBase):
 
     # The steps of a sequence run as one numba call each way, with the per-step products
     # inside it (see blas.py). The Keras adder's encoder, 7 steps of 32 x 128 cells:
-    # forward 267 against 303 us, backward 238 against 273 us for the reference's loop
+    # forward 267 against 288 us, backward 235 against 258 us for the reference's loop
     # over the same kernels (benchmarks/kernel_notes.py 11). Without NumPy's OpenBLAS,
     # and forward in float64 (whose step takes NumPy's tanh), that loop runs instead.
     def lstm_steps(self, xw, recurrent, h_all, c_all, gates, tanh_c):
