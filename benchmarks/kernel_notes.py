@@ -61,6 +61,10 @@
    beta = 1 (``blas.gemm_add``, what deepzoo uses) against NumPy's ``matmul`` into a
    temporary and an add, at the Keras adder's and the MNIST MLP's shapes; and the two
    models' training steps with each, alternating in one process.
+13. Where LeNet-5's training step waits: for each of its four splits over the two
+   threads (the two convolutions with their pooling, forward and backward), how long
+   each thread's piece takes, how long after the split began the helper starts its
+   piece, and how long the caller then waits for it; medians over 200 steps.
 """
 
 from __future__ import annotations
@@ -756,6 +760,61 @@ def added_products(rng):
             f"{way} {np.median(t) * 1e3:.2f} ms" for way, t in steps.items()))
 
 
+def lenet_split_timeline():
+    """The four splits of LeNet-5's training step, timed piece by piece (see part 13)."""
+    import threading
+
+    import workloads
+
+    import deepzoo as dz
+
+    model = workloads._lenet_model()
+    model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
+    x, y, _ = workloads.mnist_like(64)
+    x = x.reshape(-1, 28, 28, 1)
+    for _ in range(30):
+        model.train_on_batch(x, y)
+    splits, plain_split = [], Workers.split
+
+    def timed_split(workers, n, work, min_size=1):
+        caller, record = threading.get_ident(), {"pieces": []}
+
+        def timed(start, stop):
+            begin = time.perf_counter()
+            result = work(start, stop)
+            record["pieces"].append((threading.get_ident() == caller, begin, time.perf_counter()))
+            return result
+
+        record["begin"] = time.perf_counter()
+        results = plain_split(workers, n, timed, min_size)
+        record["end"] = time.perf_counter()
+        splits.append(record)
+        return results
+
+    found = {}
+    Workers.split = timed_split
+    try:
+        for _ in range(200):
+            splits.clear()
+            model.train_on_batch(x, y)
+            shared = [r for r in splits if len({own for own, _, _ in r["pieces"]}) == 2]
+            for i, record in enumerate(shared):
+                (_, mine0, mine1), = [p for p in record["pieces"] if p[0]]
+                (_, its0, its1), = [p for p in record["pieces"] if not p[0]]
+                for name, value in (("whole split", record["end"] - record["begin"]),
+                                    ("caller's piece", mine1 - mine0), ("helper's piece", its1 - its0),
+                                    ("helper starts after", its0 - record["begin"]),
+                                    ("caller then waits", record["end"] - mine1)):
+                    found.setdefault(i, {}).setdefault(name, []).append(value)
+    finally:
+        Workers.split = plain_split
+    names = ["the first convolution and pooling", "the second convolution and pooling",
+             "the second's backward", "the first's backward"]
+    for i, times in found.items():
+        print(f"LeNet-5, batch 64, {names[i] if i < len(names) else f'split {i}'}: " + ", ".join(
+            f"{name} {np.median(t) * 1e6:.0f} us" for name, t in times.items()))
+
+
 def main(parts):
     rng = np.random.default_rng(0)
     if 5 in parts:
@@ -800,7 +859,9 @@ def main(parts):
         adder_step_ways()
     if 12 in parts:
         added_products(rng)
+    if 13 in parts:
+        lenet_split_timeline()
 
 
 if __name__ == "__main__":
-    main({int(part) for part in sys.argv[1:]} or set(range(1, 13)))
+    main({int(part) for part in sys.argv[1:]} or set(range(1, 14)))
