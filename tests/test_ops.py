@@ -57,7 +57,9 @@ def test_matmul_adds_into_its_output_whatever_the_layout(host_ops, rng, dtype, t
     out_ref, out = start.copy(), start.copy()
     REF.matmul(a, b, trans_a, trans_b, out=out_ref, accumulate=True)
     host_ops.matmul(a, b, trans_a, trans_b, out=out, accumulate=True)
-    close(out, out_ref, dtype)
+    # sums of k products in another order (a GPU's): rounding grows with k
+    atol = k * tol(dtype)["atol"]
+    np.testing.assert_allclose(out, out_ref, rtol=tol(dtype)["rtol"], atol=atol)
 
 
 @pytest.mark.parametrize("m,k,n", [(1, 1, 1), (70, 33, 67), (3, 130, 5), (65, 17, 1)])
