@@ -104,15 +104,13 @@ class RecurrentOps:
         step only, (1, N, 4U), it is the same at every step (a repeated input) and is kept.
         ``h_all`` and ``c_all`` are (T + 1, N, U) with ``h_0 = c_0 = 0`` at ``[0]``."""
         t = gates.shape[0]
+        if len(xw) != t:  # a repeated input: its T steps, as a new array
+            n = xw.shape[1]
+            xw = self.reshape(self.repeat_steps(self.reshape(xw, (1, -1)), t), (t, n, -1))
         for step in range(t):
-            if len(xw) == t:
-                z = xw[step]
-            else:
-                z = self.empty(xw[0].shape, xw.dtype)
-                self.assign(z, xw[0])
             if step:
-                self.matmul(h_all[step], recurrent, out=z, accumulate=True)
-            self.lstm_step(z, c_all[step], h_all[step + 1], c_all[step + 1], gates[step], tanh_c[step])
+                self.matmul(h_all[step], recurrent, out=xw[step], accumulate=True)
+            self.lstm_step(xw[step], c_all[step], h_all[step + 1], c_all[step + 1], gates[step], tanh_c[step])
 
     def lstm_steps_backward(self, dh_all, gates, c_all, tanh_c, recurrent_t, dz_all):
         """The backward of :meth:`lstm_steps`: for t = T - 1 .. 0, :meth:`lstm_step_backward`
