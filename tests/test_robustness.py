@@ -150,3 +150,31 @@ def test_a_ctrl_c_held_back_during_an_import_arrives_when_it_is_done():
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, found)
+
+
+def test_models_train_with_numbas_jit_turned_off_for_debugging():
+    """``NUMBA_DISABLE_JIT=1`` runs the CPU's kernels as Python, where BLAS cannot be called
+    by address (``deepzoo/backend/cpu/blas.py``): the LSTM's steps and the products that add
+    into their output then take NumPy's path, and give the compiled path's results."""
+    script = (
+        "import numpy as np, deepzoo as dz\n"
+        "rng = np.random.default_rng(0)\n"
+        "lstm = dz.Sequential([dz.LSTM(8), dz.RepeatVector(2), dz.LSTM(8, return_sequences=True),\n"
+        "                      dz.TimeDistributed(dz.Dense(3, activation='softmax'))],\n"
+        "                     input_shape=(4, 3), seed=0)\n"
+        "mlp = dz.Sequential([dz.Dense(64, activation='relu'), dz.Dense(3, activation='softmax')],\n"
+        "                    input_shape=(20,), seed=0)\n"
+        "x1 = rng.random((16, 4, 3), np.float32)\n"
+        "y1 = np.eye(3, dtype=np.float32)[rng.integers(0, 3, (16, 2))]\n"
+        "x2, y2 = rng.random((64, 20), np.float32), np.eye(3, dtype=np.float32)[rng.integers(0, 3, 64)]\n"
+        "for model, x, y in ((lstm, x1, y1), (mlp, x2, y2)):\n"
+        "    model.compile(optimizer='adam', loss='categorical_crossentropy')\n"
+        "    print(model.train_on_batch(x, y), model.train_on_batch(x, y))\n")
+    results = {}
+    for disabled in ("1", "0"):
+        env = {**os.environ, "NUMBA_DISABLE_JIT": disabled}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        results[disabled] = np.array(done.stdout.split(), dtype=float)
+    np.testing.assert_allclose(results["1"], results["0"], rtol=1e-5)

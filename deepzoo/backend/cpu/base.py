@@ -156,7 +156,7 @@ class CPUOpsBase(Ops):
         allocator = "freed memory kept for reuse (glibc thresholds raised)" if memory.kept() \
             else "system allocator defaults"
         steps = "inside numba, calling NumPy's OpenBLAS" if gemm_address(np.float32) else \
-            "as a Python loop (NumPy's BLAS is not OpenBLAS with 64-bit integers)"
+            "as a Python loop (NumPy's BLAS is not OpenBLAS with 64-bit integers, or numba's JIT is off)"
         return (f"numba: numba-compiled CPU kernels, {self.threads} thread(s) of deepzoo's own (numba's "
                 f"threading layer unused: no prange; helpers held to cores other than the caller's), "
                 f"BLAS kept to one thread inside them and while other programs compete for the cores; "

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import functools
 
+import numba
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
@@ -47,7 +48,11 @@ _SYMBOLS = {np.dtype(np.float32): ("scipy_cblas_sgemm64_", "cblas_sgemm64_"),
 @functools.cache
 def gemm_address(dtype) -> int:
     """The address of ``cblas_?gemm`` (64-bit integers) in NumPy's OpenBLAS for ``dtype``
-    (float32 or float64), or 0 when there is none to use (see the module)."""
+    (float32 or float64), or 0 when there is none to use (see the module), or when numba
+    runs the kernels as Python (``NUMBA_DISABLE_JIT=1``, for debugging): :func:`gemm`
+    exists only in compiled code."""
+    if numba.config.DISABLE_JIT:
+        return 0
     try:
         for path in [lib.filepath for lib in blas_libraries() if lib.internal_api == "openblas"]:
             library = ctypes.CDLL(path)
