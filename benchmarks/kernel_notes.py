@@ -65,10 +65,16 @@
    threads (the two convolutions with their pooling, forward and backward), how long
    each thread's piece takes, how long after the split began the helper starts its
    piece, and how long the caller then waits for it; medians over 200 steps.
+14. Products with a thin side whole and in pieces of at most 10^6 multiply-adds, which
+   OpenBLAS's small-product kernels run without packing (``deepzoo/backend/cpu/blas.py``):
+   on BLAS's two threads and held to one, with the cut ``dense._pieces`` chooses;
+   and the Keras adder's training step with and without the pieces, alternating in
+   one process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import sys
@@ -815,6 +821,80 @@ def lenet_split_timeline():
             f"{name} {np.median(t) * 1e6:.0f} us" for name, t in times.items()))
 
 
+def thin_product_ways(rng, ops, limit, m, k, n, gradient):
+    """The whole product and its pieces under ``limit`` multiply-adds: ``(m x k) @ (k x n)``
+    cut into rows, or, for a ``gradient``, ``(m x k)^T @ (m x n)`` added into its output
+    and cut along the sum. Returns both, the count of pieces, and ``dense._pieces``'s
+    arguments for this product."""
+    rand = functools.partial(rng.standard_normal, dtype=np.float32)
+    if gradient:
+        a, b, out = rand((m, k)), rand((m, n)), np.zeros((k, n), np.float32)
+        count = -(-m // max(1, limit // (k * n)))
+        size = -(-m // count)
+        return (lambda: ops._product(a.T, b, out, True),
+                lambda: [ops._product(a[s:s + size].T, b[s:s + size], out, True) for s in range(0, m, size)],
+                count, (a.T, b, True))
+    a, b, out = rand((m, k)), rand((k, n)), np.empty((m, n), np.float32)
+    count = -(-m // max(1, limit // (k * n)))
+    size = -(-m // count)
+    return (lambda: ops._product(a, b, out, False),
+            lambda: [ops._product(a[s:s + size], b, out[s:s + size], False) for s in range(0, m, size)],
+            count, (a, b, False))
+
+
+def small_products(rng):
+    """Thin products whole and in pieces under OpenBLAS's small-product limit, on BLAS's own
+    threads and held to one (medians of five alternating rounds' bests), then the Keras
+    adder's training step with and without pieces (blocks of 20 steps)."""
+    import workloads
+
+    import deepzoo as dz
+    from deepzoo.backend.cpu import dense
+    from deepzoo.backend.cpu.blas import small_product_limit
+
+    limit = small_product_limit()
+    if not limit:
+        print("NumPy's BLAS has no small-product kernels here (not OpenBLAS for AVX-512): nothing to measure")
+        return
+    ops = NumbaCPUOps()
+    cases = (("the Keras adder's encoder input, (224 x 11) @ (11 x 512)", 224, 11, 512, False),
+             ("its kernel's gradient, (224 x 11)^T @ (224 x 512), added", 224, 11, 512, True),
+             ("a wide output, (160 x 25) @ (25 x 512)", 160, 25, 512, False),
+             ("a narrow output, (2048 x 64) @ (64 x 120)", 2048, 64, 120, False),
+             ("a narrow output, (2048 x 150) @ (150 x 16)", 2048, 150, 16, False))
+    for title, m, k, n, gradient in cases:
+        whole, pieces, count, arguments = thin_product_ways(rng, ops, limit, m, k, n, gradient)
+        line = []
+        for held in (False, True):
+            times = {"whole": [], f"{count} pieces": []}
+            for _ in range(5):
+                with one_blas_thread() if held else contextlib.nullcontext():
+                    times["whole"].append(best(whole, 300))
+                    times[f"{count} pieces"].append(best(pieces, 300))
+                    chosen = dense._pieces(*arguments)
+            picks = "pieces" if any(chosen) else "whole"
+            line.append(("held to one thread: " if held else "on BLAS's threads: ") + ", ".join(
+                f"{way} {np.median(t) * 1e6:.1f} us" for way, t in times.items()) + f" (deepzoo: {picks})")
+        print(f"{title}\n  " + "\n  ".join(line))
+
+    model, x, y = workloads.deepzoo_adder_model(32, 128, 128, 4)
+    model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
+    steps = {"pieces": [], "whole": []}
+    try:
+        for _ in range(60):
+            for way in steps:
+                dense.small_product_limit = small_product_limit if way == "pieces" else (lambda: 0)
+                for i in range(23):
+                    start = time.perf_counter()
+                    model.train_on_batch(x, y)
+                    if i >= 3:
+                        steps[way].append(time.perf_counter() - start)
+    finally:
+        dense.small_product_limit = small_product_limit
+    print("  the Keras adder's training step, batch 32, medians: " + ", ".join(
+        f"{way} {np.median(t) * 1e3:.2f} ms" for way, t in steps.items()))
+
+
 def main(parts):
     rng = np.random.default_rng(0)
     if 5 in parts:
@@ -861,7 +941,9 @@ def main(parts):
         added_products(rng)
     if 13 in parts:
         lenet_split_timeline()
+    if 14 in parts:
+        small_products(rng)
 
 
 if __name__ == "__main__":
-    main({int(part) for part in sys.argv[1:]} or set(range(1, 14)))
+    main({int(part) for part in sys.argv[1:]} or set(range(1, 15)))

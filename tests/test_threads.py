@@ -1,5 +1,6 @@
 """Splitting one op over threads (deepzoo.backend.cpu.threads) and what NumbaCPUOps does with it."""
 
+import contextlib
 import os
 import threading
 
@@ -269,3 +270,48 @@ def test_products_and_updates_are_cut_into_pieces_only_while_deepzoos_threads_ar
     step()
     assert len(products) > 1 and sum(products) == 600
     assert len(updates) > 1 and sum(updates) == 100
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_thin_products_are_cut_for_openblas_small_product_kernels(monkeypatch, dtype):
+    """Where NumPy's OpenBLAS has kernels for products of at most 10^6 multiply-adds, a
+    product with a thin side runs in pieces under that size: rows of the output, or
+    terms of the sum when adding into it; on BLAS's own two threads only as two pieces
+    of a wide output. Every way gives the whole product's result."""
+    from deepzoo.backend.cpu import dense
+
+    monkeypatch.setattr(dense, "small_product_limit", lambda: 1_000_000)  # whatever this BLAS is
+    rng = np.random.default_rng(0)
+    ops = NumbaCPUOps(threads=1)
+    pieces = []
+    whole = ops._product
+    monkeypatch.setattr(ops, "_product", lambda a, b, out, acc: pieces.append(a.shape) or whole(a, b, out, acc))
+
+    def run(a, b, accumulate=False, held=False):
+        pieces.clear()
+        start = rng.standard_normal((a.shape[0], b.shape[1])).astype(dtype)
+        out = start.copy()
+        with one_blas_thread() if held else contextlib.nullcontext():
+            ops._matmul(a, b, out, accumulate)
+        expected = (start if accumulate else 0) + a.astype(np.float64) @ b.astype(np.float64)
+        np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4 * a.shape[1])
+        return list(pieces)
+
+    def randn(*shape):
+        return rng.standard_normal(shape).astype(dtype)
+
+    # the Keras adder's encoder: 224 one-hot rows of 11 by 512 columns, in two pieces
+    assert run(randn(224, 11), randn(11, 512)) == [(112, 11), (112, 11)]
+    # its kernel's gradient, 11 x 512 summed over 224 rows: two halves of the sum
+    assert run(randn(224, 11).T, randn(224, 512), accumulate=True) == [(11, 112), (11, 112)]
+    # narrow outputs stay whole on BLAS's threads, and are cut while it is held to one
+    assert run(randn(2048, 64), randn(64, 120)) == [(2048, 64)]
+    held = run(randn(2048, 64), randn(64, 120), held=True)
+    assert len(held) == 16 and sum(rows for rows, _ in held) == 2048
+    # too few rows for a piece, b transposed, or a wide product: whole
+    assert run(randn(64, 784), randn(784, 512), held=True) == [(64, 784)]
+    assert run(randn(224, 11), randn(512, 11).T, held=True) == [(224, 11)]
+    assert run(randn(150, 16), randn(16, 20), held=True) == [(150, 16)]
+    # another BLAS: no pieces
+    monkeypatch.setattr(dense, "small_product_limit", lambda: 0)
+    assert run(randn(224, 11), randn(11, 512)) == [(224, 11)]

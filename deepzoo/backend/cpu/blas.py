@@ -40,6 +40,15 @@ from .threads import blas_libraries
 #: CBLAS's codes for row-major storage, no transpose and transpose
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
+# OpenBLAS's kernels for x86 CPUs with AVX-512 (its "SkylakeX" family, which it also
+# picks on AMD's Zen 4) include kernels for small products: one of at most 10^6
+# multiply-adds whose B is not transposed (row-major) runs without first packing A and B
+# into blocks. Where a product has a thin side, the packing costs more than the
+# arithmetic, and pieces under that size are faster than the whole
+# (benchmarks/kernel_notes.py 14).
+_SMALL_PRODUCT_CPUS = ("skylakex", "cooperlake", "sapphirerapids")
+_SMALL_PRODUCT = 1_000_000
+
 # the symbols tried, in order, for each dtype (64-bit integers in both)
 _SYMBOLS = {np.dtype(np.float32): ("scipy_cblas_sgemm64_", "cblas_sgemm64_"),
             np.dtype(np.float64): ("scipy_cblas_dgemm64_", "cblas_dgemm64_")}
@@ -62,6 +71,17 @@ def gemm_address(dtype) -> int:
                     return ctypes.cast(function, ctypes.c_void_p).value or 0
     except (OSError, AttributeError, ValueError):
         pass
+    return 0
+
+
+@functools.cache
+def small_product_limit() -> int:
+    """The most multiply-adds NumPy's OpenBLAS runs with its small-product kernels (see
+    above), or 0 where its BLAS has none (another CPU family, another BLAS)."""
+    for lib in blas_libraries():
+        architecture = str(getattr(lib, "architecture", "") or "").lower()
+        if lib.internal_api == "openblas" and architecture in _SMALL_PRODUCT_CPUS:
+            return _SMALL_PRODUCT
     return 0
 
 

@@ -200,7 +200,7 @@ class CPUConvOps(CPUOpsBase):
             part = self.im2col(x[start:stop], kernel.shape[:2], strides, dilation, pads,
                                out=cols[:(stop - start) * rows])
             out = z[start * rows:stop * rows]
-            np.matmul(part, k2, out=out)
+            self._matmul(part, k2, out, False)
             if bias is not None:
                 k.add_bias(out, bias)
             if activation is not None:

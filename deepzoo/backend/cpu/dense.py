@@ -17,7 +17,7 @@ from ..reference.dense import dropout_threshold
 from ..reference.elementwise import ACTIVATION_CODES
 from . import dense_kernels as k
 from .base import NOT_GIVEN, CPUOpsBase, flat
-from .blas import NO_TRANS, TRANS, gemm_add, gemm_address
+from .blas import NO_TRANS, TRANS, gemm_add, gemm_address, small_product_limit
 from .threads import one_blas_thread
 
 # Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS, and
@@ -60,7 +60,21 @@ class CPUDenseOps(CPUOpsBase):
         return out
 
     def _matmul(self, a, b, out, accumulate):
-        """``out (+)= a @ b`` on this thread."""
+        """``out (+)= a @ b`` on this thread, in pieces where BLAS runs those faster
+        (:func:`_pieces`)."""
+        rows, depth = _pieces(a, b, accumulate)
+        if rows:  # pieces of the output's rows
+            for start in range(0, a.shape[0], rows):
+                self._product(a[start:start + rows], b, out[start:start + rows], accumulate)
+            return out
+        if depth:  # pieces of the sum, each added in
+            for start in range(0, a.shape[1], depth):
+                self._product(a[:, start:start + depth], b[start:start + depth], out, True)
+            return out
+        return self._product(a, b, out, accumulate)
+
+    def _product(self, a, b, out, accumulate):
+        """``out (+)= a @ b`` on this thread, as one product."""
         if not accumulate:
             return np.matmul(a, b, out=out)
         address = gemm_address(out.dtype)
@@ -211,6 +225,38 @@ class CPUDenseOps(CPUOpsBase):
         k.dropout(flat(x), np.uint64(key & 0xFFFFFFFF), np.uint64(key >> 32),
                   np.uint64(dropout_threshold(rate)), x.dtype.type(1.0 / (1.0 - rate)), flat(out))
         return out
+
+
+def _pieces(a, b, accumulate):
+    """How to cut ``a @ b`` for OpenBLAS's small-product kernels (see ``blas.py``):
+    ``(rows, 0)`` for pieces of ``rows`` rows of ``a`` and the output, ``(0, depth)``
+    for pieces of ``depth`` terms of the sum (only when adding into the output), or
+    ``(0, 0)`` for the whole product.
+
+    A product with a thin side (few columns of ``a`` or of ``b``) spends most of its
+    time packing. Pieces of at most ``small_product_limit()`` multiply-adds skip the
+    packing and run on one thread, which pays when BLAS is held to one thread anyway
+    (``one_blas_thread``), and otherwise only for two pieces of a wide output: on both
+    threads, narrow products of this size are faster whole (benchmarks/kernel_notes.py 14).
+    Pieces are kept to at least 64 rows (or 128 terms), below which the whole product
+    is as fast.
+    """
+    limit = small_product_limit()
+    if not limit or not b.flags.c_contiguous or a.ndim != 2:
+        return 0, 0
+    (m, k), n = a.shape, b.shape[1]
+    held = one_blas_thread().held()
+    rows = limit // (k * n)
+    if m > rows >= 64:
+        count = -(-m // rows)
+        if held or (count <= 2 and n >= 256):
+            return -(-m // count), 0
+    depth = limit // (m * n)
+    if accumulate and k > depth >= 128 and a.T.flags.c_contiguous and gemm_address(a.dtype):
+        count = -(-k // depth)
+        if held or (count <= 2 and n >= 256):
+            return 0, -(-k // count)
+    return 0, 0
 
 
 def _stored(x):

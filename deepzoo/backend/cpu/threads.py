@@ -291,6 +291,10 @@ class _OneBlasThread:
                     lib.set_num_threads(1)
             self._inside += 1
 
+    def held(self) -> bool:
+        """Whether some thread is inside, so that BLAS runs on one thread now."""
+        return self._inside > 0
+
     def __exit__(self, *exc):
         with self._lock:
             self._inside -= 1
