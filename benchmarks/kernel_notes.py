@@ -68,8 +68,9 @@
 14. Products with a thin side whole and in pieces of at most 10^6 multiply-adds, which
    OpenBLAS's small-product kernels run without packing (``deepzoo/backend/cpu/blas.py``):
    on BLAS's two threads and held to one, with the cut ``dense._pieces`` chooses;
-   and the Keras adder's training step with and without the pieces, alternating in
-   one process.
+   a convolution's input gradient through its columns with the kernel's transpose as a
+   view and as a contiguous copy (which those kernels take); and the Keras adder's
+   training step with and without the pieces, alternating in one process.
 """
 
 from __future__ import annotations
@@ -876,6 +877,18 @@ def small_products(rng):
             line.append(("held to one thread: " if held else "on BLAS's threads: ") + ", ".join(
                 f"{way} {np.median(t) * 1e6:.1f} us" for way, t in times.items()) + f" (deepzoo: {picks})")
         print(f"{title}\n  " + "\n  ".join(line))
+
+    # a convolution's input gradient through the columns, dz k2^T: LeNet-5's second
+    # convolution, 4 images (400 rows), 16 filters of 5 x 5 x 6
+    dy, k2 = rng.standard_normal((400, 16), dtype=np.float32), rng.standard_normal((150, 16), dtype=np.float32)
+    k2t, dcols = np.ascontiguousarray(k2.T), np.empty((400, 150), np.float32)
+    times = {"k2.T a view": [], "k2^T a copy": []}
+    with one_blas_thread():
+        for _ in range(5):
+            times["k2.T a view"].append(best(lambda: np.matmul(dy, k2.T, out=dcols), 1000))
+            times["k2^T a copy"].append(best(lambda: np.matmul(dy, k2t, out=dcols), 1000))
+    print("LeNet-5's second convolution, dy (400 x 16) @ k2^T (16 x 150), one thread: " + ", ".join(
+        f"{way} {np.median(t) * 1e6:.1f} us" for way, t in times.items()))
 
     model, x, y = workloads.deepzoo_adder_model(32, 128, 128, 4)
     model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
