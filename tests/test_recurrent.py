@@ -178,6 +178,33 @@ def test_a_repeated_input_gives_what_the_repeated_sequence_gives(ops, cls, optio
         layer.forward(x, repeated_input=4)
 
 
+@pytest.mark.parametrize("cls", [dz.LSTM, dz.GRU, dz.SimpleRNN])
+@pytest.mark.parametrize("repeated", [0, 3])
+def test_recurrent_layers_write_every_array_they_take_unzeroed(host_ops, monkeypatch, cls, repeated):
+    """Arrays from ``ops.empty`` hold whatever the memory held (a state's first row, the
+    gates, the gradients through time): with NaN there, every output and gradient equals
+    what zeroed memory gives."""
+    rng = np.random.default_rng(4)
+    layer = cls(5, return_sequences=True)
+    layer.ops, layer.dtype = host_ops, np.dtype("float32")
+    layer.build((3, 4))
+    x = rng.standard_normal((6, 4) if repeated else (6, 3, 4)).astype(np.float32)
+    dy = rng.standard_normal((6, 3, 5)).astype(np.float32)
+    results = []
+    for poisoned in (False, True):
+        if poisoned:
+            empty = host_ops.empty
+            monkeypatch.setattr(host_ops, "empty", lambda shape, dtype="float32":
+                                host_ops.fill(empty(shape, dtype), np.nan))
+        layer.zero_grads()
+        y, backward = layer.forward(host_ops.asarray(x), training=True, repeated_input=repeated)
+        dx = backward(host_ops.asarray(dy))
+        results.append([np.array(host_ops.to_host(a)) for a in (y, dx, *layer.grads.values())])
+    for clean, poisoned in zip(*results):
+        assert np.isfinite(poisoned).all()
+        np.testing.assert_array_equal(poisoned, clean)
+
+
 def test_a_model_leaves_repeatvectors_copies_to_the_recurrent_layer_after_it():
     model = dz.Sequential([dz.LSTM(8), dz.RepeatVector(3), dz.GRU(6, return_sequences=True),
                            dz.TimeDistributed(dz.Dense(4, activation="softmax")), dz.Flatten(),

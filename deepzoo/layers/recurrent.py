@@ -93,6 +93,13 @@ class _Recurrent(Layer):
         ops.add_bias(xw, self._input_bias(self.params["bias"]))
         return xt, ops.reshape(xw, (t, n, -1))
 
+    def _states(self, t, n):
+        """A (T + 1, N, U) array for a state over T steps: ``[0]`` holds the zeros it starts
+        from; the steps write the rest, so only that row is zeroed."""
+        states = self.ops.empty((t + 1, n, self.units), self.dtype)
+        self.ops.fill(states[0], 0)
+        return states
+
     def check_repeated_input(self, x, repeats):
         """Raise a clear :class:`ShapeError` unless ``x`` is (N, F) and ``repeats`` steps of it
         make this built layer's input."""
@@ -206,7 +213,7 @@ class SimpleRNN(_Recurrent):
         ops, recurrent = self.ops, self.params["recurrent_kernel"]
         xt, xw = self._inputs_times_kernel(x, repeated_input)
         t, n, _ = xw.shape
-        h_all = ops.alloc((t + 1, n, self.units), self.dtype)
+        h_all = self._states(t, n)
         name, alpha = self.activation.op, self.activation.alpha
         for step in range(t):
             z = self._add_recurrent(xw[step], h_all, step, recurrent)
@@ -257,8 +264,7 @@ class LSTM(_Recurrent):
         ops, recurrent, u = self.ops, self.params["recurrent_kernel"], self.units
         xt, xw = self._inputs_times_kernel(x, repeated_input, expand=False)
         t, n = repeated_input or xw.shape[0], xw.shape[1]
-        h_all = ops.alloc((t + 1, n, u), self.dtype)
-        c_all = ops.alloc((t + 1, n, u), self.dtype)
+        h_all, c_all = self._states(t, n), self._states(t, n)
         gates = ops.empty((t, n, 4 * u), self.dtype)
         tanh_c = ops.empty((t, n, u), self.dtype)
         ops.lstm_steps(xw, recurrent, h_all, c_all, gates, tanh_c)
@@ -320,7 +326,7 @@ class GRU(_Recurrent):
         ops, recurrent, u = self.ops, self.params["recurrent_kernel"], self.units
         xt, xw = self._inputs_times_kernel(x, repeated_input)
         t, n, _ = xw.shape
-        h_all = ops.alloc((t + 1, n, u), self.dtype)
+        h_all = self._states(t, n)
         gates = ops.empty((t, n, 3 * u), self.dtype)
         rec_all = ops.empty((t, n, 3 * u), self.dtype)
         recurrent_bias = self.params["bias"][1]
