@@ -822,24 +822,28 @@ def lenet_split_timeline():
             f"{name} {np.median(t) * 1e6:.0f} us" for name, t in times.items()))
 
 
-def thin_product_ways(rng, ops, limit, m, k, n, gradient):
+def thin_product_ways(rng, limit, m, k, n, gradient):
     """The whole product and its pieces under ``limit`` multiply-adds: ``(m x k) @ (k x n)``
     cut into rows, or, for a ``gradient``, ``(m x k)^T @ (m x n)`` added into its output
-    and cut along the sum. Returns both, the count of pieces, and ``dense._pieces``'s
-    arguments for this product."""
+    (BLAS's beta = 1) and cut along the sum. Returns both, the count of pieces, and
+    ``dense._pieces``'s arguments for this product."""
+    from deepzoo.backend.cpu.blas import NO_TRANS, TRANS, gemm_add, gemm_address
+
     rand = functools.partial(rng.standard_normal, dtype=np.float32)
+    address = gemm_address(np.float32)
     if gradient:
         a, b, out = rand((m, k)), rand((m, n)), np.zeros((k, n), np.float32)
         count = -(-m // max(1, limit // (k * n)))
         size = -(-m // count)
-        return (lambda: ops._product(a.T, b, out, True),
-                lambda: [ops._product(a[s:s + size].T, b[s:s + size], out, True) for s in range(0, m, size)],
+        return (lambda: gemm_add(a, TRANS, b, NO_TRANS, out, address),
+                lambda: [gemm_add(a[s:s + size], TRANS, b[s:s + size], NO_TRANS, out, address)
+                         for s in range(0, m, size)],
                 count, (a.T, b, True))
     a, b, out = rand((m, k)), rand((k, n)), np.empty((m, n), np.float32)
     count = -(-m // max(1, limit // (k * n)))
     size = -(-m // count)
-    return (lambda: ops._product(a, b, out, False),
-            lambda: [ops._product(a[s:s + size], b, out[s:s + size], False) for s in range(0, m, size)],
+    return (lambda: np.matmul(a, b, out=out),
+            lambda: [np.matmul(a[s:s + size], b, out=out[s:s + size]) for s in range(0, m, size)],
             count, (a, b, False))
 
 
@@ -857,14 +861,13 @@ def small_products(rng):
     if not limit:
         print("NumPy's BLAS has no small-product kernels here (not OpenBLAS for AVX-512): nothing to measure")
         return
-    ops = NumbaCPUOps()
     cases = (("the Keras adder's encoder input, (224 x 11) @ (11 x 512)", 224, 11, 512, False),
              ("its kernel's gradient, (224 x 11)^T @ (224 x 512), added", 224, 11, 512, True),
              ("a wide output, (160 x 25) @ (25 x 512)", 160, 25, 512, False),
              ("a narrow output, (2048 x 64) @ (64 x 120)", 2048, 64, 120, False),
              ("a narrow output, (2048 x 150) @ (150 x 16)", 2048, 150, 16, False))
     for title, m, k, n, gradient in cases:
-        whole, pieces, count, arguments = thin_product_ways(rng, ops, limit, m, k, n, gradient)
+        whole, pieces, count, arguments = thin_product_ways(rng, limit, m, k, n, gradient)
         line = []
         for held in (False, True):
             times = {"whole": [], f"{count} pieces": []}

@@ -190,12 +190,15 @@ def test_recurrent_layers_write_every_array_they_take_unzeroed(host_ops, monkeyp
     layer.build((3, 4))
     x = rng.standard_normal((6, 4) if repeated else (6, 3, 4)).astype(np.float32)
     dy = rng.standard_normal((6, 3, 5)).astype(np.float32)
+    empty = host_ops.empty
+
+    def poisoned_empty(shape, dtype="float32"):
+        return host_ops.fill(empty(shape, dtype), np.nan)
+
     results = []
     for poisoned in (False, True):
         if poisoned:
-            empty = host_ops.empty
-            monkeypatch.setattr(host_ops, "empty", lambda shape, dtype="float32":
-                                host_ops.fill(empty(shape, dtype), np.nan))
+            monkeypatch.setattr(host_ops, "empty", poisoned_empty)
         layer.zero_grads()
         y, backward = layer.forward(host_ops.asarray(x), training=True, repeated_input=repeated)
         dx = backward(host_ops.asarray(dy))

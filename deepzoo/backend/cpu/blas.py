@@ -47,7 +47,8 @@ ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 # arithmetic, and pieces under that size are faster than the whole
 # (benchmarks/kernel_notes.py 14).
 _SMALL_PRODUCT_CPUS = ("skylakex", "cooperlake", "sapphirerapids")
-_SMALL_PRODUCT = 1_000_000
+#: the most multiply-adds of a product those kernels take
+SMALL_PRODUCT = 1_000_000
 
 # the symbols tried, in order, for each dtype (64-bit integers in both)
 _SYMBOLS = {np.dtype(np.float32): ("scipy_cblas_sgemm64_", "cblas_sgemm64_"),
@@ -81,7 +82,7 @@ def small_product_limit() -> int:
     for lib in blas_libraries():
         architecture = str(getattr(lib, "architecture", "") or "").lower()
         if lib.internal_api == "openblas" and architecture in _SMALL_PRODUCT_CPUS:
-            return _SMALL_PRODUCT
+            return SMALL_PRODUCT
     return 0
 
 

@@ -17,7 +17,7 @@ from ..reference.dense import dropout_threshold
 from ..reference.elementwise import ACTIVATION_CODES
 from . import dense_kernels as k
 from .base import NOT_GIVEN, CPUOpsBase, flat
-from .blas import NO_TRANS, TRANS, gemm_add, gemm_address, small_product_limit
+from .blas import NO_TRANS, SMALL_PRODUCT, TRANS, gemm_add, gemm_address, small_product_limit
 from .threads import one_blas_thread
 
 # Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS, and
@@ -61,20 +61,17 @@ class CPUDenseOps(CPUOpsBase):
 
     def _matmul(self, a, b, out, accumulate):
         """``out (+)= a @ b`` on this thread, in pieces where BLAS runs those faster
-        (:func:`_pieces`)."""
-        rows, depth = _pieces(a, b, accumulate)
-        if rows:  # pieces of the output's rows
-            for start in range(0, a.shape[0], rows):
-                self._product(a[start:start + rows], b, out[start:start + rows], accumulate)
-            return out
-        if depth:  # pieces of the sum, each added in
-            for start in range(0, a.shape[1], depth):
-                self._product(a[:, start:start + depth], b[start:start + depth], out, True)
-            return out
-        return self._product(a, b, out, accumulate)
-
-    def _product(self, a, b, out, accumulate):
-        """``out (+)= a @ b`` on this thread, as one product."""
+        (:func:`_pieces`; the test of size first, as this runs before every product)."""
+        if a.shape[0] * a.shape[1] * b.shape[1] > SMALL_PRODUCT:
+            rows, depth = _pieces(a, b, accumulate)
+            if rows:  # pieces of the output's rows
+                for start in range(0, a.shape[0], rows):
+                    self._matmul(a[start:start + rows], b, out[start:start + rows], accumulate)
+                return out
+            if depth:  # pieces of the sum, each added in
+                for start in range(0, a.shape[1], depth):
+                    self._matmul(a[:, start:start + depth], b[start:start + depth], out, True)
+                return out
         if not accumulate:
             return np.matmul(a, b, out=out)
         address = gemm_address(out.dtype)
@@ -242,9 +239,9 @@ def _pieces(a, b, accumulate):
     is as fast.
     """
     limit = small_product_limit()
-    if not limit or not b.flags.c_contiguous or a.ndim != 2:
-        return 0, 0
     (m, k), n = a.shape, b.shape[1]
+    if not limit or m * k * n <= limit or not b.flags.c_contiguous:
+        return 0, 0
     held = one_blas_thread().held()
     rows = limit // (k * n)
     if m > rows >= 64:
