@@ -319,3 +319,6 @@ def test_thin_products_are_cut_for_openblas_small_product_kernels(monkeypatch, d
     # another BLAS: no pieces
     monkeypatch.setattr(dense, "small_product_limit", lambda: 0)
     assert run(randn(224, 11), randn(11, 512)) == [(224, 11)]
+    # deepzoo info says whether this machine's BLAS has those kernels
+    from deepzoo.backend.cpu.blas import small_product_limit
+    assert ("small-product kernels" in ops.describe()) == bool(small_product_limit())

@@ -41,7 +41,7 @@ import numpy as np
 from ...errors import ConfigError
 from ..reference import Ops
 from . import memory
-from .blas import gemm_address
+from .blas import gemm_address, small_product_limit
 from .threads import Contention, Workers, default_threads
 
 #: products without a split in between after which BLAS may use its threads again
@@ -157,7 +157,9 @@ class CPUOpsBase(Ops):
             else "system allocator defaults"
         steps = "inside numba, calling NumPy's OpenBLAS" if gemm_address(np.float32) else \
             "as a Python loop (NumPy's BLAS is not OpenBLAS with 64-bit integers, or numba's JIT is off)"
+        pieces = "; products with a thin side cut for OpenBLAS's small-product kernels" \
+            if small_product_limit() else ""
         return (f"numba: numba-compiled CPU kernels, {self.threads} thread(s) of deepzoo's own (numba's "
                 f"threading layer unused: no prange; helpers held to cores other than the caller's), "
-                f"BLAS kept to one thread inside them and while other programs compete for the cores; "
-                f"an LSTM's steps over a sequence run {steps}; {allocator}")
+                f"BLAS kept to one thread inside them and while other programs compete for the cores"
+                f"{pieces}; an LSTM's steps over a sequence run {steps}; {allocator}")

@@ -4,9 +4,10 @@ Each method has the meaning of its namesake in
 :mod:`deepzoo.backend.reference.dense` (read that first); only how it is computed
 changes. Matrix products stay in NumPy, which hands them to its BLAS, except those
 that add into their output (a kernel's gradient): they call that BLAS's ``gemm``
-with beta = 1 (``blas.py``), which spares NumPy's temporary. Elementwise maths
-runs as one-pass ``@njit`` kernels (``dense_kernels.py``) writing into arrays
-they are given instead of allocating temporaries.
+with beta = 1 (``blas.py``), which spares NumPy's temporary. A product with a thin
+side may run in pieces that OpenBLAS's small-product kernels take (:func:`_pieces`).
+Elementwise maths runs as one-pass ``@njit`` kernels (``dense_kernels.py``)
+writing into arrays they are given instead of allocating temporaries.
 """
 
 from __future__ import annotations
