@@ -312,6 +312,9 @@ def test_thin_products_are_cut_for_openblas_small_product_kernels(monkeypatch, d
     assert run(randn(2048, 64), randn(64, 120)) == [(2048, 64)]
     held = run(randn(2048, 64), randn(64, 120), held=True)
     assert len(held) == 16 and sum(rows for rows, _ in held) == 2048
+    # a kernel's gradient, x^T dy: pieces of its rows would not be contiguous, and pieces
+    # of the sum would be too short
+    assert run(randn(64, 400).T, randn(64, 120), accumulate=True, held=True) == [(400, 64)]
     # too few rows for a piece, b transposed, or a wide product: whole
     assert run(randn(64, 784), randn(784, 512), held=True) == [(64, 784)]
     assert run(randn(224, 11), randn(512, 11).T, held=True) == [(224, 11)]

@@ -245,7 +245,8 @@ def _pieces(a, b, accumulate):
         return 0, 0
     held = one_blas_thread().held()
     rows = limit // (k * n)
-    if m > rows >= 64:
+    # (rows of a transposed ``a`` would not be contiguous, which ``gemm_add`` needs)
+    if m > rows >= 64 and (not accumulate or a.flags.c_contiguous):
         count = -(-m // rows)
         if held or (count <= 2 and n >= 256):
             return -(-m // count), 0
