@@ -677,6 +677,27 @@ def lstm_sequence_ways(rng, ops, t, repeated, n=32, u=128):
         f"{np.median(times['Python loop', side]) * 1e6:.0f} us" for side in ("forward", "backward")))
 
 
+def alternating_steps(model, x, y, ways, rounds):
+    """Median training step of ``model`` on ``(x, y)`` for each way: ``ways`` maps a name
+    to a function that sets that way up; the ways alternate in blocks of 20 steps (after 3
+    uncounted), ``rounds`` times. Returns ``{name: median seconds}``."""
+    steps = {way: [] for way in ways}
+    for _ in range(rounds):
+        for way, set_up in ways.items():
+            set_up()
+            for i in range(23):
+                start = time.perf_counter()
+                model.train_on_batch(x, y)
+                if i >= 3:
+                    steps[way].append(time.perf_counter() - start)
+    return {way: float(np.median(times)) for way, times in steps.items()}
+
+
+def medians_ms(title, medians):
+    """One line of step medians, in milliseconds."""
+    return f"  {title}, medians: " + ", ".join(f"{way} {t * 1e3:.2f} ms" for way, t in medians.items())
+
+
 def adder_step_ways():
     """The Keras adder's training step with the LSTM's steps as one call each way and as the
     reference's loop, alternating in blocks of 20 steps (after 3 uncounted); medians."""
@@ -687,25 +708,20 @@ def adder_step_ways():
     model, x, y = workloads.deepzoo_adder_model(5000, 128, 128, 4)
     model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
     ops, names = model.ops, ("lstm_steps", "lstm_steps_backward")
-    steps = {way: [] for way in ("one call", "Python loop")}
-    try:
-        for _ in range(60):
-            for way in steps:
-                for name in names:  # the reference's loops, set on this model's Ops, or not
-                    if way == "Python loop":
-                        setattr(ops, name, functools.partial(getattr(Ops, name), ops))
-                    else:
-                        ops.__dict__.pop(name, None)
-                for i in range(23):
-                    start = time.perf_counter()
-                    model.train_on_batch(x[:32], y[:32])
-                    if i >= 3:
-                        steps[way].append(time.perf_counter() - start)
-    finally:
+
+    def set_up(loop):  # the reference's loops, set on this model's Ops, or not
         for name in names:
-            ops.__dict__.pop(name, None)
-    print("  the Keras adder's training step, batch 32, medians: " + ", ".join(
-        f"{way} {np.median(times) * 1e3:.2f} ms" for way, times in steps.items()))
+            if loop:
+                setattr(ops, name, functools.partial(getattr(Ops, name), ops))
+            else:
+                ops.__dict__.pop(name, None)
+
+    try:
+        medians = alternating_steps(model, x[:32], y[:32], {"one call": lambda: set_up(False),
+                                                            "Python loop": lambda: set_up(True)}, 60)
+    finally:
+        set_up(False)
+    print(medians_ms("the Keras adder's training step, batch 32", medians))
 
 
 def added_products(rng):
@@ -714,8 +730,10 @@ def added_products(rng):
     import workloads
 
     import deepzoo as dz
+    from deepzoo.backend.cpu import dense
     from deepzoo.backend.cpu import dense_kernels as kd
     from deepzoo.backend.cpu.base import flat
+    from deepzoo.backend.cpu.blas import small_product_limit
 
     def through_temporary(ops, a, b, out, accumulate):  # what CPUDenseOps._matmul did before
         if not accumulate:
@@ -748,23 +766,17 @@ def added_products(rng):
     adder.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
     for name, model, xb, yb in (("the MNIST MLP, batch 64", mlp, x, y),
                                 ("the Keras adder, batch 32", adder, ax, ay)):
-        model_ops, steps = model.ops, {"beta = 1": [], "temporary": []}
-        try:
-            for _ in range(50):
-                for way in steps:
-                    if way == "temporary":
-                        model_ops._matmul = functools.partial(through_temporary, model_ops)
-                    else:
-                        model_ops.__dict__.pop("_matmul", None)
-                    for i in range(23):
-                        start = time.perf_counter()
-                        model.train_on_batch(xb, yb)
-                        if i >= 3:
-                            steps[way].append(time.perf_counter() - start)
+        model_ops = model.ops
+        ways = {"beta = 1": functools.partial(model_ops.__dict__.pop, "_matmul", None),
+                "temporary": functools.partial(setattr, model_ops, "_matmul",
+                                               functools.partial(through_temporary, model_ops))}
+        try:  # products whole in both ways (no pieces, kernel_notes part 14): beta alone differs
+            dense.small_product_limit = lambda: 0
+            medians = alternating_steps(model, xb, yb, ways, 50)
         finally:
             model_ops.__dict__.pop("_matmul", None)
-        print(f"  {name}, training step medians: " + ", ".join(
-            f"{way} {np.median(t) * 1e3:.2f} ms" for way, t in steps.items()))
+            dense.small_product_limit = small_product_limit
+        print(medians_ms(f"{name}, training step", medians))
 
 
 def lenet_split_timeline():
@@ -895,20 +907,13 @@ def small_products(rng):
 
     model, x, y = workloads.deepzoo_adder_model(32, 128, 128, 4)
     model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
-    steps = {"pieces": [], "whole": []}
+    ways = {"pieces": lambda: setattr(dense, "small_product_limit", small_product_limit),
+            "whole": lambda: setattr(dense, "small_product_limit", lambda: 0)}
     try:
-        for _ in range(60):
-            for way in steps:
-                dense.small_product_limit = small_product_limit if way == "pieces" else (lambda: 0)
-                for i in range(23):
-                    start = time.perf_counter()
-                    model.train_on_batch(x, y)
-                    if i >= 3:
-                        steps[way].append(time.perf_counter() - start)
+        medians = alternating_steps(model, x, y, ways, 60)
     finally:
         dense.small_product_limit = small_product_limit
-    print("  the Keras adder's training step, batch 32, medians: " + ", ".join(
-        f"{way} {np.median(t) * 1e3:.2f} ms" for way, t in steps.items()))
+    print(medians_ms("the Keras adder's training step, batch 32", medians))
 
 
 def main(parts):
