@@ -279,15 +279,12 @@ class _OneBlasThread:
         self._lock = threading.Lock()
         self._inside = 0
         self._saved = []
-        self._libraries = None
 
     def __enter__(self):
         with self._lock:
             if self._inside == 0:
-                if self._libraries is None:
-                    self._libraries = blas_libraries()
-                self._saved = [(lib, lib.num_threads) for lib in self._libraries]
-                for lib in self._libraries:
+                self._saved = [(lib, lib.num_threads) for lib in blas_libraries()]
+                for lib, _ in self._saved:
                     lib.set_num_threads(1)
             self._inside += 1
 
