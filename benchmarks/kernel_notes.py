@@ -71,6 +71,13 @@
    a convolution's input gradient through its columns with the kernel's transpose as a
    view and as a contiguous copy (which those kernels take); and the Keras adder's
    training step with and without the pieces, alternating in one process.
+15. An im2col convolution with few channels as one numba call each way
+   (``conv_kernels.conv_forward_runs`` and ``conv_backward_runs``, what deepzoo uses)
+   against the Python loop over its chunks, which hands the GIL back and forth a dozen
+   times a piece: LeNet-5's second convolution on 32 images (half a batch), alone on
+   one thread and beside a second thread running the same on other images, as the
+   two halves of a split do; and LeNet-5's training step with each, alternating in
+   one process.
 """
 
 from __future__ import annotations
@@ -916,6 +923,77 @@ def small_products(rng):
     print(medians_ms("the Keras adder's training step, batch 32", medians))
 
 
+def one_call_ways():
+    """LeNet-5's second convolution, forward and backward, in one numba call and as the Python
+    loop over its chunks, on half a batch: alone, and beside a twin thread (medians over
+    300 runs, five alternating rounds), then LeNet-5's training step with each."""
+    import threading
+
+    import workloads
+
+    import deepzoo as dz
+    from deepzoo.backend.cpu.conv import CPUConvOps
+
+    one_call = CPUConvOps.__dict__["_in_one_call"]
+    ways = {"one call": lambda: setattr(CPUConvOps, "_in_one_call", one_call),
+            "Python loop": lambda: setattr(CPUConvOps, "_in_one_call", staticmethod(lambda *args: False))}
+    ops, rng = NumbaCPUOps(threads=1), np.random.default_rng(0)
+    pads = ((0, 0), (0, 0))
+
+    def half_batch():  # (forward, backward) on 32 images of their own
+        x = rng.standard_normal((32, 14, 14, 6), dtype=np.float32)
+        kernel = rng.standard_normal((5, 5, 6, 16), dtype=np.float32) / 8
+        bias = rng.standard_normal(16, dtype=np.float32)
+        z = ops.conv2d(x, kernel, (1, 1), (1, 1), pads, bias, "relu")
+        dz, grad_kernel, grad_bias = rng.standard_normal(z.shape, dtype=np.float32), np.zeros_like(kernel), \
+            np.zeros_like(bias)
+        return (lambda: ops.conv2d(x, kernel, (1, 1), (1, 1), pads, bias, "relu"),
+                lambda: ops.conv2d_backward(x, z, dz, kernel, (1, 1), (1, 1), pads, grad_kernel, grad_bias,
+                                            "relu"))
+
+    halves = [half_batch(), half_batch()]
+
+    def medians(work, runs, out):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+        out.append(float(np.median(times)))
+
+    times = {}
+    with one_blas_thread():
+        for _ in range(5):
+            for way, set_up in ways.items():
+                set_up()
+                for direction in (0, 1):
+                    alone = []
+                    medians(halves[0][direction], 300, alone)
+                    twins = []
+                    threads = [threading.Thread(target=medians, args=(half[direction], 300, twins))
+                               for half in halves]
+                    for thread in threads:
+                        thread.start()
+                    for thread in threads:
+                        thread.join()
+                    times.setdefault((way, direction, "alone"), []).append(alone[0])
+                    times.setdefault((way, direction, "beside a twin"), []).append(np.mean(twins))
+    ways["one call"]()
+    for direction, name in enumerate(("forward", "backward")):
+        print(f"LeNet-5's second convolution, {name}, 32 images, one thread: " + ", ".join(
+            f"{way} {beside} {np.median(times[way, direction, beside]) * 1e6:.0f} us"
+            for way in ways for beside in ("alone", "beside a twin")))
+
+    model = workloads._lenet_model()
+    model.compile(optimizer=dz.Adam(0.001), loss="categorical_crossentropy")
+    x, y, _ = workloads.mnist_like(64)
+    try:
+        medians_found = alternating_steps(model, x.reshape(-1, 28, 28, 1), y, ways, 60)
+    finally:
+        ways["one call"]()
+    print(medians_ms("LeNet-5's training step, batch 64", medians_found))
+
+
 def main(parts):
     rng = np.random.default_rng(0)
     if 5 in parts:
@@ -964,7 +1042,9 @@ def main(parts):
         lenet_split_timeline()
     if 14 in parts:
         small_products(rng)
+    if 15 in parts:
+        one_call_ways()
 
 
 if __name__ == "__main__":
-    main({int(part) for part in sys.argv[1:]} or set(range(1, 15)))
+    main({int(part) for part in sys.argv[1:]} or set(range(1, 16)))

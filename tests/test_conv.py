@@ -258,3 +258,70 @@ def test_a_model_runs_each_convolution_and_the_max_pooling_after_it_as_one_op():
         pass
 
     assert not Conv2D(2, 3, activation="relu").can_pool(OtherMax(2))
+
+
+# im2col convolutions with few channels run as one numba call each way on the CPU
+# (conv_kernels.conv_forward_runs and conv_backward_runs), in chunks of a few images
+# whose products may be cut into pieces: (input, kernel, strides, dilation, pads,
+# activation, bias)
+ONE_CALL_CASES = [
+    ((32, 14, 14, 6), (5, 5, 6, 16), (1, 1), (1, 1), ((0, 0), (0, 0)), "relu", True),  # LeNet-5's second
+    ((5, 11, 9, 3), (3, 3, 3, 20), (2, 1), (2, 1), ((1, 2), (0, 1)), None, False),
+    ((40, 8, 8, 1), (3, 3, 1, 40), (1, 1), (1, 1), ((1, 1), (1, 1)), "relu", False),  # 40 filters: not direct
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", range(len(ONE_CALL_CASES)))
+def test_few_channel_convolutions_in_one_call_give_what_the_python_loop_gives(monkeypatch, case, dtype):
+    from deepzoo.backend.cpu import conv_kernels
+    from deepzoo.backend.cpu.blas import gemm_address
+    from deepzoo.backend.cpu.conv import CPUConvOps
+    from deepzoo.backend.cpu.ops import NumbaCPUOps
+
+    if not gemm_address(dtype):
+        pytest.skip("no BLAS gemm that numba can call here (another BLAS, or numba's JIT off)")
+    shape, kernel_shape, strides, dilation, pads, activation, with_bias = ONE_CALL_CASES[case]
+    rng = np.random.default_rng(case)
+    x = rng.standard_normal(shape).astype(dtype)
+    kernel = (rng.standard_normal(kernel_shape) / 4).astype(dtype)
+    bias = rng.standard_normal(kernel_shape[3]).astype(dtype) if with_bias else None
+    ops, ref = NumbaCPUOps(threads=2), Ops()
+
+    def run():
+        z = ops.conv2d(x, kernel, strides, dilation, pads, bias, activation)
+        dz = rng.standard_normal(z.shape).astype(dtype)
+        grad_kernel, alone = np.ones_like(kernel), np.ones_like(kernel)
+        grad_bias = np.ones(kernel_shape[3], dtype)
+        dx = ops.conv2d_backward(x, z, dz, kernel, strides, dilation, pads, grad_kernel,
+                                 grad_bias if with_bias else None, activation)
+        assert ops.conv2d_backward(x, z, dz, kernel, strides, dilation, pads, alone, activation=activation,
+                                   need_dx=False) is None
+        return z, dz, dx, grad_kernel, grad_bias, alone
+
+    calls = []
+
+    def counted(name):
+        kernel = getattr(conv_kernels, name)
+        return lambda *args: calls.append(name) or kernel(*args)
+
+    for name in ("conv_forward_runs", "conv_backward_runs"):
+        monkeypatch.setattr(conv_kernels, name, counted(name))
+    state = rng.bit_generator.state
+    z, dz, dx, grad_kernel, grad_bias, alone = one_call = run()
+    # one call each way per piece of the batch (one or two: the split depends on the work), and
+    # two backward passes
+    assert calls.count("conv_forward_runs") in (1, 2) and calls.count("conv_backward_runs") in (2, 3, 4)
+    expected = ref.conv2d(x, kernel, strides, dilation, pads, bias, activation)
+    tol = {"rtol": 1e-4, "atol": 1e-4} if dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-10}
+    np.testing.assert_allclose(z, expected, **tol)
+    grads = np.ones_like(kernel), np.ones(kernel_shape[3], dtype)  # the bias's stays ones without a bias
+    np.testing.assert_allclose(dx, ref.conv2d_backward(x, z, dz, kernel, strides, dilation, pads, grads[0],
+                                                       grads[1] if with_bias else None, activation), **tol)
+    for got, want in zip((grad_kernel, grad_bias, alone), (*grads, grads[0])):
+        np.testing.assert_allclose(got, want, **tol)
+    # the loop over chunks in Python gives the same, whose products are cut alike
+    monkeypatch.setattr(CPUConvOps, "_in_one_call", staticmethod(lambda *args: False))
+    rng.bit_generator.state = state
+    for got, want in zip(one_call, run()):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6 if dtype == np.float32 else 1e-12)

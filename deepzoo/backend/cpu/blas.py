@@ -86,6 +86,25 @@ def small_product_limit() -> int:
     return 0
 
 
+def piece_size(total, per_item, limit, least):
+    """How many of ``total`` items (rows of a product, or terms of its sum) of ``per_item``
+    multiply-adds each go in one piece when a product is cut for the small-product
+    kernels: even pieces of at most ``limit`` multiply-adds, of at least ``least`` items;
+    ``total`` (the whole product) when it is within ``limit``, when ``limit`` is 0, or
+    when such pieces would be smaller. Plain Python, and compiled as
+    :func:`piece_size_compiled` for kernels that cut their own products."""
+    if limit == 0 or total * per_item <= limit:
+        return total
+    most = limit // per_item
+    if not total > most >= least:
+        return total
+    count = -(-total // most)
+    return -(-total // count)
+
+
+piece_size_compiled = njit(cache=CACHE, nogil=True)(piece_size)
+
+
 @intrinsic
 def gemm(typingctx, address, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc):
     """``C = alpha op(A) op(B) + beta C`` through ``cblas_?gemm`` at ``address`` (an

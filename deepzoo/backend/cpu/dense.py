@@ -18,7 +18,7 @@ from ..reference.dense import dropout_threshold
 from ..reference.elementwise import ACTIVATION_CODES
 from . import dense_kernels as k
 from .base import NOT_GIVEN, CPUOpsBase, flat
-from .blas import NO_TRANS, SMALL_PRODUCT, TRANS, gemm_add, gemm_address, small_product_limit
+from .blas import NO_TRANS, SMALL_PRODUCT, TRANS, gemm_add, gemm_address, piece_size, small_product_limit
 from .threads import one_blas_thread
 
 # Below this many rows, ``out += a.T @ b`` runs as a numba loop instead of BLAS, and
@@ -244,17 +244,14 @@ def _pieces(a, b, accumulate):
     if not limit or m * k * n <= limit or not b.flags.c_contiguous:
         return 0, 0
     held = one_blas_thread().held()
-    rows = limit // (k * n)
+    rows = piece_size(m, k * n, limit, 64)
     # (rows of a transposed ``a`` would not be contiguous, which ``gemm_add`` needs)
-    if m > rows >= 64 and (not accumulate or a.flags.c_contiguous):
-        count = -(-m // rows)
-        if held or (count <= 2 and n >= 256):
-            return -(-m // count), 0
-    depth = limit // (m * n)
-    if accumulate and k > depth >= 128 and a.T.flags.c_contiguous and gemm_address(a.dtype):
-        count = -(-k // depth)
-        if held or (count <= 2 and n >= 256):
-            return 0, -(-k // count)
+    if rows < m and (not accumulate or a.flags.c_contiguous) and (held or (2 * rows >= m and n >= 256)):
+        return rows, 0
+    depth = piece_size(k, m * n, limit, 128)
+    if accumulate and depth < k and a.T.flags.c_contiguous and gemm_address(a.dtype) and \
+            (held or (2 * depth >= k and n >= 256)):
+        return 0, depth
     return 0, 0
 
 
