@@ -71,13 +71,12 @@
    a convolution's input gradient through its columns with the kernel's transpose as a
    view and as a contiguous copy (which those kernels take); and the Keras adder's
    training step with and without the pieces, alternating in one process.
-15. An im2col convolution with few channels as one numba call each way
-   (``conv_kernels.conv_forward_runs`` and ``conv_backward_runs``, what deepzoo uses)
-   against the Python loop over its chunks, which hands the GIL back and forth a dozen
-   times a piece: LeNet-5's second convolution on 32 images (half a batch), alone on
-   one thread and beside a second thread running the same on other images, as the
-   two halves of a split do; and LeNet-5's training step with each, alternating in
-   one process.
+15. The pieces of a product (part 14) as one numba call (``blas.gemm_in_pieces``, what
+   deepzoo uses) against a call per piece, each of which takes the GIL back after it:
+   LeNet-5's second convolution on 32 images (half a batch), forward and backward,
+   alone on one thread and beside a second thread running the same on other images,
+   as the two halves of a split do; and LeNet-5's training step with each, alternating
+   in one process.
 """
 
 from __future__ import annotations
@@ -924,19 +923,20 @@ def small_products(rng):
 
 
 def one_call_ways():
-    """LeNet-5's second convolution, forward and backward, in one numba call and as the Python
-    loop over its chunks, on half a batch: alone, and beside a twin thread (medians over
-    300 runs, five alternating rounds), then LeNet-5's training step with each."""
+    """LeNet-5's second convolution, forward and backward, with the pieces of its products in
+    one numba call and in a call each, on half a batch: alone, and beside a twin thread
+    (medians over 300 runs, five alternating rounds), then LeNet-5's training step with each."""
     import threading
 
     import workloads
 
     import deepzoo as dz
-    from deepzoo.backend.cpu.conv import CPUConvOps
+    from deepzoo.backend.cpu.dense import CPUDenseOps
 
-    one_call = CPUConvOps.__dict__["_in_one_call"]
-    ways = {"one call": lambda: setattr(CPUConvOps, "_in_one_call", one_call),
-            "Python loop": lambda: setattr(CPUConvOps, "_in_one_call", staticmethod(lambda *args: False))}
+    one_call = CPUDenseOps.__dict__["_pieces_in_one_call"]
+    ways = {"one call": lambda: setattr(CPUDenseOps, "_pieces_in_one_call", one_call),
+            "a call per piece": lambda: setattr(CPUDenseOps, "_pieces_in_one_call",
+                                                staticmethod(lambda *args: False))}
     ops, rng = NumbaCPUOps(threads=1), np.random.default_rng(0)
     pads = ((0, 0), (0, 0))
 

@@ -288,19 +288,34 @@ def test_thin_products_are_cut_for_openblas_small_product_kernels(monkeypatch, d
     rng = np.random.default_rng(0)
     ops = NumbaCPUOps(threads=1)
     calls = []
-    matmul = ops._matmul
+    matmul, in_pieces = ops._matmul, dense.gemm_in_pieces
     monkeypatch.setattr(ops, "_matmul", lambda a, b, out, acc: calls.append(a.shape) or matmul(a, b, out, acc))
 
+    def pieces_in_one_call(a_c, trans_a, b, out, beta, rows, depth, address):
+        m, k = out.shape[0], b.shape[0]
+        calls.extend((min(rows, m - i), min(depth, k - j))
+                     for i in range(0, m, rows) for j in range(0, k, depth))
+        in_pieces(a_c, trans_a, b, out, beta, rows, depth, address)
+
+    monkeypatch.setattr(dense, "gemm_in_pieces", pieces_in_one_call)
+
     def run(a, b, accumulate=False, held=False):
-        """The shapes of ``a`` in the products run: the whole, or each piece."""
-        calls.clear()
-        start = rng.standard_normal((a.shape[0], b.shape[1])).astype(dtype)
-        out = start.copy()
-        with one_blas_thread() if held else contextlib.nullcontext():
-            ops._matmul(a, b, out, accumulate)
-        expected = (start if accumulate else 0) + a.astype(np.float64) @ b.astype(np.float64)
-        np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4 * a.shape[1])
-        return calls[1:] or calls
+        """The shapes of ``a`` in the products run: the whole, or each piece; the same
+        whether the pieces run as one call (``blas.gemm_in_pieces``) or a call each."""
+        found = []
+        for one_call in (True, False):
+            monkeypatch.setattr(ops, "_pieces_in_one_call", lambda *args, _one_call=one_call: _one_call and
+                                dense.CPUDenseOps._pieces_in_one_call(*args))
+            calls.clear()
+            start = rng.standard_normal((a.shape[0], b.shape[1])).astype(dtype)
+            out = start.copy()
+            with one_blas_thread() if held else contextlib.nullcontext():
+                ops._matmul(a, b, out, accumulate)
+            expected = (start if accumulate else 0) + a.astype(np.float64) @ b.astype(np.float64)
+            np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4 * a.shape[1])
+            found.append(calls[1:] or calls)
+        assert found[0] == found[1]
+        return found[0]
 
     def randn(*shape):
         return rng.standard_normal(shape).astype(dtype)
@@ -311,6 +326,8 @@ def test_thin_products_are_cut_for_openblas_small_product_kernels(monkeypatch, d
     # added in by gemm's beta = 1 (without NumPy's OpenBLAS to call, whole)
     halves = [(11, 112), (11, 112)] if gemm_address(dtype) else [(11, 224)]
     assert run(randn(224, 11).T, randn(224, 512), accumulate=True) == halves
+    # rows of a transposed first factor, when not adding in
+    assert run(randn(11, 224).T, randn(11, 512)) == [(112, 11), (112, 11)]
     # narrow outputs stay whole on BLAS's threads, and are cut while it is held to one
     assert run(randn(2048, 64), randn(64, 120)) == [(2048, 64)]
     held = run(randn(2048, 64), randn(64, 120), held=True)

@@ -51,7 +51,7 @@ HOLD_PRODUCTS = 64
 #: (no bias, no input gradient), which numba needs typed all the same: they hold
 #: nothing, so every thread may share them.
 NOT_GIVEN = {(np.dtype(t), ndim): np.empty((0,) * ndim, dtype=t)
-             for t in (np.float32, np.float64) for ndim in (1, 2, 4)}
+             for t in (np.float32, np.float64) for ndim in (1, 2)}
 
 
 def flat(a):

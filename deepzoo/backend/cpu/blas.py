@@ -91,8 +91,7 @@ def piece_size(total, per_item, limit, least):
     multiply-adds each go in one piece when a product is cut for the small-product
     kernels: even pieces of at most ``limit`` multiply-adds, of at least ``least`` items;
     ``total`` (the whole product) when it is within ``limit``, when ``limit`` is 0, or
-    when such pieces would be smaller. Plain Python, and compiled as
-    :func:`piece_size_compiled` for kernels that cut their own products."""
+    when such pieces would be smaller."""
     if limit == 0 or total * per_item <= limit:
         return total
     most = limit // per_item
@@ -100,9 +99,6 @@ def piece_size(total, per_item, limit, least):
         return total
     count = -(-total // most)
     return -(-total // count)
-
-
-piece_size_compiled = njit(cache=CACHE, nogil=True)(piece_size)
 
 
 @intrinsic
@@ -142,6 +138,29 @@ def gemm_add(a, trans_a, b, trans_b, c, address):
     one = c.dtype.type(1)
     gemm(address, trans_a, trans_b, m, n, k, one, a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1],
          one, c.ctypes.data, n)
+
+
+@njit(cache=CACHE, nogil=True)
+def gemm_in_pieces(a, trans_a, b, c, beta, rows, depth, address):
+    """``c = op(a) @ b + beta c`` through ``cblas_?gemm`` at ``address``, cut into pieces
+    in one call: ``rows`` rows of ``c`` at a time, or ``depth`` terms of the sum at a
+    time, each piece after the first adding in (so ``depth`` needs ``beta`` 1 or 0 and
+    adds every piece but the first into ``c``). ``a`` is stored as it is (:data:`NO_TRANS`,
+    ``rows`` only) or transposed (:data:`TRANS`); all three arrays C-contiguous."""
+    m, n = c.shape
+    k = b.shape[0]
+    one = c.dtype.type(1)
+    lda = a.shape[1]
+    size = a.itemsize
+    for start in range(0, m, rows):
+        stop = min(start + rows, m)
+        for first in range(0, k, depth):
+            last = min(first + depth, k)
+            # where piece (start, first) of op(a) begins: row start, column first of op(a)
+            offset = start * lda + first if trans_a == NO_TRANS else first * lda + start
+            gemm(address, trans_a, NO_TRANS, stop - start, n, last - first, one,
+                 a.ctypes.data + offset * size, lda, b.ctypes.data + first * n * size, n,
+                 beta if first == 0 else one, c.ctypes.data + start * n * size, n)
 
 
 recover_from_bad_cache_files(globals())

@@ -16,7 +16,6 @@ import numpy as np
 from . import conv_kernels as kc
 from . import dense_kernels as k
 from .base import NOT_GIVEN, CPUOpsBase, flat
-from .blas import gemm_address, small_product_limit
 from .threads import one_blas_thread
 
 # A convolution's columns are built for about this many bytes of images at a time,
@@ -196,15 +195,6 @@ class CPUConvOps(CPUOpsBase):
         # in the cache between im2col, the product, the bias and the activation.
         k2 = kernel.reshape(-1, kernel.shape[3])
         images, rows, cols = self._chunks(x.shape, kernel.shape[:2], strides, dilation, pads, x.dtype)
-        if self._in_one_call(x, kernel, dilation, activation) and k2.flags.c_contiguous and \
-                z.flags.c_contiguous and (bias is None or bias.dtype == x.dtype):
-            (kh, kw), (sh, sw), (dh, _), (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides,
-                                                                   dilation, pads)
-            kc.conv_forward_runs(np.ascontiguousarray(self._pad(x, pads)), k2,
-                                 NOT_GIVEN[x.dtype, 1] if bias is None else bias, activation == "relu",
-                                 kh, kw, sh, sw, dh, oh, ow, images, cols, z, small_product_limit(),
-                                 gemm_address(x.dtype))
-            return
         for start in range(0, x.shape[0], images):
             stop = min(start + images, x.shape[0])
             part = self.im2col(x[start:stop], kernel.shape[:2], strides, dilation, pads,
@@ -261,10 +251,6 @@ class CPUConvOps(CPUOpsBase):
             self._conv2d_backward_winograd(x, y, dy, kernel, pads, grad_kernel, grad_bias, activation, alpha,
                                            dx)
             return
-        if self._backward_in_one_call(x, y, dy, kernel, dilation, grad_kernel, activation):
-            self._conv2d_backward_runs(x, y, dy, kernel, strides, dilation, pads, grad_kernel, grad_bias,
-                                       activation == "relu", dx)
-            return
         f = kernel.shape[3]
         k2, g2 = kernel.reshape(-1, f), grad_kernel.reshape(-1, f)
         # k2^T as its own contiguous array, so that dcols = dz k2^T is a product whose second
@@ -287,46 +273,6 @@ class CPUConvOps(CPUOpsBase):
             if dx is not None:
                 self._matmul(dz_part, k2t, dcols[:m], False)
                 self._col2im_into(dcols[:m], dx[start:stop], kernel.shape[:2], strides, dilation, pads)
-
-    @staticmethod
-    def _in_one_call(x, kernel, dilation, activation):
-        """Whether an im2col convolution may run as one numba call each way (``conv_kernels``'
-        ``conv_forward_runs`` and ``conv_backward_runs``): few channels (im2col in runs), no
-        activation or ReLU, one dtype, and a ``gemm`` to call; the callers check their
-        other arrays."""
-        return x.shape[3] <= _RUN_CHANNELS and dilation[1] == 1 and activation in (None, "relu") and \
-            kernel.dtype == x.dtype and gemm_address(x.dtype) != 0
-
-    def _backward_in_one_call(self, x, y, dy, kernel, dilation, grad_kernel, activation):
-        """Whether :meth:`_conv2d_backward_runs` takes this backward (see :meth:`_in_one_call`)."""
-        dtype = x.dtype
-        return self._in_one_call(x, kernel, dilation, activation) and dy.dtype == grad_kernel.dtype == dtype \
-            and grad_kernel.flags.c_contiguous and dy.flags.c_contiguous and \
-            (y is None or y.dtype == dtype and y.flags.c_contiguous) and (activation is None or y is not None)
-
-    def _conv2d_backward_runs(self, x, y, dy, kernel, strides, dilation, pads, grad_kernel, grad_bias, relu,
-                              dx):
-        """:meth:`_conv2d_backward_into` as one numba call (``conv_kernels.conv_backward_runs``)."""
-        (kh, kw), (sh, sw), (dh, _), (oh, ow) = self._geometry(x.shape, kernel.shape[:2], strides, dilation,
-                                                               pads)
-        dtype, f = x.dtype, kernel.shape[3]
-        images, rows, cols = self._chunks(x.shape, kernel.shape[:2], strides, dilation, pads, dtype)
-        xp = np.ascontiguousarray(self._pad(x, pads))
-        padded = xp.shape != x.shape
-        if dx is None:
-            k2t, dcols, dxp = NOT_GIVEN[dtype, 2], NOT_GIVEN[dtype, 2], NOT_GIVEN[dtype, 4]
-        else:
-            k2t = np.ascontiguousarray(kernel.reshape(-1, f).T)
-            dcols = self._buffer("dcols", cols.shape, dtype)
-            dxp = np.zeros(xp.shape, dtype) if padded else dx
-        dz = self._buffer("dz", (images * rows, f), dtype) if relu else NOT_GIVEN[dtype, 2]
-        kc.conv_backward_runs(xp, dy, y if relu else NOT_GIVEN[dtype, 2], relu, kh, kw, sh, sw, dh, oh, ow,
-                              images, k2t, grad_kernel.reshape(-1, f),
-                              NOT_GIVEN[dtype, 1] if grad_bias is None else grad_bias, dxp, cols, dcols, dz,
-                              small_product_limit(), gemm_address(dtype))
-        if padded and dx is not None:
-            (top, _), (left, _) = pads
-            dx += dxp[:, top:top + x.shape[1], left:left + x.shape[2]]
 
     def _conv2d_backward_winograd(self, x, y, dy, kernel, pads, grad_kernel, grad_bias, activation, alpha, dx):
         """:meth:`_conv2d_backward_into` by Winograd's transforms (see conv_kernels.py).

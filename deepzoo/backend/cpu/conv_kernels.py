@@ -20,8 +20,6 @@ in several threads at once (:mod:`deepzoo.backend.cpu.threads` says why not with
 import numpy as np
 from numba import njit
 
-from .blas import NO_TRANS, TRANS, gemm, piece_size_compiled
-from .dense_kernels import sum_rows
 from .jit import CACHE, recover_from_bad_cache_files
 
 _opts = {"cache": CACHE, "error_model": "numpy", "nogil": True}
@@ -97,79 +95,6 @@ def col2im_runs(cols, kh, kw, sh, sw, dh, oh, ow, dxp):
                     src = cols[(b * oh + i) * ow + j, p * run:(p + 1) * run]
                     for t in range(run):
                         dst[t] += src[t]
-
-
-@njit(**_opts)
-def conv_forward_runs(xp, k2, bias, relu, kh, kw, sh, sw, dh, oh, ow, images, cols, z, limit, address):
-    """An im2col convolution in runs (:func:`im2col_runs`), a few images at a time, in one
-    call (see :func:`conv_backward_runs`): for each chunk of ``images`` images of the
-    padded input ``xp``, ``cols = im2col(xp)``, then their output rows
-    ``z = cols k2 + bias`` (no bias when ``bias`` is empty), through ``max(0, .)`` when
-    ``relu``. The product calls BLAS's ``gemm`` at ``address`` in pieces of at most
-    ``limit`` multiply-adds, as :func:`conv_backward_runs` does."""
-    n = xp.shape[0]
-    rows, f, width = oh * ow, k2.shape[1], cols.shape[1]
-    one, zero = z.dtype.type(1), z.dtype.type(0)
-    for start in range(0, n, images):
-        stop = min(start + images, n)
-        first, m = start * rows, (stop - start) * rows
-        out = z[first:first + m]
-        im2col_runs(xp[start:stop], kh, kw, sh, sw, dh, oh, ow, cols[:m])
-        piece = piece_size_compiled(m, width * f, limit, 64)
-        for d in range(0, m, piece):
-            e = min(d + piece, m)
-            gemm(address, NO_TRANS, NO_TRANS, e - d, f, width, one, cols[d:e].ctypes.data, width,
-                 k2.ctypes.data, f, zero, out[d:e].ctypes.data, f)
-        if bias.size or relu:
-            for i in range(m):
-                for j in range(f):
-                    v = out[i, j] + bias[j] if bias.size else out[i, j]
-                    out[i, j] = v if v > 0 or not relu else v * 0
-
-
-@njit(**_opts)
-def conv_backward_runs(xp, dy, y, relu, kh, kw, sh, sw, dh, oh, ow, images, k2t, grad_k2, grad_bias, dxp,
-                       cols, dcols, dz, limit, address):
-    """The backward of an im2col convolution in runs (:func:`im2col_runs`), a few images
-    at a time, in one call: a piece of a batch then takes the GIL once, not a dozen times
-    while another thread's piece waits for it (``benchmarks/kernel_notes.py`` part 15).
-
-    For each chunk of ``images`` images of the padded input ``xp`` and their output
-    gradient rows ``dy`` (through ReLU's derivative into ``dz`` when ``relu``, ``y`` the
-    outputs): ``grad_bias += sum of the rows``, ``cols = im2col(xp)``,
-    ``grad_k2 += cols^T dz`` and, unless ``dxp`` is empty, ``dcols = dz k2t`` added onto
-    ``dxp`` (zeros, padded like ``xp``) by :func:`col2im_runs`. The products call
-    BLAS's ``gemm`` at ``address`` (``blas.py``), cut as ``CPUDenseOps._matmul`` cuts
-    them for OpenBLAS's small-product kernels (at most ``limit`` multiply-adds a piece,
-    0 for whole products). ``cols``, ``dcols`` and ``dz`` hold at least one chunk's rows.
-    """
-    n = xp.shape[0]
-    rows, f, width = oh * ow, dy.shape[1], cols.shape[1]
-    one, zero = dy.dtype.type(1), dy.dtype.type(0)
-    for start in range(0, n, images):
-        stop = min(start + images, n)
-        first, m = start * rows, (stop - start) * rows
-        g = dy[first:first + m]
-        if relu:
-            for i in range(m):
-                for j in range(f):
-                    dz[i, j] = g[i, j] if y[first + i, j] > 0 else g[i, j] * 0
-            g = dz[:m]
-        if grad_bias.size:
-            sum_rows(g, grad_bias, True)
-        im2col_runs(xp[start:stop], kh, kw, sh, sw, dh, oh, ow, cols[:m])
-        depth = piece_size_compiled(m, width * f, limit, 128)
-        for d in range(0, m, depth):
-            e = min(d + depth, m)
-            gemm(address, TRANS, NO_TRANS, width, f, e - d, one, cols[d:e].ctypes.data, width,
-                 g[d:e].ctypes.data, f, one, grad_k2.ctypes.data, f)
-        if dxp.size:
-            piece = piece_size_compiled(m, f * width, limit, 64)
-            for d in range(0, m, piece):
-                e = min(d + piece, m)
-                gemm(address, NO_TRANS, NO_TRANS, e - d, width, f, one, g[d:e].ctypes.data, f, k2t.ctypes.data,
-                     width, zero, dcols[d:e].ctypes.data, width)
-            col2im_runs(dcols[:m], kh, kw, sh, sw, dh, oh, ow, dxp[start:stop])
 
 
 @njit(**_opts)
