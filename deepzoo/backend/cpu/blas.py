@@ -142,11 +142,13 @@ def gemm_add(a, trans_a, b, trans_b, c, address):
 
 @njit(cache=CACHE, nogil=True)
 def gemm_in_pieces(a, trans_a, b, c, beta, rows, depth, address):
-    """``c = op(a) @ b + beta c`` through ``cblas_?gemm`` at ``address``, cut into pieces
-    in one call: ``rows`` rows of ``c`` at a time, or ``depth`` terms of the sum at a
-    time, each piece after the first adding in (so ``depth`` needs ``beta`` 1 or 0 and
-    adds every piece but the first into ``c``). ``a`` is stored as it is (:data:`NO_TRANS`,
-    ``rows`` only) or transposed (:data:`TRANS`); all three arrays C-contiguous."""
+    """``c = op(a) @ b + beta c`` through ``cblas_?gemm`` at ``address``, cut into pieces,
+    all in one call: ``rows`` rows of ``c`` at a time and ``depth`` terms of the sum at a
+    time (pieces of the sum after the first add into ``c``, whatever ``beta``). ``op(a)`` is
+    ``a`` (``trans_a`` :data:`NO_TRANS`) or ``a.T`` (:data:`TRANS`); all three arrays
+    C-contiguous. One call, not one per piece: a thread that calls numba gives up the GIL
+    and must take it back afterwards, and another thread may hold it then
+    (``CPUDenseOps._pieces_in_one_call``)."""
     m, n = c.shape
     k = b.shape[0]
     one = c.dtype.type(1)
