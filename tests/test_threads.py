@@ -287,12 +287,13 @@ def test_thin_products_are_cut_for_openblas_small_product_kernels(monkeypatch, d
     monkeypatch.setattr(dense, "small_product_limit", lambda: 1_000_000)  # whatever this BLAS is
     rng = np.random.default_rng(0)
     ops = NumbaCPUOps(threads=1)
-    calls = []
+    calls, one_calls = [], []
     matmul, in_pieces = ops._matmul, dense.gemm_in_pieces
     monkeypatch.setattr(ops, "_matmul", lambda a, b, out, acc: calls.append(a.shape) or matmul(a, b, out, acc))
 
     def pieces_in_one_call(a_c, trans_a, b, out, beta, rows, depth, address):
         m, k = out.shape[0], b.shape[0]
+        one_calls.append(out.shape)
         calls.extend((min(rows, m - i), min(depth, k - j))
                      for i in range(0, m, rows) for j in range(0, k, depth))
         in_pieces(a_c, trans_a, b, out, beta, rows, depth, address)
@@ -307,6 +308,7 @@ def test_thin_products_are_cut_for_openblas_small_product_kernels(monkeypatch, d
             monkeypatch.setattr(ops, "_pieces_in_one_call", lambda *args, _one_call=one_call: _one_call and
                                 dense.CPUDenseOps._pieces_in_one_call(*args))
             calls.clear()
+            one_calls.clear()
             start = rng.standard_normal((a.shape[0], b.shape[1])).astype(dtype)
             out = start.copy()
             with one_blas_thread() if held else contextlib.nullcontext():
@@ -314,6 +316,8 @@ def test_thin_products_are_cut_for_openblas_small_product_kernels(monkeypatch, d
             expected = (start if accumulate else 0) + a.astype(np.float64) @ b.astype(np.float64)
             np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4 * a.shape[1])
             found.append(calls[1:] or calls)
+            # pieces run as one call wherever numba can call gemm, and only then
+            assert len(one_calls) == (one_call and len(found[-1]) > 1 and bool(gemm_address(dtype)))
         assert found[0] == found[1]
         return found[0]
 

@@ -5,7 +5,8 @@ Each method has the meaning of its namesake in
 changes. Matrix products stay in NumPy, which hands them to its BLAS, except those
 that add into their output (a kernel's gradient): they call that BLAS's ``gemm``
 with beta = 1 (``blas.py``), which spares NumPy's temporary. A product with a thin
-side may run in pieces that OpenBLAS's small-product kernels take (:func:`_pieces`).
+side may run in pieces that OpenBLAS's small-product kernels take (:func:`_pieces`),
+all of them in one numba call (``blas.gemm_in_pieces``).
 Elementwise maths runs as one-pass ``@njit`` kernels (``dense_kernels.py``)
 writing into arrays they are given instead of allocating temporaries.
 """
@@ -272,7 +273,8 @@ def _pieces(a, b, accumulate):
         return 0, 0
     held = one_blas_thread().held()
     rows = piece_size(m, k * n, limit, 64)
-    # (rows of a transposed ``a`` would not be contiguous, which ``gemm_add`` needs)
+    # (a product that adds in keeps a transposed ``a`` whole: its rows are not contiguous,
+    # and as separate calls each piece went through a temporary instead of beta = 1)
     if rows < m and (not accumulate or a.flags.c_contiguous) and (held or (2 * rows >= m and n >= 256)):
         return rows, 0
     depth = piece_size(k, m * n, limit, 128)
@@ -284,7 +286,8 @@ def _pieces(a, b, accumulate):
 
 def _stored(x):
     """``(array, NO_TRANS)`` for a C-contiguous ``x``, ``(x.T, TRANS)`` for the transpose of
-    one, else ``(None, None)``: how :func:`~deepzoo.backend.cpu.blas.gemm_add` takes it."""
+    one, else ``(None, None)``: how :func:`~deepzoo.backend.cpu.blas.gemm_add` and
+    :func:`~deepzoo.backend.cpu.blas.gemm_in_pieces` take it."""
     if x.flags.c_contiguous:
         return x, NO_TRANS
     if x.T.flags.c_contiguous:
