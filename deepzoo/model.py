@@ -210,7 +210,8 @@ class Sequential:
         training, no input gradient for the first layer and the fused activation for the
         last; in training and inference, a RepeatVector's copies left to a recurrent layer
         right after it, which reads the one vector at every step, and a max pooling right
-        after a convolution run by the convolution, as one op."""
+        after a convolution run by the convolution, as one op; and Dense layers one after
+        the other run by the first of them, as one op."""
         self._infer_options = [{} for _ in self.layers]
         for i, (layer, after) in enumerate(zip(self.layers, self.layers[1:])):
             if layer.accepts("repeated_by_next") and after.accepts("repeated_input"):
@@ -219,11 +220,28 @@ class Sequential:
             elif layer.accepts("pool_after") and after.accepts("pooled_by_previous") and layer.can_pool(after):
                 self._infer_options[i]["pool_after"] = after
                 self._infer_options[i + 1]["pooled_by_previous"] = True
+        heads = self._chain_dense_layers()
         self._train_options = [dict(options) for options in self._infer_options]
         if self.layers and self.layers[0].accepts("input_gradient"):
             self._train_options[0]["input_gradient"] = False
-        if self.fused_output:
-            self._train_options[-1]["fused_activation"] = True
+        if self.fused_output:  # given to the layer that runs the last one's backward
+            self._train_options[heads[-1]]["fused_activation"] = True
+
+    def _chain_dense_layers(self) -> list:
+        """Give each run of layers that ``can_chain`` (Dense after Dense) to its first layer
+        as ``dense_chain``, and ``chained_by_previous`` to the others; returns, for each
+        layer, the index of the layer that runs its forward and backward."""
+        layers, options = self.layers, self._infer_options
+        heads = list(range(len(layers)))
+        for i in range(1, len(layers)):
+            head, before, layer = heads[i - 1], layers[i - 1], layers[i]
+            if not options[i] and not options[i - 1].keys() - {"dense_chain", "chained_by_previous"} and \
+                    before.accepts("dense_chain") and layer.accepts("chained_by_previous") and \
+                    before.can_chain(layer):
+                options[head]["dense_chain"] = options[head].get("dense_chain", ()) + (layer,)
+                options[i]["chained_by_previous"] = True
+                heads[i] = head
+        return heads
 
     # ------------------------------------------------------------- checks
     def _prepare_x(self, x, name="x"):

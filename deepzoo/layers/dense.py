@@ -54,6 +54,7 @@ class Dense(Layer):
         self.units = check_positive_int(self.name, "units", units)
         self.activation = act.get(activation)
         self.use_bias = bool(use_bias)
+        self._chain = None  # (key, plan) of the chain this layer runs (see _chain_plan)
         # None: the default (a saved custom initializer comes back as the default;
         # the weights themselves are saved)
         self.kernel_initializer = initializers.get(kernel_initializer or "glorot_uniform")
@@ -74,8 +75,22 @@ class Dense(Layer):
     def fusable_activation(self):
         return self.activation
 
-    def forward(self, x, training=False, *, input_gradient=True, fused_activation=False):
+    def can_chain(self, after) -> bool:
+        """Whether this layer and the layer ``after`` it may run as one op (the per-call
+        options ``dense_chain`` and ``chained_by_previous``, see :mod:`deepzoo.layers.base`):
+        both are Dense layers whose activation the op applies by name."""
+        return type(after).forward is Dense.forward and self._op_activation() and after._op_activation()
+
+    def _op_activation(self) -> bool:
+        return self.activation is None or self.activation.op is not None
+
+    def forward(self, x, training=False, *, input_gradient=True, fused_activation=False, dense_chain=(),
+                chained_by_previous=False):
+        if chained_by_previous:  # the first Dense of the chain ran this one: x is the chain's output
+            return x, lambda dy: dy
         self.check_input(x)
+        if dense_chain:
+            return self._forward_chain(x, training, (self, *dense_chain), input_gradient, fused_activation)
         ops, kernel = self.ops, self.params["kernel"]
         # The op applies the activation as it goes when it knows it by name; a
         # plugin's activation without an Ops name is applied here instead.
@@ -94,6 +109,36 @@ class Dense(Layer):
                                       input_gradient)
 
         return y, backward
+
+    def _forward_chain(self, x, training, layers, input_gradient, fused_activation):
+        """The forward of ``layers`` (this one first) as one op (``Ops.dense_chain``):
+        the last one's output, and the backward from its gradient to ``x``'s; with
+        ``fused_activation`` the loss has absorbed the last one's activation."""
+        ops, chain = self.ops, self._chain_plan(layers, training)
+        outputs = ops.dense_chain(x, chain)
+
+        def backward(dy):
+            return ops.dense_chain_backward(x, chain, outputs, dy, fused_activation, input_gradient)
+
+        return outputs[-1], backward
+
+    def _chain_plan(self, layers, training):
+        """``Ops.dense_chain_plan`` of ``layers``, made again only when they, the Ops or some
+        layer's arrays (:attr:`Layer.arrays_replaced`) changed since the last one."""
+        key = (layers, training, self.ops, Layer.arrays_replaced)
+        if self._chain is None or self._chain[0] != key:
+            grad_kernels = grad_biases = None
+            if training:
+                grad_kernels = [layer.grads["kernel"] for layer in layers]
+                grad_biases = [layer.grads["bias"] if layer.use_bias else None for layer in layers]
+            chain = self.ops.dense_chain_plan(
+                [layer.params["kernel"] for layer in layers],
+                [layer.params["bias"] if layer.use_bias else None for layer in layers],
+                [None if layer.activation is None else layer.activation.op for layer in layers],
+                [0.0 if layer.activation is None else layer.activation.alpha for layer in layers],
+                grad_kernels, grad_biases)
+            self._chain = ((layers, training, self.ops, Layer.arrays_replaced), chain)
+        return self._chain[1]
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, **weights_config(self)}

@@ -67,6 +67,16 @@ def flat(a):
     return view
 
 
+class _ThreadState(threading.local):
+    """What each thread using one Ops keeps apart from the others (see CPUOpsBase).
+    The class attributes are each new thread's starting values: reading them is a plain
+    attribute lookup, which matters in the small models' steps, made of tiny calls."""
+
+    one_off = False
+    products_since_split = HOLD_PRODUCTS
+    scratch = None
+
+
 class CPUOpsBase(Ops):
     """The reference Ops with the CPU family's threads, BLAS policy and scratch buffers.
 
@@ -93,11 +103,11 @@ class CPUOpsBase(Ops):
         # Reused temporaries: one product per (shape, dtype), bounded by the number of
         # distinct parameter shapes in use, and one columns buffer per dtype. They are
         # per thread, so that two models trained in two threads never share one.
-        self._local = threading.local()
+        self._local = _ThreadState()
 
     @property
     def _scratch(self) -> dict:
-        if not hasattr(self._local, "scratch"):
+        if self._local.scratch is None:
             self._local.scratch = {}
         return self._local.scratch
 
@@ -116,7 +126,7 @@ class CPUOpsBase(Ops):
 
     @property
     def _one_off(self) -> bool:
-        return getattr(self._local, "one_off", False)
+        return self._local.one_off
 
     def _out(self, x, out):
         return np.empty_like(x) if out is None else out
@@ -124,7 +134,7 @@ class CPUOpsBase(Ops):
     @property
     def _products_since_split(self) -> int:
         """Products run on this thread since this Ops last split work over its threads."""
-        return getattr(self._local, "products_since_split", HOLD_PRODUCTS)
+        return self._local.products_since_split
 
     def _threads_in_use(self) -> bool:
         """Whether this Ops split work over its threads within the last

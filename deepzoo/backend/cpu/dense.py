@@ -13,6 +13,8 @@ writing into arrays they are given instead of allocating temporaries.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..reference.dense import dropout_threshold
@@ -42,6 +44,20 @@ _SMALL_DENSE = 4096
 _PART_PRODUCT = 1 << 23
 # OpenBLAS runs products of at most this many multiply-adds on the calling thread.
 _BLAS_ALONE = 65536 * 4
+
+
+class _PackedChain(NamedTuple):
+    """A dense chain as ``affine_chain`` and ``dense_chain_backward_rows`` take it."""
+
+    dtype: np.dtype
+    rows: int
+    codes: tuple
+    fused_codes: tuple  # the last activation's backward left to the loss
+    kernels: tuple
+    biases: tuple
+    alphas: tuple
+    grad_kernels: tuple | None
+    grad_biases: tuple | None
 
 
 class CPUDenseOps(CPUOpsBase):
@@ -149,6 +165,63 @@ class CPUDenseOps(CPUOpsBase):
         dx = np.empty(x.shape, dtype=x.dtype) if input_gradient else NOT_GIVEN[x.dtype, 2]
         k.dense_backward_rows(x, kernel, dy, y, code, x.dtype.type(alpha), grad_kernel,
                               NOT_GIVEN[x.dtype, 1] if grad_bias is None else grad_bias, dx)
+        return dx if input_gradient else None
+
+    # A chain of small dense layers (XOR's 2-4-1, the online network's 784-100-10 on one
+    # sample) runs as one numba call each way, the two kernels above for every layer: a
+    # call per layer costs a few microseconds of Python and dispatch, more than the
+    # arithmetic of most such layers. What the kernels take is packed once per plan.
+    @staticmethod
+    def _pack(chain):
+        """``chain.packed``: the arrays and numbers of the chain as the kernels take them
+        (tuples, an empty bias for none), with the most rows for which every layer is
+        small (:meth:`_small_dense`); False when the chain cannot run as one call."""
+        if chain.packed is not None:
+            return chain.packed
+        dtype = chain.kernels[0].dtype
+        codes = tuple(ACTIVATION_CODES.get(activation, -1) for activation in chain.activations)
+        arrays = chain.kernels + [b for b in chain.biases if b is not None] + (chain.grad_kernels or []) + \
+            [g for g in chain.grad_biases or [] if g is not None]
+        if (dtype, 1) not in NOT_GIVEN or -1 in codes or \
+                not all(a.dtype == dtype and a.flags.c_contiguous for a in arrays):
+            chain.packed = False
+            return False
+        none = NOT_GIVEN[dtype, 1]
+
+        def vectors(items):
+            return None if items is None else tuple(none if v is None else v for v in items)
+
+        rows = min(max(_THIN_BATCH, _SMALL_DENSE // kernel.size) for kernel in chain.kernels)
+        chain.packed = _PackedChain(dtype, rows, codes, codes[:-1] + (0,), tuple(chain.kernels),
+                                    vectors(chain.biases), tuple(dtype.type(a) for a in chain.alphas),
+                                    None if chain.grad_kernels is None else tuple(chain.grad_kernels),
+                                    vectors(chain.grad_biases))
+        return chain.packed
+
+    def _packed_for(self, x, chain):
+        """The chain packed, if it runs as one call on ``x``; else None."""
+        packed = self._pack(chain)
+        if packed and x.ndim == 2 and x.dtype == packed.dtype and x.shape[0] <= packed.rows and \
+                not self._one_off:
+            return packed
+        return None
+
+    def dense_chain(self, x, chain):
+        packed = self._packed_for(x, chain)
+        if packed is None:
+            return super().dense_chain(x, chain)
+        outputs = tuple([np.empty((x.shape[0], kernel.shape[1]), dtype=x.dtype) for kernel in packed.kernels])
+        k.affine_chain(x, packed.kernels, packed.biases, packed.codes, packed.alphas, outputs)
+        return list(outputs)
+
+    def dense_chain_backward(self, x, chain, outputs, dy, fused=False, input_gradient=True):
+        packed = self._packed_for(x, chain)
+        if packed is None or packed.grad_kernels is None or dy.dtype != x.dtype or not dy.flags.c_contiguous:
+            return super().dense_chain_backward(x, chain, outputs, dy, fused, input_gradient)
+        dx = np.empty(x.shape, dtype=x.dtype) if input_gradient else NOT_GIVEN[x.dtype, 2]
+        k.dense_chain_backward_rows(x, packed.kernels, tuple(outputs), dy,
+                                    packed.fused_codes if fused else packed.codes, packed.alphas,
+                                    packed.grad_kernels, packed.grad_biases, dx)
         return dx if input_gradient else None
 
     def sum_rows(self, dy, out, accumulate=True):

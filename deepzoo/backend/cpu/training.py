@@ -47,8 +47,8 @@ class CPUTrainingOps(CPUOpsBase):
 
     def binary_crossentropy(self, y, t, eps, from_sigmoid_logits=False, into=None):
         grad = np.empty_like(y)
-        total = k.binary_crossentropy(flat(y), flat(t), y.dtype.type(eps), from_sigmoid_logits, flat(grad))
-        grad *= y.dtype.type(1.0 / y.size)
+        total = k.binary_crossentropy(flat(y), flat(t), y.dtype.type(eps), from_sigmoid_logits,
+                                      y.dtype.type(1.0 / y.size), flat(grad))
         return self._summed(total / y.size, y, into), grad
 
     def categorical_crossentropy(self, y, t, eps, from_softmax_logits=False, into=None):

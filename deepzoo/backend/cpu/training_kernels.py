@@ -63,8 +63,9 @@ def huber(y, t, delta, grad, grad_scale):
 
 
 @njit(**_fast)
-def binary_crossentropy(y, t, eps, fused, grad):
-    """Sum of ``-(t log y + (1 - t) log(1 - y))``; the gradient is scaled by the caller."""
+def binary_crossentropy(y, t, eps, fused, grad_scale, grad):
+    """Sum of ``-(t log y + (1 - t) log(1 - y))``; writes its gradient times ``grad_scale``
+    (rounded to the array's dtype before the scaling, as a separate pass would be)."""
     total = 0.0
     for i in range(y.size):
         yc = min(max(y[i], eps), 1 - eps)
@@ -73,6 +74,7 @@ def binary_crossentropy(y, t, eps, fused, grad):
             grad[i] = y[i] - t[i]
         else:
             grad[i] = (yc - t[i]) / (yc * (1 - yc))
+        grad[i] *= grad_scale
     return total
 
 

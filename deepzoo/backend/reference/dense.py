@@ -74,6 +74,43 @@ class DenseOps:
         self.matmul(x, dz, trans_a=True, out=grad_kernel, accumulate=True)
         return self.matmul(dz, kernel, trans_b=True) if input_gradient else None
 
+    def dense_chain_plan(self, kernels, biases, activations, alphas, grad_kernels=None, grad_biases=None):
+        """Dense layers one after the other, described once for :meth:`dense_chain`: for
+        each layer its kernel, bias (or None), activation's Ops name (or None) and alpha,
+        and, for training, the gradients its backward adds into (a bias gradient may be
+        None). The caller keeps the plan while those arrays stay the same."""
+        return DenseChain(kernels, biases, activations, alphas, grad_kernels, grad_biases)
+
+    def dense_chain(self, x, chain):
+        """The forward of the layers of ``chain`` (:meth:`dense_chain_plan`) one after the
+        other, as one op: the list of their outputs ``y_1 ... y_L``, where ``y_l =
+        affine(y_(l-1), kernel_l, bias_l, activation_l, alpha_l)`` and ``y_0 = x``.
+
+        Here it is that loop of :meth:`affine`; the CPU family runs a chain of small
+        layers (XOR's, the online network's on one sample) as one compiled call instead,
+        where each call of the loop would cost more than its arithmetic.
+        """
+        outputs = []
+        layers = zip(chain.kernels, chain.biases, chain.activations, chain.alphas)
+        for kernel, bias, activation, alpha in layers:
+            x = self.affine(x, kernel, bias, activation, alpha)
+            outputs.append(x)
+        return outputs
+
+    def dense_chain_backward(self, x, chain, outputs, dy, fused=False, input_gradient=True):
+        """The backward of :meth:`dense_chain`, given its input ``x``, its ``outputs`` and the
+        gradient ``dy`` of the last: :meth:`dense_backward` of each layer from the last to
+        the first, adding into the chain's gradients. With ``fused`` the loss has already
+        absorbed the last layer's activation (softmax + cross-entropy), whose backward is
+        then skipped. Returns the gradient of ``x`` (None without ``input_gradient``)."""
+        for layer in reversed(range(len(chain.kernels))):
+            below = x if layer == 0 else outputs[layer - 1]
+            activation = None if fused and layer == len(chain.kernels) - 1 else chain.activations[layer]
+            dy = self.dense_backward(below, chain.kernels[layer], dy, outputs[layer], activation,
+                                     chain.alphas[layer], chain.grad_kernels[layer], chain.grad_biases[layer],
+                                     input_gradient or layer > 0)
+        return dy
+
     def multiply(self, a, b, out=None):
         """Elementwise product."""
         return np.multiply(a, b, out=out)
@@ -307,3 +344,16 @@ def _assign_or_new(out, value):
         return value
     out[...] = value
     return out
+
+
+class DenseChain:
+    """What :meth:`DenseOps.dense_chain_plan` describes: lists with one entry per layer.
+    ``packed`` is free for a backend to keep what it derives from them once (the CPU
+    family: the tuples its compiled kernels take)."""
+
+    def __init__(self, kernels, biases, activations, alphas, grad_kernels=None, grad_biases=None):
+        self.kernels, self.biases = list(kernels), list(biases)
+        self.activations, self.alphas = list(activations), [float(alpha) for alpha in alphas]
+        self.grad_kernels = None if grad_kernels is None else list(grad_kernels)
+        self.grad_biases = None if grad_biases is None else list(grad_biases)
+        self.packed = None
