@@ -11,7 +11,6 @@ The model never looks at which device it runs on: the Ops it holds decides.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 import numpy as np
@@ -27,10 +26,6 @@ from .layers.core import InputLayer
 from .parameters import FlatParameters
 from .progress import ProgressBar
 from .seeding import make_rng
-
-# the context of a training step that is not one-off work (see Ops.one_off): one
-# object for every step, since nullcontext does nothing on entry and exit
-_STEADY = contextlib.nullcontext()
 
 
 class Sequential:
@@ -74,6 +69,8 @@ class Sequential:
         self.fused_output = False
         self._train_options: list = []
         self._infer_options: list = []
+        self._train_calls: list = []  # (layer, options) of each layer the model calls
+        self._infer_calls: list = []
         self.stop_training = False
         self.stop_reason = None
         self.interrupted = None
@@ -226,18 +223,21 @@ class Sequential:
             self._train_options[0]["input_gradient"] = False
         if self.fused_output:  # given to the layer that runs the last one's backward
             self._train_options[heads[-1]]["fused_activation"] = True
+        # the layers the model calls, with their options: not those another layer runs
+        self._train_calls, self._infer_calls = (
+            [(layer, options[i]) for i, layer in enumerate(self.layers) if heads[i] == i]
+            for options in (self._train_options, self._infer_options))
 
     def _chain_dense_layers(self) -> list:
         """Give each run of layers that ``can_chain`` (Dense after Dense) to its first layer
-        as ``dense_chain``, and ``chained_by_previous`` to the others; returns, for each
-        layer, the index of the layer that runs its forward and backward."""
+        as ``dense_chain``, and mark the others ``chained_by_previous`` (the model does not
+        call them); returns, for each layer, the index of the layer that runs it."""
         layers, options = self.layers, self._infer_options
         heads = list(range(len(layers)))
         for i in range(1, len(layers)):
             head, before, layer = heads[i - 1], layers[i - 1], layers[i]
             if not options[i] and not options[i - 1].keys() - {"dense_chain", "chained_by_previous"} and \
-                    before.accepts("dense_chain") and layer.accepts("chained_by_previous") and \
-                    before.can_chain(layer):
+                    before.accepts("dense_chain") and before.can_chain(layer):
                 options[head]["dense_chain"] = options[head].get("dense_chain", ()) + (layer,)
                 options[i]["chained_by_previous"] = True
                 heads[i] = head
@@ -299,7 +299,7 @@ class Sequential:
         regularizers' penalty."""
         ops = self.ops
         out, backwards = x, []
-        for layer, options in zip(self.layers, self._train_options):
+        for layer, options in self._train_calls:
             out, backward = layer.forward(out, training=True, **options)
             backwards.append(backward)
         summed = into is not None and sample_weight is None and self.loss.sums_into
@@ -433,6 +433,9 @@ class Sequential:
         # (they override wants_batch_logs), and those whose constant answer is yes
         askers = [cb for cb in all_callbacks if type(cb).wants_batch_logs is not
                   Callback.wants_batch_logs or cb.wants_batch_logs(0)]
+        # and those with something to do after a batch (the others' on_batch_end does nothing)
+        batch_enders = [cb for cb in all_callbacks if "on_batch_end" in vars(cb) or
+                        type(cb).on_batch_end is not Callback.on_batch_end]
 
         self._named_params = None  # which layers are trainable may have changed since the last fit
         for layer in self.layers:  # in case an earlier run stopped halfway through a step
@@ -443,7 +446,7 @@ class Sequential:
             for epoch in range(initial_epoch, epochs):
                 for cb in all_callbacks:
                     cb.on_epoch_begin(epoch)
-                logs, steps_done = self._train_epoch(x, y, batch_size, shuffle, all_callbacks, askers,
+                logs, steps_done = self._train_epoch(x, y, batch_size, shuffle, batch_enders, askers,
                                                      interrupt, weights)
                 if interrupt.requested:
                     self.interrupted = (epoch, steps_done)
@@ -526,7 +529,8 @@ class Sequential:
 
     def _train_epoch(self, x, y, batch_size, shuffle, callbacks, askers, interrupt, weights=None):
         """One pass over ``(x, y)``; returns the epoch's logs and the number of steps taken.
-        ``askers``: the callbacks that may want a batch's figures (see ``fit``)."""
+        ``callbacks``: those to tell of each batch's end; ``askers``: those that may want a
+        batch's figures (see ``fit``)."""
         ops, n = self.ops, len(x)
         # each batch is gathered when it is used, not the whole shuffled set up front:
         # that would write and read again a copy of all the training data every epoch
@@ -552,13 +556,17 @@ class Sequential:
             xb = ops.asarray(x[rows])
             yb = ops.asarray(y[rows])
             wb = None if weights is None else weights[rows]
-            with ops.one_off() if step == short_last else _STEADY:
+            if step == short_last:
+                with ops.one_off():
+                    host_sum += self._train_step(xb, yb, wb, device_sum) * len(xb)
+            else:  # (no context manager on every step: the small models' steps are a few us)
                 host_sum += self._train_step(xb, yb, wb, device_sum) * len(xb)
             seen = min(start + batch_size, n)
-            if askers and any(cb.wants_batch_logs(step) for cb in askers):
-                logs = self._epoch_logs(host_sum, device_sum, seen)
-            else:
-                logs = {}  # no callback reads this batch's figures
+            logs = {}  # unless some callback reads this batch's figures
+            for cb in askers:
+                if cb.wants_batch_logs(step):
+                    logs = self._epoch_logs(host_sum, device_sum, seen)
+                    break
             for cb in callbacks:
                 cb.on_batch_end(step, logs)
             if self.stop_training or interrupt.requested:
@@ -578,7 +586,7 @@ class Sequential:
         ops = self.ops
         for start in range(0, len(x), batch_size):
             out = ops.asarray(x[start:start + batch_size])
-            for layer, options in zip(self.layers, self._infer_options):
+            for layer, options in self._infer_calls:
                 out, _ = layer.forward(out, training=False, **options)
             yield start, out
 

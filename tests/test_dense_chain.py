@@ -120,6 +120,8 @@ def test_the_model_gives_a_run_of_dense_layers_to_its_first():
                                        "fused_activation": True}
     assert model._train_options[1] == model._train_options[2] == {"chained_by_previous": True}
     assert model._infer_options[0] == {"dense_chain": (second, third)}
+    assert model._train_calls == [(first, model._train_options[0])]  # the others are not called
+    assert model._infer_calls == [(first, model._infer_options[0])]
 
     model = lecture_mlp("numpy", dropout=True)
     model.compile(optimizer="sgd", loss="categorical_crossentropy")

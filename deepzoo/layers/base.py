@@ -46,15 +46,16 @@ The model may tell a layer these things about one call, as keyword arguments of
     the cache, and returns the pooled images; its ``backward`` takes their
     gradient. The MaxPool2D passes its input and its gradient on unchanged. Used
     in training and in inference.
-``dense_chain=(layers...)`` and ``chained_by_previous=True``
+``dense_chain=(layers...)``
     Dense layers one after the other (when ``Dense.can_chain`` agrees: each
-    activation one the op applies by name): the first runs all of them as one op
-    (``Ops.dense_chain``) and returns the last one's output; its ``backward``
-    takes that output's gradient and adds into every layer's gradients. The
-    others pass their input and gradient on unchanged. On the CPU a chain of small
-    layers (XOR's, the online network's on one sample) is then one compiled call
-    each way instead of one per layer. ``fused_activation`` then goes to the first
-    layer and means the last one's activation. Used in training and in inference.
+    activation one the op applies by name): the first runs itself and the
+    ``layers`` after it as one op (``Ops.dense_chain``) and returns the last one's
+    output; its ``backward`` takes that output's gradient and adds into every
+    layer's gradients. The model does not call the others. On the CPU a chain of
+    small layers (XOR's, the online network's on one sample) is then one compiled
+    call each way instead of one per layer. ``fused_activation`` then goes to the
+    first layer and means the last one's activation. Used in training and in
+    inference.
 
 All arithmetic goes through ``self.ops`` (see :mod:`deepzoo.backend.reference`),
 so the same layer code runs on every backend. A layer imports no backend: the

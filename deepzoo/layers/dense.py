@@ -76,18 +76,15 @@ class Dense(Layer):
         return self.activation
 
     def can_chain(self, after) -> bool:
-        """Whether this layer and the layer ``after`` it may run as one op (the per-call
-        options ``dense_chain`` and ``chained_by_previous``, see :mod:`deepzoo.layers.base`):
-        both are Dense layers whose activation the op applies by name."""
+        """Whether this layer may run the layer ``after`` it too, as one op (the per-call
+        option ``dense_chain``, see :mod:`deepzoo.layers.base`): both are Dense layers whose
+        activation the op applies by name."""
         return type(after).forward is Dense.forward and self._op_activation() and after._op_activation()
 
     def _op_activation(self) -> bool:
         return self.activation is None or self.activation.op is not None
 
-    def forward(self, x, training=False, *, input_gradient=True, fused_activation=False, dense_chain=(),
-                chained_by_previous=False):
-        if chained_by_previous:  # the first Dense of the chain ran this one: x is the chain's output
-            return x, lambda dy: dy
+    def forward(self, x, training=False, *, input_gradient=True, fused_activation=False, dense_chain=()):
         self.check_input(x)
         if dense_chain:
             return self._forward_chain(x, training, (self, *dense_chain), input_gradient, fused_activation)

@@ -51,6 +51,7 @@ class _PackedChain(NamedTuple):
 
     dtype: np.dtype
     rows: int
+    units: tuple  # each layer's outputs
     codes: tuple
     fused_codes: tuple  # the last activation's backward left to the loss
     kernels: tuple
@@ -192,7 +193,8 @@ class CPUDenseOps(CPUOpsBase):
             return None if items is None else tuple(none if v is None else v for v in items)
 
         rows = min(max(_THIN_BATCH, _SMALL_DENSE // kernel.size) for kernel in chain.kernels)
-        chain.packed = _PackedChain(dtype, rows, codes, codes[:-1] + (0,), tuple(chain.kernels),
+        chain.packed = _PackedChain(dtype, rows, tuple(kernel.shape[1] for kernel in chain.kernels), codes,
+                                    codes[:-1] + (0,), tuple(chain.kernels),
                                     vectors(chain.biases), tuple(dtype.type(a) for a in chain.alphas),
                                     None if chain.grad_kernels is None else tuple(chain.grad_kernels),
                                     vectors(chain.grad_biases))
@@ -200,9 +202,11 @@ class CPUDenseOps(CPUOpsBase):
 
     def _packed_for(self, x, chain):
         """The chain packed, if it runs as one call on ``x``; else None."""
-        packed = self._pack(chain)
+        packed = chain.packed
+        if packed is None:
+            packed = self._pack(chain)
         if packed and x.ndim == 2 and x.dtype == packed.dtype and x.shape[0] <= packed.rows and \
-                not self._one_off:
+                not self._local.one_off:
             return packed
         return None
 
@@ -210,9 +214,10 @@ class CPUDenseOps(CPUOpsBase):
         packed = self._packed_for(x, chain)
         if packed is None:
             return super().dense_chain(x, chain)
-        outputs = tuple([np.empty((x.shape[0], kernel.shape[1]), dtype=x.dtype) for kernel in packed.kernels])
-        k.affine_chain(x, packed.kernels, packed.biases, packed.codes, packed.alphas, outputs)
-        return list(outputs)
+        rows, dtype = x.shape[0], x.dtype
+        outputs = [np.empty((rows, units), dtype=dtype) for units in packed.units]
+        k.affine_chain(x, packed.kernels, packed.biases, packed.codes, packed.alphas, tuple(outputs))
+        return outputs
 
     def dense_chain_backward(self, x, chain, outputs, dy, fused=False, input_gradient=True):
         packed = self._packed_for(x, chain)

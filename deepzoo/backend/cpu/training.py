@@ -86,7 +86,8 @@ class CPUTrainingOps(CPUOpsBase):
         parameter array while deepzoo's threads are in use (see base.py), in pieces on
         every thread: each element's update depends on that element alone, so the
         pieces give the same result as one call."""
-        flats = [a.reshape(-1) for a in arrays]
+        # (a model's flat parameters are 1-D already, and every array of an update has one shape)
+        flats = arrays if arrays[0].ndim == 1 else [a.reshape(-1) for a in arrays]
         n = flats[0].size
         if n < 2 * _PART_UPDATE or self.threads == 1 or not self._threads_in_use():
             kernel(*flats, *numbers)
