@@ -54,7 +54,7 @@ class Dense(Layer):
         self.units = check_positive_int(self.name, "units", units)
         self.activation = act.get(activation)
         self.use_bias = bool(use_bias)
-        self._chain = None  # (key, plan) of the chain this layer runs (see _chain_plan)
+        self._chains = {}  # the plans of the chain this layer runs (see _forward_chain)
         # None: the default (a saved custom initializer comes back as the default;
         # the weights themselves are saved)
         self.kernel_initializer = initializers.get(kernel_initializer or "glorot_uniform")
@@ -87,7 +87,7 @@ class Dense(Layer):
     def forward(self, x, training=False, *, input_gradient=True, fused_activation=False, dense_chain=()):
         self.check_input(x)
         if dense_chain:
-            return self._forward_chain(x, training, (self, *dense_chain), input_gradient, fused_activation)
+            return self._forward_chain(x, training, dense_chain, input_gradient, fused_activation)
         ops, kernel = self.ops, self.params["kernel"]
         # The op applies the activation as it goes when it knows it by name; a
         # plugin's activation without an Ops name is applied here instead.
@@ -107,11 +107,18 @@ class Dense(Layer):
 
         return y, backward
 
-    def _forward_chain(self, x, training, layers, input_gradient, fused_activation):
-        """The forward of ``layers`` (this one first) as one op (``Ops.dense_chain``):
-        the last one's output, and the backward from its gradient to ``x``'s; with
-        ``fused_activation`` the loss has absorbed the last one's activation."""
-        ops, chain = self.ops, self._chain_plan(layers, training)
+    def _forward_chain(self, x, training, after, input_gradient, fused_activation):
+        """The forward of this layer and the layers ``after`` it as one op
+        (``Ops.dense_chain``): the last one's output, and the backward from its gradient
+        to ``x``'s; with ``fused_activation`` the loss has absorbed the last one's
+        activation. The op's plan is made again only when the layers, the Ops or some
+        layer's arrays (:attr:`Layer.arrays_replaced`) changed since the last call (one
+        plan for training, with the gradients, and one for inference, without)."""
+        ops, made = self.ops, self._chains.get(training)
+        if made is None or made[0] != Layer.arrays_replaced or made[1] is not after or made[2] is not ops:
+            made = self._chains[training] = (Layer.arrays_replaced, after, ops,
+                                             self._chain_plan((self, *after), training))
+        chain = made[3]
         outputs = ops.dense_chain(x, chain)
 
         def backward(dy):
@@ -120,22 +127,17 @@ class Dense(Layer):
         return outputs[-1], backward
 
     def _chain_plan(self, layers, training):
-        """``Ops.dense_chain_plan`` of ``layers``, made again only when they, the Ops or some
-        layer's arrays (:attr:`Layer.arrays_replaced`) changed since the last one."""
-        key = (layers, training, self.ops, Layer.arrays_replaced)
-        if self._chain is None or self._chain[0] != key:
-            grad_kernels = grad_biases = None
-            if training:
-                grad_kernels = [layer.grads["kernel"] for layer in layers]
-                grad_biases = [layer.grads["bias"] if layer.use_bias else None for layer in layers]
-            chain = self.ops.dense_chain_plan(
-                [layer.params["kernel"] for layer in layers],
-                [layer.params["bias"] if layer.use_bias else None for layer in layers],
-                [None if layer.activation is None else layer.activation.op for layer in layers],
-                [0.0 if layer.activation is None else layer.activation.alpha for layer in layers],
-                grad_kernels, grad_biases)
-            self._chain = ((layers, training, self.ops, Layer.arrays_replaced), chain)
-        return self._chain[1]
+        """``Ops.dense_chain_plan`` of ``layers``, with their gradients in training."""
+        grad_kernels = grad_biases = None
+        if training:
+            grad_kernels = [layer.grads["kernel"] for layer in layers]
+            grad_biases = [layer.grads["bias"] if layer.use_bias else None for layer in layers]
+        return self.ops.dense_chain_plan(
+            [layer.params["kernel"] for layer in layers],
+            [layer.params["bias"] if layer.use_bias else None for layer in layers],
+            [None if layer.activation is None else layer.activation.op for layer in layers],
+            [0.0 if layer.activation is None else layer.activation.alpha for layer in layers],
+            grad_kernels, grad_biases)
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, **weights_config(self)}
