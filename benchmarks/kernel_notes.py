@@ -77,6 +77,11 @@
    alone on one thread and beside a second thread running the same on other images,
    as the two halves of a split do; and LeNet-5's training step with each, alternating
    in one process.
+16. The small models' steps: a dense layer's one-call forward (``affine_rows``) with four
+   rows of the kernel per pass over the output row (what deepzoo uses) against one, at
+   the online network's and XOR's shapes; and XOR's and the online network's training
+   steps (``fit``, SGD) with their Dense layers run as one chain (``Ops.dense_chain``,
+   what deepzoo uses) against one call per layer, alternating in one process.
 """
 
 from __future__ import annotations
@@ -92,6 +97,7 @@ import numpy as np
 from numba import njit, prange
 
 from deepzoo.backend.cpu import conv_kernels as kc
+from deepzoo.backend.cpu import dense_kernels as kd
 from deepzoo.backend.cpu import training_kernels as kt
 from deepzoo.backend.cpu.conv import _tap_shifts
 from deepzoo.backend.cpu.ops import NumbaCPUOps
@@ -994,6 +1000,79 @@ def one_call_ways():
     print(medians_ms("LeNet-5's training step, batch 64", medians_found))
 
 
+@njit(error_model="numpy", nogil=True, cache=True)
+def affine_rows_one_at_a_time(x, w, bias, code, alpha, out):
+    """``dense_kernels.affine_rows`` as it was: one row of ``w`` per pass over a row of ``out``."""
+    n, depth = x.shape
+    m = w.shape[1]
+    zero = alpha * 0
+    one = zero + out.dtype.type(1)
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = bias[j] if bias.size else zero
+        for kk in range(depth):
+            xik = x[i, kk]
+            for j in range(m):
+                out[i, j] += xik * w[kk, j]
+        for j in range(m):
+            out[i, j] = kd._activate(code, out[i, j], alpha, zero, one)
+
+
+def small_model_fits(name, rounds=7):
+    """Median microseconds per step of ``name``'s fit (XOR: 2,000 one-step epochs; online:
+    4,000 single samples) with its Dense layers as one chain and one call per layer,
+    alternating."""
+    import workloads  # benchmarks/workloads.py: XOR's data and the MNIST-shaped samples
+
+    import deepzoo as dz
+    from deepzoo.layers.dense import Dense
+
+    chains = Dense.can_chain
+    fits = {}
+    for way, can_chain in (("one chain", chains), ("a call per layer", lambda self, after: False)):
+        Dense.can_chain = can_chain
+        try:
+            if name == "xor":
+                model = dz.Sequential([dz.Dense(4, activation="tanh"), dz.Dense(1, activation="sigmoid")],
+                                      input_shape=(2,), seed=0)
+                model.compile(optimizer=dz.SGD(0.5), loss="binary_crossentropy")
+                x, y, size, steps = workloads.XOR_X, workloads.XOR_Y, 4, 2000
+                epochs = steps
+            else:
+                x, y, _ = workloads.mnist_like(4000)
+                y = y * 0.98 + 0.01
+                model = dz.Sequential([dz.Dense(100, activation="sigmoid"), dz.Dense(10, activation="sigmoid")],
+                                      input_shape=(784,), seed=0)
+                model.compile(optimizer=dz.SGD(0.1), loss="mean_squared_error")
+                size, steps, epochs = 1, 4000, 1
+        finally:
+            Dense.can_chain = chains
+        model.fit(x[:16], y[:16], batch_size=size, epochs=2, verbose=0, shuffle=False)
+        fits[way] = (model, x, y, size, epochs, steps)
+    times = {way: [] for way in fits}
+    for _ in range(rounds):
+        for way, (model, x, y, size, epochs, steps) in fits.items():
+            start = time.perf_counter()
+            model.fit(x, y, batch_size=size, epochs=epochs, verbose=0, shuffle=False)
+            times[way].append((time.perf_counter() - start) / steps)
+    print(f"{name} training steps, medians of {rounds} alternating fits: " +
+          ", ".join(f"{way} {np.median(t) * 1e6:.1f} us" for way, t in times.items()))
+
+
+def small_model_steps(rng):
+    for rows, depth, units in ((1, 784, 100), (1, 100, 10), (4, 2, 4)):
+        x = rng.random((rows, depth), dtype=np.float32)
+        w = rng.standard_normal((depth, units)).astype(np.float32)
+        bias, out = np.zeros(units, np.float32), np.empty((rows, units), np.float32)
+        args = (x, w, bias, 2, np.float32(0), out)
+        four = best(lambda a=args: kd.affine_rows(*a), 2000)
+        one = best(lambda a=args: affine_rows_one_at_a_time(*a), 2000)
+        print(f"dense forward {rows} x {depth} -> {units}, sigmoid: four rows of the kernel per pass "
+              f"{four * 1e6:.2f} us, one row {one * 1e6:.2f} us")
+    for name in ("xor", "online"):
+        small_model_fits(name)
+
+
 def main(parts):
     rng = np.random.default_rng(0)
     if 5 in parts:
@@ -1044,7 +1123,9 @@ def main(parts):
         small_products(rng)
     if 15 in parts:
         one_call_ways()
+    if 16 in parts:
+        small_model_steps(rng)
 
 
 if __name__ == "__main__":
-    main({int(part) for part in sys.argv[1:]} or set(range(1, 16)))
+    main({int(part) for part in sys.argv[1:]} or set(range(1, 17)))
