@@ -1045,9 +1045,10 @@ def small_model_fits(name, rounds=7):
                                       input_shape=(784,), seed=0)
                 model.compile(optimizer=dz.SGD(0.1), loss="mean_squared_error")
                 size, steps, epochs = 1, 4000, 1
+            model.fit(x[:16], y[:16], batch_size=size, epochs=2, verbose=0, shuffle=False)  # builds it
         finally:
             Dense.can_chain = chains
-        model.fit(x[:16], y[:16], batch_size=size, epochs=2, verbose=0, shuffle=False)
+        assert ("dense_chain" in model._train_options[0]) == (way == "one chain")
         fits[way] = (model, x, y, size, epochs, steps)
     times = {way: [] for way in fits}
     for _ in range(rounds):
