@@ -78,8 +78,9 @@
    as the two halves of a split do; and LeNet-5's training step with each, alternating
    in one process.
 16. The small models' steps: a dense layer's one-call forward (``affine_rows``) with four
-   rows of the kernel per pass over the output row (what deepzoo uses) against one, at
-   the online network's and XOR's shapes; and XOR's and the online network's training
+   rows of the kernel per pass over the output row (what deepzoo uses) against one, and
+   its backward (``dense_backward_rows``) with two rows of the kernel's gradient per pass
+   against one, at the online network's and XOR's shapes; and XOR's and the online network's training
    steps (``fit``, SGD) with their Dense layers run as one chain (``Ops.dense_chain``,
    what deepzoo uses) against one call per layer, alternating in one process.
 """
@@ -1018,6 +1019,31 @@ def affine_rows_one_at_a_time(x, w, bias, code, alpha, out):
             out[i, j] = kd._activate(code, out[i, j], alpha, zero, one)
 
 
+@njit(error_model="numpy", nogil=True, cache=True, fastmath={"reassoc", "contract", "nsz"})
+def dense_backward_rows_one_at_a_time(x, w, dy, y, code, alpha, grad_w, grad_b, dx):
+    """``dense_kernels.dense_backward_rows`` as it was: one row of ``grad_w`` per pass over ``dz``."""
+    n, depth = x.shape
+    m = w.shape[1]
+    zero = alpha * 0
+    one = zero + dy.dtype.type(1)
+    dz = np.empty(m, dtype=dy.dtype)
+    for i in range(n):
+        for j in range(m):
+            dz[j] = kd._activate_backward(code, dy[i, j], y[i, j], alpha, zero, one)
+        if grad_b.size:
+            for j in range(m):
+                grad_b[j] += dz[j]
+        for kk in range(depth):
+            xik = x[i, kk]
+            for j in range(m):
+                grad_w[kk, j] += xik * dz[j]
+            if dx.shape[0]:
+                total = zero
+                for j in range(m):
+                    total += w[kk, j] * dz[j]
+                dx[i, kk] = total
+
+
 def small_model_fits(name, rounds=7):
     """Median microseconds per step of ``name``'s fit (XOR: 2,000 one-step epochs; online:
     4,000 single samples) with its Dense layers as one chain and one call per layer,
@@ -1070,6 +1096,13 @@ def small_model_steps(rng):
         one = best(lambda a=args: affine_rows_one_at_a_time(*a), 2000)
         print(f"dense forward {rows} x {depth} -> {units}, sigmoid: four rows of the kernel per pass "
               f"{four * 1e6:.2f} us, one row {one * 1e6:.2f} us")
+        dy, grad_w = rng.random((rows, units), dtype=np.float32), np.zeros_like(w)
+        no_dx = np.empty((0, 0), np.float32)  # the first layer's: no input gradient
+        args = (x, w, dy, out, 2, np.float32(0), grad_w, bias.copy(), no_dx)  # out: the forward's
+        two = best(lambda a=args: kd.dense_backward_rows(*a), 2000)
+        one = best(lambda a=args: dense_backward_rows_one_at_a_time(*a), 2000)
+        print(f"  its backward without the input gradient: two rows of the kernel's gradient per pass "
+              f"{two * 1e6:.2f} us, one row {one * 1e6:.2f} us")
     for name in ("xor", "online"):
         small_model_fits(name)
 

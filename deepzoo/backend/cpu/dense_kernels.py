@@ -91,8 +91,8 @@ def affine_rows(x, w, bias, code, alpha, out):
 
     Four rows of ``w`` go into each pass over a row of ``out``: a quarter of the
     loads and stores of ``out``, and of the short loops over a row's last few
-    columns (the online network's 784 x 100 layer for one sample: 3.2 us against
-    4.9 us a row of ``w`` at a time; ``benchmarks/kernel_notes.py 16``)."""
+    columns (the online network's 784 x 100 layer for one sample: 3.8 us against
+    5.0 us a row of ``w`` at a time; ``benchmarks/kernel_notes.py 16``)."""
     n, depth = x.shape
     m = w.shape[1]
     zero = alpha * 0
@@ -131,7 +131,22 @@ def dense_backward_rows(x, w, dy, y, code, alpha, grad_w, grad_b, dx):
         if grad_b.size:
             for j in range(m):
                 grad_b[j] += dz[j]
-        for kk in range(depth):
+        # two rows of grad_w per pass over dz: the online network's 784 x 100 layer for
+        # one sample in 4.4 us against 5.0 (benchmarks/kernel_notes.py 16)
+        kk = 0
+        while kk + 2 <= depth:
+            x0, x1 = x[i, kk], x[i, kk + 1]
+            for j in range(m):
+                grad_w[kk, j] += x0 * dz[j]
+                grad_w[kk + 1, j] += x1 * dz[j]
+            if dx.shape[0]:
+                total0, total1 = zero, zero
+                for j in range(m):
+                    total0 += w[kk, j] * dz[j]
+                    total1 += w[kk + 1, j] * dz[j]
+                dx[i, kk], dx[i, kk + 1] = total0, total1
+            kk += 2
+        if kk < depth:
             xik = x[i, kk]
             for j in range(m):
                 grad_w[kk, j] += xik * dz[j]
