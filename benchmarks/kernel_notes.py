@@ -80,7 +80,8 @@
 16. The small models' steps: a dense layer's one-call forward (``affine_rows``) with four
    rows of the kernel per pass over the output row (what deepzoo uses) against one, and
    its backward (``dense_backward_rows``) with two rows of the kernel's gradient per pass
-   against one, at the online network's and XOR's shapes; and XOR's and the online network's training
+   against one, at the online network's and XOR's shapes; plain SGD over the online
+   network's parameters (what its memory traffic costs); and XOR's and the online network's training
    steps (``fit``, SGD) with their Dense layers run as one chain (``Ops.dense_chain``,
    what deepzoo uses) against one call per layer, alternating in one process.
 """
@@ -1103,6 +1104,11 @@ def small_model_steps(rng):
         one = best(lambda a=args: dense_backward_rows_one_at_a_time(*a), 2000)
         print(f"  its backward without the input gradient: two rows of the kernel's gradient per pass "
               f"{two * 1e6:.2f} us, one row {one * 1e6:.2f} us")
+    n = 784 * 100 + 100 + 100 * 10 + 10  # the online network's parameters, as one flat array
+    param, grad = rng.random(n, dtype=np.float32), np.zeros(n, np.float32)
+    sgd = best(lambda: kt.sgd(param, grad, 0.0), 2000)
+    print(f"plain SGD over the online network's {n:,} parameters (read and write both arrays): "
+          f"{sgd * 1e6:.2f} us, {4 * n * 4 / sgd / 1e9:.0f} GB/s")
     for name in ("xor", "online"):
         small_model_fits(name)
 
